@@ -1,0 +1,8 @@
+/** Every `cxr` subcommand, one module each. Adding a command is one file and one line here. */
+import type { Command } from 'commander';
+
+export interface CommandModule {
+  register(program: Command): void;
+}
+
+export const commands: CommandModule[] = [];

@@ -1,0 +1,18 @@
+/**
+ * The `cxr` CLI dispatcher. It only parses arguments and hands over to a command module; each
+ * service's composition root (`agent/main.ts`, `hub/main.ts`, ...) does the wiring.
+ */
+import { Command } from 'commander';
+import { commands } from './commands/index.ts';
+
+const program = new Command('cxr')
+  .description('cxr-edge: chest X-ray screening at the edge')
+  .showHelpAfterError()
+  .exitOverride((error) => {
+    // commander's own usage errors (unknown option, missing argument) are bad input: exit 2.
+    process.exit(error.exitCode === 0 ? 0 : 2);
+  });
+
+for (const command of commands) command.register(program);
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,44 @@
+/**
+ * The model manifest (`manifest.json` in a model package): everything an agent, the hub and the
+ * evaluator need to know about a model, signed as a whole (see docs/model-package.md).
+ */
+import { type Static, Type } from '@sinclair/typebox';
+import { InputSpecSchema } from '../preprocess/input-spec.ts';
+
+export const ClassThresholdSchema = Type.Object({
+  /** Flag the class when probability >= threshold. */
+  threshold: Type.Number({ minimum: 0, maximum: 1 }),
+  /** The operating point the threshold was chosen at, on the validation split. */
+  chosenOn: Type.String(),
+  targetSensitivity: Type.Optional(Type.Number()),
+  sensitivity: Type.Optional(Type.Number()),
+  specificity: Type.Optional(Type.Number()),
+});
+
+export const GoldenCaseSchema = Type.Object({
+  /** Preprocessed input, base64 of little-endian float32, NCHW. */
+  inputF32Base64: Type.String(),
+  expectedProbabilities: Type.Array(Type.Number()),
+  /** Max abs difference allowed between expected and produced probabilities. */
+  tolerance: Type.Number({ exclusiveMinimum: 0 }),
+});
+
+export const ManifestSchema = Type.Object({
+  formatVersion: Type.Literal(1),
+  name: Type.String({ minLength: 1 }),
+  version: Type.String({ pattern: '^\\d+\\.\\d+\\.\\d+(?:[-+][0-9A-Za-z.-]+)?$' }),
+  createdAt: Type.String({ format: 'date-time' }),
+  classes: Type.Array(Type.String(), { minItems: 1 }),
+  input: InputSpecSchema,
+  outputs: Type.Object({ probabilities: Type.String(), cam: Type.String(), inputName: Type.String() }),
+  thresholds: Type.Record(Type.String(), ClassThresholdSchema),
+  metrics: Type.Record(Type.String(), Type.Unknown()),
+  architecture: Type.Record(Type.String(), Type.Unknown()),
+  macs: Type.Number({ minimum: 0 }),
+  params: Type.Number({ minimum: 0 }),
+  trainingData: Type.Record(Type.String(), Type.Unknown()),
+  modelSha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+  golden: Type.Array(GoldenCaseSchema),
+});
+export type Manifest = Static<typeof ManifestSchema>;
+export type ClassThreshold = Static<typeof ClassThresholdSchema>;

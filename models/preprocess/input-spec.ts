@@ -1,0 +1,24 @@
+/** How a model wants its input: stored in the model manifest, applied by models/preprocess. */
+import { type Static, Type } from '@sinclair/typebox';
+
+export const InputSpecSchema = Type.Object({
+  /** Square side in pixels (the model's resolution). */
+  size: Type.Integer({ minimum: 16, maximum: 2048 }),
+  /** 1 (grey) or 3 (grey replicated), NCHW layout. */
+  channels: Type.Union([Type.Literal(1), Type.Literal(3)]),
+  /** Applied to [0,1] pixels after resizing: (x - mean) / std. */
+  mean: Type.Number(),
+  std: Type.Number({ exclusiveMinimum: 0 }),
+  /** letterbox: keep aspect, pad with `padValue`; stretch: ignore aspect; center-crop: crop the long side. */
+  resize: Type.Union([Type.Literal('letterbox'), Type.Literal('stretch'), Type.Literal('center-crop')]),
+  padValue: Type.Number({ minimum: 0, maximum: 1 }),
+  layout: Type.Literal('NCHW'),
+});
+export type InputSpec = Static<typeof InputSpecSchema>;
+
+/** One preprocessed image ready for a runtime: `data` has channels*size*size floats, NCHW. */
+export interface ModelInput {
+  data: Float32Array;
+  channels: 1 | 3;
+  size: number;
+}

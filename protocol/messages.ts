@@ -1,0 +1,127 @@
+/**
+ * Agent <-> hub messages, defined once as JSON Schema (TypeBox); types come from the schemas.
+ * The agent validates before publishing, the hub on receipt (protocol/validate.ts).
+ * PHI never appears here: identifiers are HMAC keys, images are de-identified renders.
+ */
+import { type Static, Type } from '@sinclair/typebox';
+
+const Sha256 = Type.String({ pattern: '^[0-9a-f]{64}$' });
+const Key = Type.String({ pattern: '^[0-9a-f]{16,64}$', description: 'HMAC-SHA256 with the site secret, hex' });
+const IsoTime = Type.String({ format: 'date-time' });
+
+export const ImageBlobSchema = Type.Object({
+  mime: Type.Union([Type.Literal('image/jpeg'), Type.Literal('image/png')]),
+  width: Type.Integer({ minimum: 1, maximum: 4096 }),
+  height: Type.Integer({ minimum: 1, maximum: 4096 }),
+  base64: Type.String({ maxLength: 8_000_000 }),
+});
+
+export const ResultMessageSchema = Type.Object(
+  {
+    v: Type.Literal(1),
+    /** Idempotency key: sha256(site | image content hash | model version). */
+    resultId: Sha256,
+    site: Type.String(),
+    agent: Type.String(),
+    keys: Type.Object({
+      image: Key,
+      study: Type.Optional(Key),
+      series: Type.Optional(Key),
+      instance: Type.Optional(Key),
+      patient: Type.Optional(Key),
+    }),
+    receivedAt: IsoTime,
+    scoredAt: IsoTime,
+    model: Type.Object({ name: Type.String(), version: Type.String(), sha256: Sha256 }),
+    runtime: Type.Union([Type.Literal('openvino'), Type.Literal('onnxruntime')]),
+    classes: Type.Array(Type.String(), { minItems: 1 }),
+    probabilities: Type.Record(Type.String(), Type.Number({ minimum: 0, maximum: 1 })),
+    /** Classes at or above their manifest threshold. */
+    flags: Type.Array(Type.String()),
+    timingsMs: Type.Record(Type.String(), Type.Number({ minimum: 0 })),
+    image: Type.Object({
+      format: Type.Union([Type.Literal('dicom'), Type.Literal('png'), Type.Literal('jpeg')]),
+      modality: Type.Optional(Type.String({ maxLength: 16 })),
+      viewPosition: Type.Optional(Type.String({ maxLength: 16 })),
+      rows: Type.Integer({ minimum: 1 }),
+      cols: Type.Integer({ minimum: 1 }),
+    }),
+    preview: Type.Optional(ImageBlobSchema),
+    heatmap: Type.Optional(ImageBlobSchema),
+  },
+  { additionalProperties: false },
+);
+export type ResultMessage = Static<typeof ResultMessageSchema>;
+
+export const AckMessageSchema = Type.Object(
+  {
+    v: Type.Literal(1),
+    resultId: Sha256,
+    status: Type.Union([Type.Literal('stored'), Type.Literal('duplicate'), Type.Literal('rejected')]),
+    reason: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+export type AckMessage = Static<typeof AckMessageSchema>;
+
+export const StatusMessageSchema = Type.Object(
+  {
+    v: Type.Literal(1),
+    site: Type.String(),
+    agent: Type.String(),
+    online: Type.Boolean(),
+    at: IsoTime,
+    agentVersion: Type.Optional(Type.String()),
+    uptimeS: Type.Optional(Type.Number({ minimum: 0 })),
+    backlog: Type.Optional(Type.Integer({ minimum: 0 })),
+    outbox: Type.Optional(Type.Integer({ minimum: 0 })),
+    quarantined: Type.Optional(Type.Integer({ minimum: 0 })),
+    model: Type.Optional(Type.Object({ version: Type.String(), sha256: Sha256 })),
+    runtime: Type.Optional(Type.String()),
+    diskFreeBytes: Type.Optional(Type.Number({ minimum: 0 })),
+    intakePaused: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+export type StatusMessage = Static<typeof StatusMessageSchema>;
+
+export const ModelDesiredSchema = Type.Object(
+  {
+    v: Type.Literal(1),
+    rolloutId: Type.Optional(Type.String()),
+    version: Type.String(),
+    sha256: Sha256,
+    /** HTTP(S) URL of the package `.tar` on the hub. */
+    url: Type.String(),
+    sizeBytes: Type.Integer({ minimum: 1 }),
+    shadow: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+export type ModelDesired = Static<typeof ModelDesiredSchema>;
+
+export const MODEL_STATES = [
+  'pending',
+  'downloading',
+  'verifying',
+  'self-test',
+  'shadow',
+  'active',
+  'failed',
+  'rolled-back',
+] as const;
+
+export const ModelStateSchema = Type.Object(
+  {
+    v: Type.Literal(1),
+    rolloutId: Type.Optional(Type.String()),
+    version: Type.String(),
+    state: Type.Union(MODEL_STATES.map((s) => Type.Literal(s))),
+    reason: Type.Optional(Type.String()),
+    /** Shadow-mode agreement with the active model, 0..1. */
+    agreement: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    at: IsoTime,
+  },
+  { additionalProperties: false },
+);
+export type ModelStateMessage = Static<typeof ModelStateSchema>;
