@@ -38,6 +38,8 @@ export const ManifestSchema = Type.Object({
   params: Type.Number({ minimum: 0 }),
   trainingData: Type.Record(Type.String(), Type.Unknown()),
   modelSha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+  /** keyId() of the publisher key that signed this manifest; lets a verifier tell "untrusted" from "forged". */
+  publisherKeyId: Type.Optional(Type.String({ pattern: '^[0-9a-f]{16}$' })),
   golden: Type.Array(GoldenCaseSchema),
 });
 export type Manifest = Static<typeof ManifestSchema>;
