@@ -1,0 +1,297 @@
+/**
+ * Sequential DCT JPEG decoder, Huffman coded, 8- and 12-bit precision (ITU T.81 Annex F: SOF0 and SOF1),
+ * as used by DICOM JPEG Extended (4.51). Pure JS, float IDCT, any sampling factors, restart intervals.
+ * In: a JPEG stream. Out: interleaved integer samples (no colour transform: YCbCr stays YCbCr).
+ * Bad input: throws CXR_ERR_DECODE_FAILED.
+ */
+import { imageError } from '../../image-errors.ts';
+import type { CodecFrame } from '../stored-values.ts';
+import { buildHuffmanTable, type HuffmanTable, idct8x8, ZIGZAG } from './jpeg-tables.ts';
+
+interface Component {
+  id: number;
+  h: number;
+  v: number;
+  tq: number;
+  blocksPerLine: number;
+  blocksPerColumn: number;
+  plane: Float32Array;
+  planeWidth: number;
+  dcTable?: HuffmanTable;
+  acTable?: HuffmanTable;
+  pred: number;
+}
+
+function fail(message: string): never {
+  throw imageError('CXR_ERR_DECODE_FAILED', `JPEG: ${message}`);
+}
+
+/** Entropy-coded segment reader with byte-stuffing and marker detection (T.81 F.1.2.3, F.2.2.5). */
+class BitReader {
+  private bits = 0;
+  private count = 0;
+  marker = 0;
+  constructor(
+    private readonly data: Uint8Array,
+    public pos: number,
+  ) {}
+  bit(): number {
+    if (this.count === 0) {
+      if (this.marker !== 0 || this.pos >= this.data.length) {
+        this.bits = 0; // past a marker: feed zeros (T.81 F.2.2.5 leaves this to the decoder)
+      } else {
+        const byte = this.data[this.pos++] ?? 0;
+        if (byte === 0xff) {
+          const next = this.data[this.pos] ?? 0;
+          if (next === 0) this.pos++;
+          else {
+            this.marker = next;
+            this.pos--; // leave the marker for the parser
+            this.bits = 0;
+            this.count = 8;
+            return this.bit();
+          }
+        }
+        this.bits = byte;
+      }
+      this.count = 8;
+    }
+    this.count--;
+    return (this.bits >> this.count) & 1;
+  }
+  receive(length: number): number {
+    let value = 0;
+    for (let i = 0; i < length; i++) value = (value << 1) | this.bit();
+    return value;
+  }
+  /** T.81 F.2.2.1 EXTEND. */
+  receiveExtend(length: number): number {
+    if (length === 0) return 0;
+    const value = this.receive(length);
+    return value < 1 << (length - 1) ? value - (1 << length) + 1 : value;
+  }
+  decode(table: HuffmanTable): number {
+    let code = 0;
+    for (let length = 1; length <= 16; length++) {
+      code = (code << 1) | this.bit();
+      const max = table.maxCode[length] ?? -1;
+      if (code <= max) return table.values[(table.valPtr[length] ?? 0) + code - (table.minCode[length] ?? 0)] ?? 0;
+    }
+    return fail('bad Huffman code');
+  }
+  /** Skip to and past an RSTn marker; reset the bit buffer. */
+  restart(): void {
+    this.count = 0;
+    this.marker = 0;
+    while (this.pos + 1 < this.data.length) {
+      if (
+        this.data[this.pos] === 0xff &&
+        (this.data[this.pos + 1] ?? 0) >= 0xd0 &&
+        (this.data[this.pos + 1] ?? 0) <= 0xd7
+      ) {
+        this.pos += 2;
+        return;
+      }
+      this.pos++;
+    }
+  }
+}
+
+function decodeBlock(
+  reader: BitReader,
+  c: Component,
+  quant: Int32Array,
+  out: Float32Array,
+  precision: number,
+  row: number,
+  col: number,
+): void {
+  const coefficients = new Float32Array(64);
+  if (!c.dcTable || !c.acTable) fail('scan uses an undefined Huffman table');
+  c.pred += reader.receiveExtend(reader.decode(c.dcTable));
+  coefficients[0] = c.pred * (quant[0] ?? 1);
+  for (let k = 1; k < 64; ) {
+    const rs = reader.decode(c.acTable);
+    const r = rs >> 4;
+    const s = rs & 15;
+    if (s === 0) {
+      if (r !== 15) break;
+      k += 16;
+      continue;
+    }
+    k += r;
+    if (k > 63) fail('AC coefficient index out of range');
+    coefficients[ZIGZAG[k] ?? 0] = reader.receiveExtend(s) * (quant[k] ?? 1);
+    k++;
+  }
+  idct8x8(coefficients, out, row * 8 * c.planeWidth + col * 8, c.planeWidth, precision);
+}
+
+export function decodeJpegSequential(bytes: Uint8Array): CodecFrame {
+  if (bytes[0] !== 0xff || bytes[1] !== 0xd8) fail('no SOI marker');
+  const quantTables: Int32Array[] = [];
+  const dcTables: HuffmanTable[] = [];
+  const acTables: HuffmanTable[] = [];
+  let components: Component[] = [];
+  let width = 0;
+  let height = 0;
+  let precision = 8;
+  let hMax = 1;
+  let vMax = 1;
+  let restartInterval = 0;
+  let pos = 2;
+  const u16 = (at: number): number => ((bytes[at] ?? 0) << 8) | (bytes[at + 1] ?? 0);
+  while (pos + 4 <= bytes.length) {
+    if (bytes[pos] !== 0xff) fail(`expected a marker at byte ${pos}`);
+    const marker = bytes[pos + 1] ?? 0;
+    if (marker === 0xff) {
+      pos++;
+      continue;
+    }
+    if (marker === 0xd9) break; // EOI
+    const length = u16(pos + 2);
+    const seg = pos + 4;
+    const end = pos + 2 + length;
+    if (end > bytes.length) fail('segment runs past the end of the data');
+    if (marker === 0xdb) {
+      for (let p = seg; p < end; ) {
+        const pq = (bytes[p] ?? 0) >> 4;
+        const table = new Int32Array(64);
+        for (let k = 0; k < 64; k++) table[k] = pq ? u16(p + 1 + 2 * k) : (bytes[p + 1 + k] ?? 0);
+        quantTables[(bytes[p] ?? 0) & 15] = table;
+        p += 1 + 64 * (pq ? 2 : 1);
+      }
+    } else if (marker === 0xc4) {
+      for (let p = seg; p < end; ) {
+        const tc = (bytes[p] ?? 0) >> 4;
+        const th = (bytes[p] ?? 0) & 15;
+        const counts = bytes.subarray(p + 1, p + 17);
+        const total = counts.reduce((a, b) => a + b, 0);
+        const table = buildHuffmanTable(counts, bytes.subarray(p + 17, p + 17 + total));
+        (tc === 0 ? dcTables : acTables)[th] = table;
+        p += 17 + total;
+      }
+    } else if (marker === 0xc0 || marker === 0xc1) {
+      precision = bytes[seg] ?? 8;
+      height = u16(seg + 1);
+      width = u16(seg + 3);
+      const n = bytes[seg + 5] ?? 0;
+      if (width === 0 || height === 0 || n === 0) fail('bad frame header');
+      components = [];
+      for (let i = 0; i < n; i++) {
+        const at = seg + 6 + 3 * i;
+        const hv = bytes[at + 1] ?? 0x11;
+        components.push({
+          id: bytes[at] ?? 0,
+          h: hv >> 4 || 1,
+          v: hv & 15 || 1,
+          tq: bytes[at + 2] ?? 0,
+          blocksPerLine: 0,
+          blocksPerColumn: 0,
+          plane: new Float32Array(0),
+          planeWidth: 0,
+          pred: 0,
+        });
+      }
+      hMax = Math.max(...components.map((c) => c.h));
+      vMax = Math.max(...components.map((c) => c.v));
+      const mcusPerLine = Math.ceil(width / (8 * hMax));
+      const mcusPerColumn = Math.ceil(height / (8 * vMax));
+      for (const c of components) {
+        c.blocksPerLine = mcusPerLine * c.h;
+        c.blocksPerColumn = mcusPerColumn * c.v;
+        c.planeWidth = c.blocksPerLine * 8;
+        c.plane = new Float32Array(c.planeWidth * c.blocksPerColumn * 8);
+      }
+    } else if (marker >= 0xc2 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      fail(`unsupported JPEG process (SOF${marker - 0xc0})`);
+    } else if (marker === 0xdd) {
+      restartInterval = u16(seg);
+    } else if (marker === 0xda) {
+      if (components.length === 0) fail('scan before frame header');
+      const ns = bytes[seg] ?? 0;
+      const scan: Component[] = [];
+      for (let i = 0; i < ns; i++) {
+        const c = components.find((x) => x.id === bytes[seg + 1 + 2 * i]);
+        if (!c) fail('scan names an unknown component');
+        const tables = bytes[seg + 2 + 2 * i] ?? 0;
+        c.dcTable = dcTables[tables >> 4];
+        c.acTable = acTables[tables & 15];
+        c.pred = 0;
+        scan.push(c);
+      }
+      pos = decodeScan(bytes, end, scan, { width, height, hMax, vMax, precision, restartInterval, quantTables });
+      continue;
+    }
+    pos = end;
+  }
+  if (components.length === 0) fail('no frame header');
+  return assemble(components, width, height, hMax, vMax);
+}
+
+interface ScanContext {
+  width: number;
+  height: number;
+  hMax: number;
+  vMax: number;
+  precision: number;
+  restartInterval: number;
+  quantTables: Int32Array[];
+}
+
+function decodeScan(bytes: Uint8Array, start: number, scan: Component[], ctx: ScanContext): number {
+  const reader = new BitReader(bytes, start);
+  const single = scan.length === 1;
+  const first = scan[0] as Component;
+  // T.81 A.2.2: a non-interleaved scan covers only the component's own blocks.
+  const compCols = Math.ceil(Math.ceil((ctx.width * first.h) / ctx.hMax) / 8);
+  const compRows = Math.ceil(Math.ceil((ctx.height * first.v) / ctx.vMax) / 8);
+  const mcusPerLine = single ? compCols : Math.ceil(ctx.width / (8 * ctx.hMax));
+  const mcuCount = single ? compCols * compRows : mcusPerLine * Math.ceil(ctx.height / (8 * ctx.vMax));
+  for (let mcu = 0; mcu < mcuCount; mcu++) {
+    if (ctx.restartInterval > 0 && mcu > 0 && mcu % ctx.restartInterval === 0) {
+      reader.restart();
+      for (const c of scan) c.pred = 0;
+    }
+    const mcuRow = Math.floor(mcu / mcusPerLine);
+    const mcuCol = mcu % mcusPerLine;
+    for (const c of scan) {
+      const quant = ctx.quantTables[c.tq];
+      if (!quant) fail('component uses an undefined quantisation table');
+      if (single) {
+        decodeBlock(reader, c, quant, c.plane, ctx.precision, mcuRow, mcuCol);
+        continue;
+      }
+      for (let v = 0; v < c.v; v++) {
+        for (let h = 0; h < c.h; h++)
+          decodeBlock(reader, c, quant, c.plane, ctx.precision, mcuRow * c.v + v, mcuCol * c.h + h);
+      }
+    }
+  }
+  // Find the next marker after the entropy-coded data.
+  let pos = reader.pos;
+  while (
+    pos + 1 < bytes.length &&
+    !(
+      bytes[pos] === 0xff &&
+      (bytes[pos + 1] ?? 0) !== 0 &&
+      ((bytes[pos + 1] ?? 0) < 0xd0 || (bytes[pos + 1] ?? 0) > 0xd7)
+    )
+  )
+    pos++;
+  return pos;
+}
+
+function assemble(components: Component[], width: number, height: number, hMax: number, vMax: number): CodecFrame {
+  const n = components.length;
+  const samples = new Uint16Array(width * height * n);
+  components.forEach((c, ci) => {
+    const sx = c.h / hMax;
+    const sy = c.v / vMax;
+    for (let y = 0; y < height; y++) {
+      const row = Math.floor(y * sy) * c.planeWidth;
+      for (let x = 0; x < width; x++) samples[(y * width + x) * n + ci] = c.plane[row + Math.floor(x * sx)] ?? 0;
+    }
+  });
+  return { samples, samplesPerPixel: n, planar: false };
+}

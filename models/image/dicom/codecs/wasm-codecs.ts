@@ -1,0 +1,51 @@
+/**
+ * The emscripten codec modules (CharLS for JPEG-LS, OpenJPEG for JPEG 2000), loaded lazily once and
+ * offline from node_modules (emscripten reads the .wasm beside its .js with fs in Node). A module that
+ * aborted on bad data is dropped so that the next call instantiates a fresh one.
+ */
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+
+/** The part of the cornerstone codec decoders we use (JpegLSDecoder and J2KDecoder share it). */
+export interface WasmDecoder {
+  getEncodedBuffer(length: number): Uint8Array;
+  decode(): void;
+  getDecodedBuffer(): Uint8Array;
+  getFrameInfo(): { width: number; height: number; bitsPerSample: number; componentCount: number; isSigned?: boolean };
+  delete(): void;
+}
+
+interface CodecModule {
+  JpegLSDecoder?: new () => WasmDecoder;
+  J2KDecoder?: new () => WasmDecoder;
+}
+
+type Factory = (module?: { print?: (text: string) => void; printErr?: (text: string) => void }) => Promise<CodecModule>;
+
+export type WasmCodecName = 'charls' | 'openjpeg';
+
+const SPECIFIERS: Record<WasmCodecName, string> = {
+  charls: '@cornerstonejs/codec-charls/decodewasmjs',
+  openjpeg: '@cornerstonejs/codec-openjpeg/decodewasmjs',
+};
+
+const cache = new Map<WasmCodecName, Promise<CodecModule>>();
+
+export function loadCodec(name: WasmCodecName): Promise<CodecModule> {
+  let loading = cache.get(name);
+  if (!loading) {
+    const factory = require(SPECIFIERS[name]) as Factory;
+    // OpenJPEG logs "[INFO] ..." lines through print: keep stdout clean for `--json`.
+    const silent = (): void => {};
+    loading = factory({ print: silent, printErr: silent });
+    loading.catch(() => cache.delete(name));
+    cache.set(name, loading);
+  }
+  return loading;
+}
+
+/** Forget a module (after an abort, emscripten modules stay broken). */
+export function dropCodec(name: WasmCodecName): void {
+  cache.delete(name);
+}

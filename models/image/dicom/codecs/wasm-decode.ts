@@ -1,0 +1,55 @@
+/**
+ * JPEG-LS (4.80/4.81, CharLS) and JPEG 2000 (4.90/4.91, OpenJPEG) frames → integer samples.
+ * In: one frame's codestream and the header's signedness. Out: interleaved integer samples (a copy,
+ * so the wasm heap can be reused). Bad input: CXR_ERR_DECODE_FAILED.
+ */
+import { imageError } from '../../image-errors.ts';
+import type { CodecFrame } from '../stored-values.ts';
+import { dropCodec, loadCodec, type WasmCodecName, type WasmDecoder } from './wasm-codecs.ts';
+
+function copySamples(decoded: Uint8Array, bitsPerSample: number, signed: boolean): CodecFrame['samples'] {
+  if (bitsPerSample <= 8) return signed ? new Int8Array(decoded.slice().buffer) : decoded.slice();
+  const copy = decoded.slice().buffer;
+  return signed ? new Int16Array(copy, 0, decoded.length >> 1) : new Uint16Array(copy, 0, decoded.length >> 1);
+}
+
+export async function decodeWasm(
+  codec: WasmCodecName,
+  bytes: Uint8Array,
+  expected: { rows: number; cols: number; signed: boolean },
+): Promise<CodecFrame> {
+  const module = await loadCodec(codec);
+  const Decoder = codec === 'charls' ? module.JpegLSDecoder : module.J2KDecoder;
+  if (!Decoder) throw imageError('CXR_ERR_DECODE_FAILED', `the ${codec} codec module has no decoder`);
+  let decoder: WasmDecoder | undefined;
+  try {
+    decoder = new Decoder();
+    decoder.getEncodedBuffer(bytes.length).set(bytes);
+    decoder.decode();
+    const info = decoder.getFrameInfo();
+    if (info.width !== expected.cols || info.height !== expected.rows) {
+      throw imageError(
+        'CXR_ERR_DECODE_FAILED',
+        `the codestream is ${info.width}x${info.height}, the header says ${expected.cols}x${expected.rows}`,
+      );
+    }
+    const signed = info.isSigned ?? expected.signed;
+    return {
+      samples: copySamples(decoder.getDecodedBuffer(), info.bitsPerSample, signed),
+      samplesPerPixel: info.componentCount,
+      planar: false,
+    };
+  } catch (thrown) {
+    if (thrown instanceof Error && thrown.name === 'CxrError') throw thrown;
+    // An emscripten abort leaves the module unusable: load a fresh one next time.
+    if (thrown instanceof WebAssembly.RuntimeError) dropCodec(codec);
+    const message = thrown instanceof Error ? thrown.message : String(thrown);
+    throw imageError('CXR_ERR_DECODE_FAILED', `${codec} could not decode the frame (${message})`, thrown);
+  } finally {
+    try {
+      decoder?.delete();
+    } catch {
+      dropCodec(codec); // deleting after an abort fails too; the module is dropped above
+    }
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Pixel Data element → the bytes of the first frame.
+ * Native: a slice of rows*cols*samples*bitsAllocated bits. Encapsulated (PS3.5 A.4): the first frame's
+ * fragments; when the Basic Offset Table is empty and there is one frame, all fragments are concatenated.
+ * Bad input: CXR_ERR_DICOM_TRUNCATED (fewer bytes than the geometry needs), CXR_ERR_DICOM_INVALID.
+ */
+import dicomParser, { type DataSet } from 'dicom-parser';
+import { imageError } from '../image-errors.ts';
+import type { DicomHeader } from './dicom-header.ts';
+
+export function nativeFrameBytes(ds: DataSet, header: DicomHeader): Uint8Array {
+  const { rows, cols, samplesPerPixel, bitsAllocated, pixelData } = header;
+  const needed = Math.ceil((rows * cols * samplesPerPixel * bitsAllocated) / 8);
+  const available = Math.min(pixelData.length, ds.byteArray.length - pixelData.dataOffset);
+  if (available < needed) {
+    throw imageError(
+      'CXR_ERR_DICOM_TRUNCATED',
+      `the pixel data is truncated: ${Math.max(available, 0)} bytes present, ${needed} needed for the first frame`,
+    );
+  }
+  return ds.byteArray.subarray(pixelData.dataOffset, pixelData.dataOffset + needed);
+}
+
+function concatenate(parts: Uint8Array[]): Uint8Array {
+  const total = parts.reduce((sum, part) => sum + part.length, 0);
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+export function encapsulatedFrameBytes(ds: DataSet, header: DicomHeader): Uint8Array {
+  const { pixelData } = header;
+  const fragments = pixelData.fragments ?? [];
+  if (!pixelData.encapsulatedPixelData || fragments.length === 0) {
+    throw imageError('CXR_ERR_DICOM_INVALID', 'the transfer syntax is compressed but the pixel data has no fragments');
+  }
+  for (const fragment of fragments) {
+    if (fragment.position + fragment.length > ds.byteArray.length) {
+      throw imageError('CXR_ERR_DICOM_TRUNCATED', 'a compressed pixel data fragment runs past the end of the file');
+    }
+  }
+  const offsets = pixelData.basicOffsetTable ?? [];
+  try {
+    if (offsets.length === 0 && header.numberOfFrames === 1) {
+      // PS3.5 A.4: one frame may span several fragments; with no offset table, they are all that frame's.
+      return concatenate(fragments.map((f) => ds.byteArray.subarray(f.position, f.position + f.length)));
+    }
+    const table = offsets.length > 0 ? offsets : dicomParser.createJPEGBasicOffsetTable(ds, pixelData, fragments);
+    return dicomParser.readEncapsulatedImageFrame(ds, pixelData, 0, table, fragments);
+  } catch (thrown) {
+    const message = thrown instanceof Error ? thrown.message : String(thrown);
+    throw imageError('CXR_ERR_DICOM_INVALID', `the first frame could not be located (${message})`, thrown);
+  }
+}

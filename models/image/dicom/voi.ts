@@ -1,0 +1,149 @@
+/**
+ * Stored values → display values in [0, 1], 1 = dense (pure functions).
+ * Order (PS3.4 N.2, grayscale pipeline): Modality LUT (sequence, else rescale slope/intercept) →
+ * VOI (VOI LUT Sequence, else Window Center/Width with VOI LUT Function, else a robust percentile
+ * window) → polarity (MONOCHROME1 or Presentation LUT Shape INVERSE: inverted).
+ */
+import type { DicomHeader, LookupTable } from './dicom-header.ts';
+
+export interface Window {
+  center: number;
+  width: number;
+}
+
+/** PS3.3 C.11.2.1.2.1 LINEAR (width ≥ 1), output in [0, 1]. */
+export function windowLinear(x: number, { center, width }: Window): number {
+  const w = Math.max(width, 1);
+  if (x <= center - 0.5 - (w - 1) / 2) return 0;
+  if (x > center - 0.5 + (w - 1) / 2) return 1;
+  return w === 1 ? 1 : (x - (center - 0.5)) / (w - 1) + 0.5;
+}
+
+/** PS3.3 C.11.2.1.3.2 LINEAR_EXACT (width > 0), output in [0, 1]. */
+export function windowLinearExact(x: number, { center, width }: Window): number {
+  if (x <= center - width / 2) return 0;
+  if (x > center + width / 2) return 1;
+  return (x - center) / width + 0.5;
+}
+
+/** PS3.3 C.11.2.1.3.1 SIGMOID, output in (0, 1). */
+export function windowSigmoid(x: number, { center, width }: Window): number {
+  return 1 / (1 + Math.exp((-4 * (x - center)) / width));
+}
+
+/** A LUT lookup: clamps below the first mapped value and above the last entry (PS3.3 C.11.1.1). */
+export function applyLut(x: number, lut: LookupTable): number {
+  const index = Math.round(x) - lut.firstMapped;
+  const last = lut.data.length - 1;
+  return lut.data[index < 0 ? 0 : Math.min(index, last)] ?? 0;
+}
+
+/** The window between the lo and hi quantiles (default 0.5 % – 99.5 %), from a 4096-bin histogram. */
+export function percentileWindow(values: Float32Array, lo = 0.005, hi = 0.995): Window {
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] ?? 0;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  if (!(max > min)) return { center: min, width: 1 };
+  const bins = 4096;
+  const histogram = new Uint32Array(bins);
+  const scale = (bins - 1) / (max - min);
+  for (let i = 0; i < values.length; i++) {
+    const bin = Math.round(((values[i] ?? 0) - min) * scale);
+    histogram[bin] = (histogram[bin] ?? 0) + 1;
+  }
+  const quantile = (q: number): number => {
+    const target = q * values.length;
+    let seen = 0;
+    for (let b = 0; b < bins; b++) {
+      seen += histogram[b] ?? 0;
+      if (seen >= target) return min + b / scale;
+    }
+    return max;
+  };
+  const low = quantile(lo);
+  const high = Math.max(quantile(hi), low + 1e-6);
+  return { center: (low + high) / 2, width: high - low };
+}
+
+/** Whether display must be inverted so that 1 = dense (PS3.3 C.7.6.3.1.2, C.8.11.6.1.2). */
+export function isInverted(header: Pick<DicomHeader, 'photometric' | 'presentationLutShape'>): boolean {
+  return header.photometric === 'MONOCHROME1' || header.presentationLutShape === 'INVERSE';
+}
+
+export type VoiHeader = Pick<
+  DicomHeader,
+  | 'rescaleSlope'
+  | 'rescaleIntercept'
+  | 'modalityLut'
+  | 'voiLut'
+  | 'windowCenter'
+  | 'windowWidth'
+  | 'voiLutFunction'
+  | 'photometric'
+  | 'presentationLutShape'
+  | 'bitsStored'
+  | 'pixelRepresentation'
+>;
+
+/** Applies the Modality LUT in place (sequence if present, else slope/intercept). */
+export function applyModalityLut(values: Float32Array, header: VoiHeader): Float32Array {
+  const { modalityLut, rescaleSlope, rescaleIntercept } = header;
+  if (modalityLut) {
+    for (let i = 0; i < values.length; i++) values[i] = applyLut(values[i] ?? 0, modalityLut);
+  } else if (rescaleSlope !== 1 || rescaleIntercept !== 0) {
+    for (let i = 0; i < values.length; i++) values[i] = (values[i] ?? 0) * rescaleSlope + rescaleIntercept;
+  }
+  return values;
+}
+
+/**
+ * The window the VOI stage uses when there is no VOI LUT Sequence: the file's Window Center/Width; else,
+ * for unsigned data of at most 8 bits with no modality transform (secondary captures of display-ready
+ * images, like the NIH PNGs), the full range, so that such a DICOM reads exactly like the same PNG;
+ * else a robust percentile window.
+ */
+export function chooseWindow(values: Float32Array, header: VoiHeader): Window {
+  if (header.windowCenter !== undefined && header.windowWidth !== undefined) {
+    return { center: header.windowCenter, width: header.windowWidth };
+  }
+  const identityModality = !header.modalityLut && header.rescaleSlope === 1 && header.rescaleIntercept === 0;
+  if (identityModality && header.bitsStored <= 8 && header.pixelRepresentation === 0) {
+    const top = 2 ** header.bitsStored - 1;
+    return { center: top / 2, width: top };
+  }
+  return percentileWindow(values);
+}
+
+/** Modality-LUT output → [0, 1] display values, in place. */
+export function applyVoi(values: Float32Array, header: VoiHeader): Float32Array {
+  const invert = isInverted(header);
+  const put = (i: number, y: number): void => {
+    values[i] = invert ? 1 - y : y;
+  };
+  const lut = header.voiLut;
+  if (lut) {
+    const top = 2 ** lut.bitsPerEntry - 1;
+    for (let i = 0; i < values.length; i++) put(i, Math.min(applyLut(values[i] ?? 0, lut) / top, 1));
+    return values;
+  }
+  const fromTags = header.windowCenter !== undefined && header.windowWidth !== undefined;
+  const window = chooseWindow(values, header);
+  // A window we chose maps its ends exactly to 0 and 1, hence LINEAR_EXACT.
+  const fn =
+    header.voiLutFunction === 'SIGMOID' && fromTags
+      ? windowSigmoid
+      : header.voiLutFunction === 'LINEAR_EXACT' || !fromTags || window.width < 1
+        ? windowLinearExact
+        : windowLinear;
+  for (let i = 0; i < values.length; i++) put(i, fn(values[i] ?? 0, window));
+  return values;
+}
+
+/** Stored values → [0, 1], 1 = dense. Mutates and returns `stored`. */
+export function renderGrey(stored: Float32Array, header: VoiHeader): Float32Array {
+  return applyVoi(applyModalityLut(stored, header), header);
+}

@@ -1,0 +1,78 @@
+/**
+ * PNG/JPEG reader stage (sharp/libvips): bytes → DecodedImage.
+ * 8/16-bit grey or RGB(A); colour is reduced to Rec. 601 luminance; values scaled by the format maximum
+ * (no windowing: these files are already display-ready). Dimensions are checked before decoding.
+ * Bad input: CXR_ERR_IMAGE_TOO_LARGE, CXR_ERR_DECODE_FAILED.
+ */
+import sharp, { type Metadata } from 'sharp';
+import { type ChestPolicy, checkChest } from './chest-check.ts';
+import { imageError } from './image-errors.ts';
+import type { DecodedImage } from './types.ts';
+
+export interface RasterReadOptions {
+  maxPixels: number;
+  chestPolicy: ChestPolicy;
+}
+
+function toGrey(data: Uint8Array | Uint16Array, channels: number, pixels: number, top: number): Float32Array {
+  const out = new Float32Array(pixels);
+  if (channels === 1) {
+    for (let i = 0; i < pixels; i++) out[i] = (data[i] ?? 0) / top;
+    return out;
+  }
+  const scale = 1 / top;
+  for (let i = 0; i < pixels; i++) {
+    const at = i * channels;
+    out[i] = (0.299 * (data[at] ?? 0) + 0.587 * (data[at + 1] ?? 0) + 0.114 * (data[at + 2] ?? 0)) * scale;
+  }
+  return out;
+}
+
+export async function readRaster(
+  bytes: Uint8Array,
+  format: 'png' | 'jpeg',
+  options: RasterReadOptions,
+): Promise<DecodedImage> {
+  let meta: Metadata;
+  try {
+    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+  } catch (thrown) {
+    throw imageError('CXR_ERR_DECODE_FAILED', `the ${format} header could not be read (${String(thrown)})`, thrown);
+  }
+  const cols = meta.width ?? 0;
+  const rows = meta.height ?? 0;
+  const channels = meta.channels ?? 1;
+  if (rows * cols * Math.min(channels, 3) > options.maxPixels) {
+    throw imageError(
+      'CXR_ERR_IMAGE_TOO_LARGE',
+      `${cols}x${rows}x${channels} samples exceed the limit of ${options.maxPixels}`,
+    );
+  }
+  const sixteen = meta.depth === 'ushort';
+  const colour = channels >= 3;
+  let pixels: Float32Array;
+  try {
+    let pipeline = sharp(bytes, { failOn: 'error', limitInputPixels: false });
+    // grey16 keeps 16 bits; plain greyscale would quietly drop to 8. b-w keeps one channel for grey JPEGs.
+    if (colour) pipeline = pipeline.removeAlpha();
+    else pipeline = pipeline.toColourspace(sixteen ? 'grey16' : 'b-w');
+    const { data, info } = await pipeline.raw(sixteen ? { depth: 'ushort' } : {}).toBuffer({ resolveWithObject: true });
+    const samples = sixteen
+      ? new Uint16Array(data.buffer, data.byteOffset, data.length / 2)
+      : new Uint8Array(data.buffer, data.byteOffset, data.length);
+    pixels = toGrey(samples, info.channels, rows * cols, sixteen ? 65535 : 255);
+  } catch (thrown) {
+    throw imageError('CXR_ERR_DECODE_FAILED', `the ${format} image could not be decoded (${String(thrown)})`, thrown);
+  }
+  const verdict = checkChest({ format }, options.chestPolicy);
+  return {
+    format,
+    rows,
+    cols,
+    pixels,
+    meta: { photometric: colour ? 'RGB' : 'MONOCHROME2', bitsStored: sixteen ? 16 : 8 },
+    identifiers: {},
+    isChest: verdict.isChest,
+    ...(verdict.isChest ? {} : { notChestReason: verdict.reason }),
+  };
+}
