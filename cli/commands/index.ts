@@ -1,8 +1,9 @@
 /** Every `cxr` subcommand, one module each. Adding a command is one file and one line here. */
 import type { Command } from 'commander';
+import { readCommand } from './read.ts';
 
 export interface CommandModule {
   register(program: Command): void;
 }
 
-export const commands: CommandModule[] = [];
+export const commands: CommandModule[] = [readCommand];
