@@ -1,6 +1,6 @@
 /** Compiled validators for every protocol message; both ends use these. */
 
-import type { Static, TSchema } from '@sinclair/typebox';
+import { FormatRegistry, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { CxrError } from '../models/errors.ts';
 import {
@@ -10,6 +10,14 @@ import {
   ResultMessageSchema,
   StatusMessageSchema,
 } from './messages.ts';
+
+// TypeBox knows no string formats by itself; the messages use `date-time` (ISO 8601 / RFC 3339).
+if (!FormatRegistry.Has('date-time')) {
+  FormatRegistry.Set(
+    'date-time',
+    (value) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(value) && !Number.isNaN(Date.parse(value)),
+  );
+}
 
 export interface Decoder<T> {
   /** Parses and validates a payload; throws CXR_ERR_PROTOCOL_INVALID with the first problems. */
