@@ -1,0 +1,36 @@
+/**
+ * One error shape for every route: `{ error: { code, message } }`, status from the error's code/kind.
+ * Fastify's own validation errors become CXR_ERR_HUB_BAD_REQUEST (400).
+ */
+import { Type } from '@sinclair/typebox';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { CxrError, isCxrError } from '../../models/errors.ts';
+
+export const ErrorBody = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String() }) });
+
+const STATUS: Record<string, number> = {
+  CXR_ERR_HUB_UNAUTHENTICATED: 401,
+  CXR_ERR_HUB_FORBIDDEN: 403,
+  CXR_ERR_HUB_CSRF: 403,
+  CXR_ERR_HUB_NOT_FOUND: 404,
+};
+
+export function httpError(code: string, message: string): CxrError {
+  return new CxrError(code, message, { kind: 'input' });
+}
+
+export function errorHandler(error: FastifyError | CxrError | Error, request: FastifyRequest, reply: FastifyReply) {
+  if (isCxrError(error)) {
+    const status = STATUS[error.code] ?? (error.kind === 'input' ? 400 : 500);
+    if (status >= 500) request.log.error({ code: error.code, err: error.message }, 'request failed');
+    return reply.status(status).send({ error: error.toJSON() });
+  }
+  const fastifyError = error as FastifyError;
+  if (fastifyError.validation || (fastifyError.statusCode && fastifyError.statusCode < 500)) {
+    return reply
+      .status(fastifyError.statusCode ?? 400)
+      .send({ error: { code: 'CXR_ERR_HUB_BAD_REQUEST', message: fastifyError.message } });
+  }
+  request.log.error({ err: error.message }, 'request failed');
+  return reply.status(500).send({ error: { code: 'CXR_ERR_INTERNAL', message: 'internal error' } });
+}

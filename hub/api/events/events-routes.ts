@@ -1,0 +1,63 @@
+/**
+ * GET /api/events: server-sent events for live dashboards. Events: `result` (a new study, as a worklist
+ * item), `review` ({resultId, reviewer}), `fleet` ({site, agent}); a comment line every 15 s keeps
+ * proxies from closing the stream. Streams are ended when the hub closes.
+ */
+import type { ServerResponse } from 'node:http';
+import { Type } from '@sinclair/typebox';
+import type { HubEventMap, HubEvents } from '../../events/hub-events.ts';
+import { requireRole } from '../auth/guards.ts';
+import { ErrorBody } from '../errors.ts';
+import type { HubApp } from '../type-provider.ts';
+
+export async function eventsRoutes(app: HubApp, options: { events: HubEvents; heartbeatMs?: number }) {
+  const open = new Set<ServerResponse>();
+  app.addHook('preHandler', requireRole('radiologist'));
+  app.addHook('preClose', async () => {
+    for (const res of open) res.end();
+  });
+
+  app.get(
+    '/api/events',
+    {
+      schema: {
+        tags: ['events'],
+        summary: 'Server-sent events: result, review, fleet',
+        response: { 200: Type.String({ description: 'text/event-stream' }), 401: ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-store',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      res.write('retry: 2000\n: connected\n\n');
+      open.add(res);
+      const send =
+        <K extends keyof HubEventMap>(name: K) =>
+        (...args: HubEventMap[K]) => {
+          res.write(`event: ${name}\ndata: ${JSON.stringify(args[0])}\n\n`);
+        };
+      const listeners = {
+        result: send('result'),
+        review: send('review'),
+        fleet: send('fleet'),
+      };
+      options.events.on('result', listeners.result);
+      options.events.on('review', listeners.review);
+      options.events.on('fleet', listeners.fleet);
+      const heartbeat = setInterval(() => res.write(': ping\n\n'), options.heartbeatMs ?? 15_000);
+      request.raw.on('close', () => {
+        clearInterval(heartbeat);
+        options.events.off('result', listeners.result);
+        options.events.off('review', listeners.review);
+        options.events.off('fleet', listeners.fleet);
+        open.delete(res);
+      });
+    },
+  );
+}

@@ -1,0 +1,150 @@
+/**
+ * Hub configuration: a JSON file plus `CXR_HUB_*` environment variables, checked against one schema
+ * and frozen. Bad config stops the hub before it starts, listing every problem (CXR_ERR_HUB_CONFIG).
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { type Static, Type } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { CxrError } from '../models/errors.ts';
+import { isValidId } from '../protocol/topics.ts';
+import { isPasswordHash } from './auth/password.ts';
+
+const PasswordHash = Type.String({ description: 'scrypt$N$r$p$salt$hash (see `cxr hub hash-password`)' });
+
+export const HubConfigSchema = Type.Object(
+  {
+    dataDir: Type.String({ minLength: 1, description: 'SQLite database and image blobs' }),
+    http: Type.Object(
+      {
+        host: Type.String({ default: '127.0.0.1' }),
+        port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+        tls: Type.Optional(Type.Object({ certFile: Type.String(), keyFile: Type.String() })),
+        sessionTtlHours: Type.Number({ minimum: 0.01, maximum: 168, default: 12 }),
+      },
+      { default: {} },
+    ),
+    mqtt: Type.Object(
+      {
+        broker: Type.Union([Type.Literal('embedded'), Type.Literal('external')], { default: 'embedded' }),
+        /** Embedded broker listen address. */
+        host: Type.String({ default: '127.0.0.1' }),
+        port: Type.Integer({ minimum: 0, maximum: 65535, default: 1883 }),
+        /** External broker URL (mqtt:// or mqtts://) and the hub's privileged login. */
+        url: Type.Optional(Type.String()),
+        username: Type.Optional(Type.String()),
+        password: Type.Optional(Type.String()),
+        caFile: Type.Optional(Type.String()),
+        clientId: Type.String({ default: 'cxr-hub' }),
+      },
+      { default: {} },
+    ),
+    agents: Type.Array(Type.Object({ site: Type.String(), agent: Type.String(), passwordHash: PasswordHash }), {
+      default: [],
+    }),
+    users: Type.Array(
+      Type.Object({
+        username: Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$' }),
+        role: Type.Union([Type.Literal('radiologist'), Type.Literal('admin')]),
+        passwordHash: PasswordHash,
+      }),
+      { default: [] },
+    ),
+    logLevel: Type.Union(
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+      { default: 'info' },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type HubConfig = Static<typeof HubConfigSchema>;
+
+/** Environment overrides: variable → [section, key, type]. */
+const ENV: Record<string, ['http' | 'mqtt' | null, string, 'string' | 'int']> = {
+  CXR_HUB_DATA_DIR: [null, 'dataDir', 'string'],
+  CXR_HUB_LOG_LEVEL: [null, 'logLevel', 'string'],
+  CXR_HUB_HTTP_HOST: ['http', 'host', 'string'],
+  CXR_HUB_HTTP_PORT: ['http', 'port', 'int'],
+  CXR_HUB_MQTT_BROKER: ['mqtt', 'broker', 'string'],
+  CXR_HUB_MQTT_HOST: ['mqtt', 'host', 'string'],
+  CXR_HUB_MQTT_PORT: ['mqtt', 'port', 'int'],
+  CXR_HUB_MQTT_URL: ['mqtt', 'url', 'string'],
+  CXR_HUB_MQTT_USERNAME: ['mqtt', 'username', 'string'],
+  CXR_HUB_MQTT_PASSWORD: ['mqtt', 'password', 'string'],
+};
+export const HUB_ENV_NAMES = Object.keys(ENV);
+
+function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...raw, http: { ...(raw.http as object) }, mqtt: { ...(raw.mqtt as object) } };
+  for (const [name, [section, key, type]] of Object.entries(ENV)) {
+    const text = env[name];
+    if (text === undefined || text === '') continue;
+    const value = type === 'int' && /^\d+$/.test(text) ? Number(text) : text;
+    if (section === null) out[key] = value;
+    else (out[section] as Record<string, unknown>)[key] = value;
+  }
+  return out;
+}
+
+function semanticProblems(config: HubConfig): string[] {
+  const problems: string[] = [];
+  if (config.mqtt.broker === 'external') {
+    if (!config.mqtt.url) problems.push('/mqtt/url is required when /mqtt/broker is "external"');
+    else if (!/^mqtts?:\/\//.test(config.mqtt.url)) problems.push('/mqtt/url must start with mqtt:// or mqtts://');
+  }
+  config.agents.forEach((a, i) => {
+    if (!isValidId(a.site)) problems.push(`/agents/${i}/site must match [A-Za-z0-9_-]{1,64}`);
+    if (!isValidId(a.agent)) problems.push(`/agents/${i}/agent must match [A-Za-z0-9_-]{1,64}`);
+    if (!isPasswordHash(a.passwordHash)) problems.push(`/agents/${i}/passwordHash is not a scrypt hash`);
+  });
+  config.users.forEach((u, i) => {
+    if (!isPasswordHash(u.passwordHash)) problems.push(`/users/${i}/passwordHash is not a scrypt hash`);
+  });
+  return problems;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Parses a config object (file content) with env overrides; relative paths resolve against `baseDir`. */
+export function parseHubConfig(raw: unknown, env: NodeJS.ProcessEnv = {}, baseDir = process.cwd()): HubConfig {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new CxrError('CXR_ERR_HUB_CONFIG', 'hub config must be a JSON object');
+  }
+  const merged = Value.Default(HubConfigSchema, applyEnv(raw as Record<string, unknown>, env));
+  const schemaProblems = [...Value.Errors(HubConfigSchema, merged)].map((e) => `${e.path || '/'}: ${e.message}`);
+  if (schemaProblems.length > 0) {
+    throw new CxrError('CXR_ERR_HUB_CONFIG', `invalid hub config:\n  ${schemaProblems.join('\n  ')}`);
+  }
+  const config = merged as HubConfig;
+  const problems = semanticProblems(config);
+  if (problems.length > 0) throw new CxrError('CXR_ERR_HUB_CONFIG', `invalid hub config:\n  ${problems.join('\n  ')}`);
+  const resolvePath = (p: string) => resolve(baseDir, p);
+  return deepFreeze({
+    ...config,
+    dataDir: resolvePath(config.dataDir),
+    http: {
+      ...config.http,
+      ...(config.http.tls
+        ? { tls: { certFile: resolvePath(config.http.tls.certFile), keyFile: resolvePath(config.http.tls.keyFile) } }
+        : {}),
+    },
+    mqtt: { ...config.mqtt, ...(config.mqtt.caFile ? { caFile: resolvePath(config.mqtt.caFile) } : {}) },
+  });
+}
+
+export function loadHubConfig(file: string, env: NodeJS.ProcessEnv = process.env): HubConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (cause) {
+    throw new CxrError('CXR_ERR_HUB_CONFIG', `cannot read hub config: ${(cause as Error).message}`, { cause });
+  }
+  return parseHubConfig(raw, env, dirname(resolve(file)));
+}

@@ -1,0 +1,20 @@
+/**
+ * In-process event bus for live updates (server-sent events): a stored result, a review, a fleet
+ * change. Listeners must be quick; the SSE plugin only serialises and writes.
+ */
+import { EventEmitter } from 'node:events';
+import type { StudySummary } from '../store/result-row.ts';
+
+export interface HubEventMap {
+  result: [StudySummary];
+  review: [{ resultId: string; reviewer: string }];
+  fleet: [{ site: string; agent: string }];
+}
+
+export type HubEvents = EventEmitter<HubEventMap>;
+
+export function createHubEvents(): HubEvents {
+  const events = new EventEmitter<HubEventMap>();
+  events.setMaxListeners(1000);
+  return events;
+}

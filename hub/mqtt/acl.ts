@@ -1,0 +1,52 @@
+/**
+ * Who may publish and subscribe where (pure). Agents log in as `<site>/<agent>` and may only publish
+ * their own `result`, `status`, `model/state` (protocol AGENT_PUBLISHES) and subscribe to exactly their own
+ * `ack` and `model/desired`; no wildcards. The hub's own (privileged) client may do anything under cxr/v1.
+ * The Mosquitto ACL in deploy/mosquitto/acl implements the same rule with `%u` patterns.
+ */
+import {
+  AGENT_PUBLISHES,
+  type AgentAddress,
+  isValidId,
+  parseTopic,
+  TOPIC_ROOT,
+  type TopicKind,
+} from '../../protocol/topics.ts';
+
+const AGENT_READS: readonly TopicKind[] = ['ack', 'model/desired'];
+
+export type MqttPrincipal = { kind: 'hub' } | { kind: 'agent'; address: AgentAddress };
+
+/** `<site>/<agent>` → address, or undefined when the username is not an agent name. */
+export function agentFromUsername(username: string): AgentAddress | undefined {
+  const parts = username.split('/');
+  if (parts.length !== 2) return undefined;
+  const [site, agent] = parts as [string, string];
+  return isValidId(site) && isValidId(agent) ? { site, agent } : undefined;
+}
+
+export function usernameFor(address: AgentAddress): string {
+  return `${address.site}/${address.agent}`;
+}
+
+function ownTopic(principal: MqttPrincipal, topic: string, kinds: readonly TopicKind[]): boolean {
+  if (principal.kind === 'hub') return topic.startsWith(`${TOPIC_ROOT}/`);
+  const parsed = parseTopic(topic);
+  return (
+    parsed !== undefined &&
+    parsed.site === principal.address.site &&
+    parsed.agent === principal.address.agent &&
+    kinds.includes(parsed.kind)
+  );
+}
+
+export function mayPublish(principal: MqttPrincipal, topic: string): boolean {
+  return ownTopic(principal, topic, AGENT_PUBLISHES);
+}
+
+/** Agents subscribe to exact topics only (wildcards could read other agents' acks). */
+export function maySubscribe(principal: MqttPrincipal, filter: string): boolean {
+  if (principal.kind === 'hub') return filter === `${TOPIC_ROOT}/#` || filter.startsWith(`${TOPIC_ROOT}/`);
+  if (filter.includes('+') || filter.includes('#')) return false;
+  return ownTopic(principal, filter, AGENT_READS);
+}

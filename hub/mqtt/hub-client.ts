@@ -1,0 +1,86 @@
+/**
+ * The hub's own MQTT connection (privileged user) to the embedded or an external broker. It subscribes
+ * to every agent's result/status/model-state (QoS 1, persistent session so the broker keeps messages
+ * while the hub is down) and publishes acks (QoS 1) to `cxr/v1/<site>/<agent>/ack`.
+ *
+ * Backpressure: mqtt.js PUBACKs an incoming message when `handleMessage` calls back; we call back at
+ * once unless the ingest queue is above `highWater`, in which case we wait for it to drain.
+ */
+import { readFileSync } from 'node:fs';
+import mqtt, { type MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import { CxrError } from '../../models/errors.ts';
+import type { AckMessage } from '../../protocol/messages.ts';
+import { type AgentAddress, filterForAll, topicFor } from '../../protocol/topics.ts';
+
+export interface HubClientOptions {
+  url: string;
+  username: string;
+  password: string;
+  clientId: string;
+  caFile?: string;
+  onMessage(topic: string, payload: Buffer): void;
+  /** Current ingest queue length, for backpressure. */
+  pending(): number;
+  highWater?: number;
+  log: Logger;
+}
+
+export interface HubClient {
+  publishAck(address: AgentAddress, ack: AckMessage): void;
+  close(): Promise<void>;
+}
+
+export async function connectHubClient(options: HubClientOptions): Promise<HubClient> {
+  const highWater = options.highWater ?? 2000;
+  const log = options.log;
+  let client: MqttClient;
+  try {
+    client = await mqtt.connectAsync(options.url, {
+      username: options.username,
+      password: options.password,
+      clientId: options.clientId,
+      clean: false,
+      protocolVersion: 4,
+      reconnectPeriod: 1000,
+      connectTimeout: 10_000,
+      ...(options.caFile ? { ca: readFileSync(options.caFile) } : {}),
+    });
+  } catch (cause) {
+    throw new CxrError('CXR_ERR_HUB_MQTT_CONNECT', `cannot connect to the MQTT broker: ${(cause as Error).message}`, {
+      kind: 'internal',
+      cause,
+    });
+  }
+  client.handleMessage = (packet, done) => {
+    options.onMessage(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload));
+    if (options.pending() < highWater) return done();
+    const wait = () => (options.pending() < highWater ? done() : setTimeout(wait, 5));
+    wait();
+  };
+  client.on('error', (error) => log.error({ err: error.message }, 'MQTT client error'));
+  client.on('reconnect', () => log.warn('MQTT reconnecting'));
+  const filters = [filterForAll('result'), filterForAll('status'), filterForAll('model/state')];
+  const granted = await client.subscribeAsync(filters, { qos: 1 });
+  const refused = granted.filter((g) => g.qos === 128);
+  if (refused.length > 0) {
+    throw new CxrError(
+      'CXR_ERR_HUB_MQTT_CONNECT',
+      `broker refused the hub's subscriptions: ${refused.map((g) => g.topic).join(', ')}`,
+      {
+        kind: 'internal',
+      },
+    );
+  }
+  log.info({ url: options.url.replace(/\/\/[^@]*@/, '//') }, 'hub MQTT client connected');
+  return {
+    publishAck(address, ack) {
+      client.publish(topicFor(address, 'ack'), JSON.stringify(ack), { qos: 1 }, (error) => {
+        if (error) log.warn({ err: error.message, ...address }, 'ack publish failed; the agent will re-send');
+      });
+    },
+    async close() {
+      await client.endAsync();
+    },
+  };
+}
