@@ -14,8 +14,23 @@ export interface ParsedDicom {
   transferSyntax: string;
 }
 
-const TRUNCATION_HINTS =
-  /past end|beyond the end|end of buffer|buffer overrun|overflow|out of range|outside the bounds/i;
+const TRUNCATION_HINTS = /past end|buffer overrun|greater than or equal to 'byteArray' length|outside the bounds/i;
+
+/** dicom-parser throws Errors, strings, or `{ exception, dataSet }` objects. */
+function parserMessage(thrown: unknown): string {
+  if (thrown instanceof Error) return thrown.message;
+  if (typeof thrown === 'string') return thrown;
+  if (thrown !== null && typeof thrown === 'object' && 'exception' in thrown) return String(thrown.exception);
+  return String(thrown);
+}
+
+/** PS3.10 7.1: a file shorter than its File Meta Information Group Length says is cut inside the meta group. */
+function endsInsideMeta(bytes: Uint8Array): boolean {
+  if (bytes.length < 144) return true;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const isGroupLength = view.getUint16(132, true) === 0x0002 && view.getUint16(134, true) === 0x0000;
+  return isGroupLength && bytes.length < 144 + view.getUint32(140, true);
+}
 
 /** PS3.10 7.1: a preamble-less meta group is given the preamble back so dicom-parser can read it. */
 function withPreamble(bytes: Uint8Array): Uint8Array {
@@ -49,9 +64,8 @@ export function parseDicom(bytes: Uint8Array, container: SniffedFormat): ParsedD
       inflater,
     } as dicomParser.ParseDicomOptions);
   } catch (thrown) {
-    // dicom-parser throws strings as well as Errors; a partial data set may ride along on `dataSet`.
-    const message = thrown instanceof Error ? thrown.message : typeof thrown === 'string' ? thrown : String(thrown);
-    if (TRUNCATION_HINTS.test(message)) {
+    const message = parserMessage(thrown);
+    if (TRUNCATION_HINTS.test(message) || (container !== 'dicom-implicit-raw' && endsInsideMeta(input))) {
       throw imageError('CXR_ERR_DICOM_TRUNCATED', `the DICOM file is truncated (${message})`, thrown);
     }
     throw imageError('CXR_ERR_DICOM_INVALID', `the DICOM file could not be parsed (${message})`, thrown);
