@@ -1,9 +1,10 @@
 /** Every `cxr` subcommand, one module each. Adding a command is one file and one line here. */
 import type { Command } from 'commander';
+import { hubCommand } from './hub.ts';
 import { readCommand } from './read.ts';
 
 export interface CommandModule {
   register(program: Command): void;
 }
 
-export const commands: CommandModule[] = [readCommand];
+export const commands: CommandModule[] = [readCommand, hubCommand];
