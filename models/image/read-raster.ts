@@ -54,7 +54,7 @@ export async function readRaster(
   try {
     let pipeline = sharp(bytes, { failOn: 'error', limitInputPixels: false });
     // grey16 keeps 16 bits; plain greyscale would quietly drop to 8. b-w keeps one channel for grey JPEGs.
-    if (colour) pipeline = pipeline.removeAlpha();
+    if (colour) pipeline = pipeline.removeAlpha().toColourspace(sixteen ? 'rgb16' : 'srgb');
     else pipeline = pipeline.toColourspace(sixteen ? 'grey16' : 'b-w');
     const { data, info } = await pipeline.raw(sixteen ? { depth: 'ushort' } : {}).toBuffer({ resolveWithObject: true });
     const samples = sixteen

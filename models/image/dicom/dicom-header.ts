@@ -47,6 +47,10 @@ export interface DicomHeader {
   pixelData: Element;
 }
 
+/** SOP classes that carry no pixels: SR and key objects (88.x), presentation states (11.x), encapsulated
+ * documents (104.x), raw data/registration/segmentation surfaces (66.x), RT plans and records (481.x). */
+const NON_IMAGE_SOP_CLASS = /^1\.2\.840\.10008\.5\.1\.4\.1\.1\.(88|11|104|66|481)\./;
+
 function str(ds: DataSet, tag: string): string | undefined {
   const value = ds.string(tag)?.trim();
   return value === undefined || value === '' ? undefined : value;
@@ -81,7 +85,14 @@ function readLut(ds: DataSet, sequenceTag: string, pixelRepresentation: number):
 
 export function readDicomHeader(ds: DataSet, transferSyntax: string): DicomHeader {
   const pixelData = ds.elements.x7fe00010 ?? ds.elements.x7fe00008 ?? ds.elements.x7fe00009;
-  if (!pixelData) throw imageError('CXR_ERR_DICOM_NO_PIXEL_DATA', 'the DICOM file has no Pixel Data (7FE0,0010)');
+  if (!pixelData) {
+    const sopClass = str(ds, 'x00080016') ?? str(ds, 'x00020002') ?? '';
+    if (NON_IMAGE_SOP_CLASS.test(sopClass)) {
+      throw imageError('CXR_ERR_DICOM_NO_PIXEL_DATA', `the DICOM object (SOP class ${sopClass}) holds no image`);
+    }
+    // An image object whose data set ends cleanly before (7FE0,0010) was cut between two elements.
+    throw imageError('CXR_ERR_DICOM_TRUNCATED', 'the DICOM file ends before its Pixel Data (7FE0,0010)');
+  }
   const rows = ds.uint16('x00280010') ?? 0;
   const cols = ds.uint16('x00280011') ?? 0;
   const bitsAllocated = ds.uint16('x00280100') ?? 0;
