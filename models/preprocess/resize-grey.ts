@@ -52,8 +52,17 @@ function bilinearTaps(src: number, dst: number): AxisTaps {
   return { start, count, weights, stride };
 }
 
+/** Taps for one axis, weights normalised to sum to exactly 1 per destination (constants stay constant). */
 function taps(src: number, dst: number): AxisTaps {
-  return dst < src ? areaTaps(src, dst) : bilinearTaps(src, dst);
+  const t = dst < src ? areaTaps(src, dst) : bilinearTaps(src, dst);
+  for (let d = 0; d < dst; d++) {
+    const base = d * t.stride;
+    const n = t.count[d] as number;
+    let total = 0;
+    for (let k = 0; k < n; k++) total += t.weights[base + k] as number;
+    for (let k = 0; k < n; k++) t.weights[base + k] = (t.weights[base + k] as number) / total;
+  }
+  return t;
 }
 
 /** Resizes a w×h grey image to dstW×dstH. Deterministic; a constant image stays exactly constant. */
@@ -67,32 +76,25 @@ export function resizeGrey(src: Float32Array, w: number, h: number, dstW: number
     const row = y * w;
     const out = y * dstW;
     for (let d = 0; d < dstW; d++) {
-      const first = row + (tx.start[d] ?? 0);
-      const n = tx.count[d] ?? 0;
+      const first = row + (tx.start[d] as number);
+      const n = tx.count[d] as number;
       const base = d * tx.stride;
       let sum = 0;
-      let total = 0;
-      for (let k = 0; k < n; k++) {
-        const weight = tx.weights[base + k] ?? 0;
-        sum += (src[first + k] ?? 0) * weight;
-        total += weight;
-      }
-      mid[out + d] = sum / total; // dividing by the weight total keeps constants exact
+      for (let k = 0; k < n; k++) sum += (src[first + k] as number) * (tx.weights[base + k] as number);
+      mid[out + d] = sum;
     }
   }
-  // Vertical pass: dstH × dstW.
+  // Vertical pass: dstH × dstW, one weighted source row at a time (cache friendly).
   const dst = new Float32Array(dstH * dstW);
   for (let d = 0; d < dstH; d++) {
-    const first = ty.start[d] ?? 0;
-    const n = ty.count[d] ?? 0;
+    const first = ty.start[d] as number;
+    const n = ty.count[d] as number;
     const base = d * ty.stride;
     const out = d * dstW;
-    let total = 0;
-    for (let k = 0; k < n; k++) total += ty.weights[base + k] ?? 0;
     for (let k = 0; k < n; k++) {
-      const weight = (ty.weights[base + k] ?? 0) / total;
+      const weight = ty.weights[base + k] as number;
       const row = (first + k) * dstW;
-      for (let x = 0; x < dstW; x++) dst[out + x] = (dst[out + x] ?? 0) + (mid[row + x] ?? 0) * weight;
+      for (let x = 0; x < dstW; x++) dst[out + x] = (dst[out + x] as number) + (mid[row + x] as number) * weight;
     }
   }
   return dst;
