@@ -116,7 +116,7 @@ log "extracting libtensorflow_cc.so.2, libtensorflow_framework.so.2 and the C AP
 import os, re, shutil, sys, zipfile
 wheel, deps = sys.argv[1], sys.argv[2]
 libs = {'tensorflow/libtensorflow_cc.so.2', 'tensorflow/libtensorflow_framework.so.2'}
-inc = re.compile(r'^tensorflow/include/(tensorflow/c/.*\.h|tensorflow/core/platform/ctstring.*\.h|tsl/c/.*\.h|tsl/platform/ctstring.*\.h)$')
+inc = re.compile(r'^tensorflow/include/(tensorflow/c/.*\.h|tensorflow/core/platform/ctstring.*\.h|(?:xla/)?tsl/c/.*\.h|(?:xla/)?tsl/platform/ctstring.*\.h)$')
 found = set()
 with zipfile.ZipFile(wheel) as z:
     for name in z.namelist():
