@@ -1,5 +1,6 @@
 /** Every `cxr` subcommand, one module each. Adding a command is one file and one line here. */
 import type { Command } from 'commander';
+import { agentCommand } from './agent.ts';
 import { hubCommand } from './hub.ts';
 import { inferCommand } from './infer.ts';
 import { keysCommand } from './keys.ts';
@@ -9,4 +10,4 @@ export interface CommandModule {
   register(program: Command): void;
 }
 
-export const commands: CommandModule[] = [readCommand, hubCommand, inferCommand, keysCommand];
+export const commands: CommandModule[] = [readCommand, hubCommand, agentCommand, inferCommand, keysCommand];

@@ -1,0 +1,103 @@
+/**
+ * The agent's configuration as a JSON Schema (TypeBox); `AgentConfig` is its static type.
+ * Defaults live here so the schema, the docs (docs/agent.md) and the example file agree.
+ */
+import { type Static, Type } from '@sinclair/typebox';
+
+const Id = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
+const Ms = (def: number, minimum = 10) => Type.Integer({ minimum, default: def });
+
+export const WatchFolderSchema = Type.Object(
+  {
+    path: Type.String({ minLength: 1 }),
+    /** Basename globs (`*` and `?`), case-insensitive; `*` also admits extensionless DICOMs. */
+    include: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, default: ['*'] }),
+    /** leave: files stay, the SQLite record prevents rescoring; move: to processedDir / quarantineDir. */
+    policy: Type.Union([Type.Literal('leave'), Type.Literal('move')], { default: 'move' }),
+    /** Poll instead of inotify (network shares). */
+    usePolling: Type.Boolean({ default: false }),
+    pollIntervalMs: Ms(1000),
+    /** A file counts as complete when size and mtime are unchanged for this long. */
+    stableMs: Ms(2000, 0),
+    /** Full directory rescan to catch missed events. */
+    rescanIntervalMs: Ms(60_000, 100),
+    /** A DICOM that fails to parse as truncated is retried until unchanged this long, then quarantined. */
+    incompleteGraceMs: Ms(60_000, 0),
+  },
+  { additionalProperties: false },
+);
+
+export const AgentConfigSchema = Type.Object(
+  {
+    site: Id,
+    agentId: Id,
+    /** Per-site secret for HMAC pseudonyms; never logged, never sent. */
+    siteSecret: Type.String({ minLength: 16 }),
+    /** SQLite database and the default processed/quarantine folders live here. */
+    dataDir: Type.String({ minLength: 1 }),
+    processedDir: Type.Optional(Type.String({ minLength: 1 })),
+    quarantineDir: Type.Optional(Type.String({ minLength: 1 })),
+    watch: Type.Array(WatchFolderSchema, { minItems: 1 }),
+    model: Type.Object(
+      {
+        dir: Type.String({ minLength: 1 }),
+        trustedKeysDir: Type.String({ minLength: 1 }),
+        runtime: Type.Union([Type.Literal('auto'), Type.Literal('openvino'), Type.Literal('onnxruntime')], {
+          default: 'auto',
+        }),
+        openvinoLib: Type.Optional(Type.String({ minLength: 1 })),
+        cacheDir: Type.Optional(Type.String({ minLength: 1 })),
+      },
+      { additionalProperties: false },
+    ),
+    mqtt: Type.Object(
+      {
+        url: Type.String({ pattern: '^(mqtts?|wss?|tcp|ssl)://' }),
+        username: Type.Optional(Type.String()),
+        password: Type.Optional(Type.String()),
+        caFile: Type.Optional(Type.String({ minLength: 1 })),
+        certFile: Type.Optional(Type.String({ minLength: 1 })),
+        keyFile: Type.Optional(Type.String({ minLength: 1 })),
+        /** Fixed client id for the persistent session; default `cxr-agent-<site>-<agentId>`. */
+        clientId: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+        keepaliveS: Type.Integer({ minimum: 5, default: 30 }),
+        statusIntervalMs: Ms(30_000, 100),
+        retryInitialMs: Ms(5000),
+        retryMaxMs: Ms(300_000),
+        /** Results published and not yet acked at once. */
+        maxInFlight: Type.Integer({ minimum: 1, maximum: 1000, default: 32 }),
+      },
+      { additionalProperties: false },
+    ),
+    sendPixels: Type.Boolean({ default: true }),
+    previewMaxSide: Type.Integer({ minimum: 64, maximum: 4096, default: 1024 }),
+    disk: Type.Object(
+      {
+        minFreeBytes: Type.Integer({ minimum: 0, default: 1_000_000_000 }),
+        minFreePercent: Type.Number({ minimum: 0, maximum: 100, default: 5 }),
+        checkIntervalMs: Ms(10_000, 100),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    http: Type.Object(
+      {
+        /** 0 picks a free port; -1 disables the server. */
+        port: Type.Integer({ minimum: -1, maximum: 65535, default: 9464 }),
+        host: Type.String({ default: '127.0.0.1' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    batchSize: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
+    batchWaitMs: Type.Integer({ minimum: 0, maximum: 1000, default: 5 }),
+    /** Files read/decoded at once (the bound that keeps memory flat on a large backlog). */
+    concurrency: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
+    logLevel: Type.Union(
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+      { default: 'info' },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type AgentConfig = Static<typeof AgentConfigSchema>;
+export type WatchFolderConfig = Static<typeof WatchFolderSchema>;

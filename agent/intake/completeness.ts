@@ -1,0 +1,58 @@
+/**
+ * Pure rules for "is this file a candidate, and is it complete yet?" (ARCHITECTURE.md, chokidar row:
+ * `awaitWriteFinish` fires early when a writer pauses, so we check ourselves).
+ * - Names: dotfiles, `.part`/`.tmp`/`.crdownload`/`.partial`/`~` and our own `.error.json` are never candidates.
+ * - Stability: same size and mtime across two looks at least `stableMs` apart, size > 0.
+ * - A DICOM that parses as truncated is retried while it keeps changing or is younger than the grace period.
+ */
+
+export interface Observation {
+  sizeBytes: number;
+  mtimeMs: number;
+  /** When we looked (agent clock). */
+  atMs: number;
+}
+
+const IN_PROGRESS = /(\.part|\.tmp|\.temp|\.crdownload|\.partial|\.filepart|\.swp|~)$/i;
+
+function globToRegExp(glob: string): RegExp {
+  const body = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  return new RegExp(`^${body}$`, 'i');
+}
+
+/** Compiles the folder's include globs into a basename predicate. */
+export function candidateFilter(include: readonly string[]): (basename: string) => boolean {
+  const patterns = include.map(globToRegExp);
+  return (basename) => {
+    if (basename.startsWith('.') || IN_PROGRESS.test(basename) || basename.endsWith('.error.json')) return false;
+    return patterns.some((p) => p.test(basename));
+  };
+}
+
+export type Stability = { complete: true } | { complete: false; recheckInMs: number };
+
+/** `previous` is the earlier look (undefined: first look); `current` is the look just taken. */
+export function checkStable(previous: Observation | undefined, current: Observation, stableMs: number): Stability {
+  if (current.sizeBytes === 0) return { complete: false, recheckInMs: Math.max(stableMs, 100) };
+  const unchanged =
+    previous !== undefined && previous.sizeBytes === current.sizeBytes && previous.mtimeMs === current.mtimeMs;
+  if (!unchanged) return { complete: false, recheckInMs: stableMs };
+  const waited = current.atMs - previous.atMs;
+  return waited >= stableMs ? { complete: true } : { complete: false, recheckInMs: stableMs - waited };
+}
+
+/** Codes that may mean "the writer has not finished" rather than "the file is bad". */
+export const MAYBE_INCOMPLETE_CODES: ReadonlySet<string> = new Set([
+  'CXR_ERR_DICOM_TRUNCATED',
+  'CXR_ERR_EMPTY_FILE',
+  'CXR_ERR_DECODE_FAILED',
+  'CXR_ERR_DICOM_NO_PIXEL_DATA',
+]);
+
+/** After a read failure: retry later (maybe still being written) or quarantine now. */
+export function retryIncomplete(code: string, mtimeMs: number, nowMs: number, graceMs: number): boolean {
+  return MAYBE_INCOMPLETE_CODES.has(code) && nowMs - mtimeMs < graceMs;
+}

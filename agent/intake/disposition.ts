@@ -1,0 +1,61 @@
+/**
+ * What happens to a source file once handled, per folder policy. `leave`: nothing (the SQLite record stops a
+ * rescore). `move`: scored and duplicate files go to processedDir, bad ones to quarantineDir with
+ * `<name>.error.json` ({code, message, at}) beside them. Names are kept; a clash gets a numeric suffix.
+ * The folder structure under the watch root is kept, so two folders' `a.dcm` do not collide.
+ */
+import { access, copyFile, mkdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { basename, dirname, extname, join, relative } from 'node:path';
+
+export interface DispositionTargets {
+  processedDir: string;
+  quarantineDir: string;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function freeName(dir: string, name: string): Promise<string> {
+  const ext = extname(name);
+  const stem = name.slice(0, name.length - ext.length);
+  for (let n = 0; ; n++) {
+    const candidate = join(dir, n === 0 ? name : `${stem}.${n}${ext}`);
+    if (!(await exists(candidate)) && !(await exists(`${candidate}.error.json`))) return candidate;
+  }
+}
+
+async function moveFile(from: string, to: string): Promise<void> {
+  try {
+    await rename(from, to);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+    await copyFile(from, to); // across filesystems (e.g. a network share)
+    await unlink(from);
+  }
+}
+
+/** Moves `path` (under `root`) into `targetDir`, keeping its relative folder; returns the new path. */
+export async function moveInto(path: string, root: string, targetDir: string): Promise<string> {
+  const rel = relative(root, path);
+  const dir = join(targetDir, rel.startsWith('..') ? '' : dirname(rel));
+  await mkdir(dir, { recursive: true });
+  const target = await freeName(dir, basename(path));
+  await moveFile(path, target);
+  return target;
+}
+
+export async function quarantineFile(
+  path: string,
+  root: string,
+  targets: DispositionTargets,
+  reason: { code: string; message: string },
+  at: Date,
+): Promise<void> {
+  const target = await moveInto(path, root, targets.quarantineDir);
+  const body = { code: reason.code, message: reason.message, at: at.toISOString() };
+  await writeFile(`${target}.error.json`, `${JSON.stringify(body, null, 2)}\n`);
+}

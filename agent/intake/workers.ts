@@ -1,0 +1,104 @@
+/**
+ * Worker pool: `concurrency` loops take due paths from the IntakeQueue, confirm the file is complete
+ * (size and mtime stable across two looks `stableMs` apart) and hand it to the pipeline. This is the
+ * backpressure: at most `concurrency` files are read/decoded at once, whatever the backlog.
+ * Outcomes: done (scored/duplicate/quarantined/gone), look again later (still changing, maybe unfinished),
+ * or an internal failure → the same path again after an exponential backoff.
+ */
+import { stat } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import { asCxrError } from '../../models/errors.ts';
+import type { WatchFolderConfig } from '../config.ts';
+import type { AgentMetrics } from '../http/metrics.ts';
+import type { Outcome } from '../pipeline.ts';
+import { backoffMs } from '../sync/backoff.ts';
+import { checkStable } from './completeness.ts';
+import type { IntakeQueue, QueueItem } from './intake-queue.ts';
+import type { ArrivedFile } from './settle.ts';
+
+export interface WorkerDeps {
+  queue: IntakeQueue;
+  folders: readonly WatchFolderConfig[];
+  concurrency: number;
+  screen(file: ArrivedFile): Promise<Outcome>;
+  /** True while intake is paused (disk watermark). */
+  paused(): boolean;
+  metrics: AgentMetrics;
+  log: Logger;
+  now(): number;
+}
+
+export class WorkerPool {
+  #closing = false;
+  #loops: Promise<void>[] = [];
+
+  constructor(readonly deps: WorkerDeps) {}
+
+  start(): void {
+    this.#loops = Array.from({ length: this.deps.concurrency }, () => this.#loop());
+  }
+
+  /** Stops taking work and waits for files in flight to finish. */
+  async close(): Promise<void> {
+    this.#closing = true;
+    await Promise.all(this.#loops);
+  }
+
+  async #loop(): Promise<void> {
+    const { queue } = this.deps;
+    while (!this.#closing) {
+      if (this.deps.paused()) {
+        await queue.wait(500);
+        continue;
+      }
+      const next = queue.take(this.deps.now());
+      if (typeof next !== 'object') {
+        await queue.wait(Math.min(next ?? 1000, 1000));
+        continue;
+      }
+      await this.#handle(next);
+    }
+  }
+
+  async #handle(item: QueueItem): Promise<void> {
+    const { queue, now } = this.deps;
+    const folder = this.deps.folders[item.folder] as WatchFolderConfig;
+    const info = await stat(item.path).catch(() => undefined);
+    if (!info?.isFile()) return queue.done(item);
+    const look = { sizeBytes: info.size, mtimeMs: info.mtimeMs, atMs: now() };
+    const stability = checkStable(item.observation, look, folder.stableMs);
+    if (!stability.complete) return queue.requeue({ ...item, observation: look }, now() + stability.recheckInMs);
+
+    this.deps.metrics.filesSeen.inc();
+    try {
+      const outcome = await this.deps.screen({
+        path: item.path,
+        root: folder.path,
+        policy: folder.policy,
+        sizeBytes: info.size,
+        mtimeMs: info.mtimeMs,
+        receivedAt: new Date(item.firstSeenAt),
+      });
+      this.#count(outcome);
+      // An unfinished DICOM: look again (a fresh look must confirm stability again).
+      if (outcome.kind === 'retry')
+        return queue.requeue({ ...item, observation: look }, now() + Math.max(folder.stableMs, 200));
+      queue.done(item);
+    } catch (thrown) {
+      const error = asCxrError(thrown);
+      const delay = backoffMs(item.attempts, { initialMs: 1000, maxMs: 300_000 });
+      this.deps.metrics.stageErrors.inc({ code: error.code });
+      this.deps.log.error({ code: error.code, err: error.message, retryInMs: delay }, 'screening failed; will retry');
+      queue.requeue({ ...item, observation: look, attempts: item.attempts + 1 }, now() + delay);
+    }
+  }
+
+  #count(outcome: Outcome): void {
+    const m = this.deps.metrics;
+    if (outcome.kind === 'scored') {
+      m.filesScored.inc();
+      m.endToEndMs.observe(outcome.endToEndMs);
+    } else if (outcome.kind === 'duplicate') m.filesDuplicate.inc();
+    else if (outcome.kind === 'quarantined') m.filesQuarantined.inc({ code: outcome.code });
+  }
+}

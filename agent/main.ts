@@ -1,0 +1,193 @@
+/**
+ * The agent's composition root (STYLE.md rule 1): config in, wired parts out. Starts parts in dependency
+ * order (store → model → metrics/disk → MQTT → HTTP → workers → watcher) and closes them in reverse.
+ *
+ *   const agent = await startAgent(loadAgentConfig('agent.json'));
+ *   ...; await agent.close();
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pino, { type Logger } from 'pino';
+import type { AgentConfig } from './config.ts';
+import { startHttpServer } from './http/http-server.ts';
+import { createAgentMetrics } from './http/metrics.ts';
+import { DiskMonitor } from './intake/disk-watermark.ts';
+import { IntakeQueue } from './intake/intake-queue.ts';
+import { FolderWatcher } from './intake/watcher.ts';
+import { WorkerPool } from './intake/workers.ts';
+import { type ActiveModel, loadActiveModel } from './model/active-model.ts';
+import { screenFile } from './pipeline.ts';
+import { Batcher } from './screening/batcher.ts';
+import { AgentStore } from './store/agent-store.ts';
+import { openAgentDatabase } from './store/database.ts';
+import type { StatusSnapshot } from './sync/status.ts';
+import { type SyncLink, startSync } from './sync/sync-link.ts';
+
+export interface AgentDeps {
+  logger?: Logger;
+  now?: () => number;
+  /** A model already loaded (tests, the demo); default: loaded from config.model. */
+  model?: ActiveModel;
+}
+
+export interface RunningAgent {
+  /** The HTTP port actually bound (config 0 → a free port), or undefined when disabled. */
+  httpPort: number | undefined;
+  model: ActiveModel;
+  store: AgentStore;
+  backlog(): number;
+  status(): StatusSnapshot;
+  close(): Promise<void>;
+}
+
+export const AGENT_VERSION: string = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Promise<RunningAgent> {
+  const now = deps.now ?? Date.now;
+  const startedAt = now();
+  const log = (deps.logger ?? pino({ level: config.logLevel })).child({ site: config.site, agent: config.agentId });
+  const closers: (() => Promise<void> | void)[] = [];
+  const close = async () => {
+    for (const closeOne of closers.reverse()) await closeOne();
+    closers.length = 0;
+  };
+
+  try {
+    const store = new AgentStore(openAgentDatabase(join(config.dataDir, 'agent.db')));
+    closers.push(() => store.close());
+
+    const model = deps.model ?? (await loadActiveModel(config.model, log.child({ component: 'model' })));
+    if (!deps.model) closers.push(() => model.session.close());
+    log.info({ model: model.manifest.version, runtime: model.session.runtime, reason: model.reason }, 'model ready');
+
+    const queue = new IntakeQueue();
+    let link: SyncLink | undefined; // set below; the disk monitor may fire before the link exists
+    const disk = new DiskMonitor(
+      config.dataDir,
+      config.disk,
+      config.disk.checkIntervalMs,
+      (paused, sample) => {
+        if (paused)
+          log.error({ freeBytes: sample.freeBytes, alert: 'disk-watermark' }, 'disk nearly full: intake paused');
+        else log.info({ freeBytes: sample.freeBytes }, 'disk space recovered: intake resumed');
+        link?.publishStatus();
+      },
+      undefined,
+      (error) => log.warn({ err: error.message }, 'disk check failed'),
+    );
+    await disk.start();
+    closers.push(() => disk.close());
+
+    const snapshot = (): StatusSnapshot => ({
+      site: config.site,
+      agent: config.agentId,
+      agentVersion: AGENT_VERSION,
+      startedAt,
+      now: now(),
+      backlog: queue.size,
+      outbox: store.outboxSize(),
+      quarantined: store.fileCounts().quarantined,
+      model: { version: model.manifest.version, sha256: model.manifest.modelSha256 },
+      runtime: model.session.runtime,
+      diskFreeBytes: disk.freeBytes,
+      intakePaused: disk.paused,
+    });
+    const metrics = createAgentMetrics({
+      backlog: () => queue.size,
+      outboxSize: () => store.outboxSize(),
+      oldestUnackedAgeS: () => {
+        const oldest = store.oldestOutboxCreatedAt();
+        return oldest === undefined ? 0 : Math.max(0, (now() - oldest) / 1000);
+      },
+      intakePaused: () => (disk.paused ? 1 : 0),
+      diskFreeBytes: () => disk.freeBytes,
+      uptimeS: () => (now() - startedAt) / 1000,
+    });
+
+    const sync = startSync({ config, store, metrics, log: log.child({ component: 'sync' }), now, snapshot });
+    link = sync;
+    closers.push(() => sync.close());
+
+    let httpPort: number | undefined;
+    if (config.http.port >= 0) {
+      const http = await startHttpServer(
+        {
+          health: () => ({ ok: true, ...snapshot(), broker: sync.connected() ? 'connected' : 'disconnected' }),
+          metrics: () => metrics.render(),
+        },
+        config.http.port,
+        config.http.host,
+      );
+      httpPort = http.port;
+      closers.push(() => http.close());
+    }
+
+    const batcher = new Batcher(model.session, config.batchSize, config.batchWaitMs, (stats) => {
+      metrics.inferenceMs.observe(stats.inferMs);
+      metrics.batchSize.observe(stats.batchSize);
+    });
+    const pipelineLog = log.child({ component: 'pipeline' });
+    const graceByRoot = new Map(config.watch.map((w) => [w.path, w.incompleteGraceMs]));
+    const workers = new WorkerPool({
+      queue,
+      folders: config.watch,
+      concurrency: config.concurrency,
+      paused: () => disk.paused,
+      metrics,
+      log: log.child({ component: 'intake' }),
+      now,
+      screen: async (file) => {
+        const outcome = await screenFile(
+          {
+            identity: { site: config.site, agent: config.agentId, siteSecret: config.siteSecret },
+            model: { manifest: model.manifest, runtime: model.session.runtime },
+            infer: (input) => batcher.infer(input),
+            pixels: { send: config.sendPixels, previewMaxSide: config.previewMaxSide },
+            incompleteGraceMs: (f) => graceByRoot.get(f.root) ?? 60_000,
+            store,
+            targets: { processedDir: config.processedDir as string, quarantineDir: config.quarantineDir as string },
+            log: pipelineLog,
+            now,
+          },
+          file,
+        );
+        if (outcome.kind === 'scored') sync.sender.kick();
+        return outcome;
+      },
+    });
+    workers.start();
+    closers.push(() => workers.close());
+
+    const watcher = new FolderWatcher({
+      folders: config.watch,
+      excludeDirs: [config.processedDir as string, config.quarantineDir as string, config.dataDir],
+      queue,
+      alreadyHandled: (path, size, mtimeMs) => {
+        const seen = store.seenPath(path);
+        return seen !== undefined && seen.size === size && seen.mtimeMs === Math.floor(mtimeMs);
+      },
+      now,
+      log: log.child({ component: 'watcher' }),
+    });
+    await watcher.start();
+    closers.push(() => watcher.close());
+    log.info({ folders: config.watch.length, backlog: queue.size }, 'agent started');
+
+    return {
+      httpPort,
+      model,
+      store,
+      backlog: () => queue.size,
+      status: snapshot,
+      close: async () => {
+        log.info('agent stopping');
+        await close();
+      },
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

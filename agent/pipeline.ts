@@ -1,0 +1,141 @@
+/**
+ * The agent's data flow for ONE complete file (STYLE.md rule 2): each line is a stage.
+ *
+ *   bytes ─▶ content hash ─▶ (known? duplicate) ─▶ readImage ─▶ chest? ─▶ preprocess ─▶ infer (batched)
+ *         ─▶ buildResult (+ preview/heatmap) ─▶ validate ─▶ outbox commit (one transaction) ─▶ move/leave
+ *
+ * Where failures go: a bad or non-chest file → quarantine (recorded by hash, moved with .error.json);
+ * a DICOM that looks unfinished and is young → retry; anything internal (runtime, disk, database) → thrown,
+ * and the worker retries the file with backoff. Logs carry the pseudonymous image key, never paths or tags.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import { pseudonymize } from '../models/deid/pseudonymize.ts';
+import { CxrError, isCxrError } from '../models/errors.ts';
+import { readImage } from '../models/image/read-image.ts';
+import type { Manifest } from '../models/package/manifest.ts';
+import type { ModelInput } from '../models/preprocess/input-spec.ts';
+import { preprocess } from '../models/preprocess/preprocess.ts';
+import type { ModelOutput, RuntimeName } from '../models/runtime/types.ts';
+import { decoders } from '../protocol/validate.ts';
+import { retryIncomplete } from './intake/completeness.ts';
+import type { DispositionTargets } from './intake/disposition.ts';
+import { type ArrivedFile, factsOf, settleProcessed, settleQuarantined } from './intake/settle.ts';
+import { attachPixels } from './screening/attach-pixels.ts';
+import { buildResult } from './screening/result-builder.ts';
+import type { AgentStore } from './store/agent-store.ts';
+
+export interface PipelineDeps {
+  identity: { site: string; agent: string; siteSecret: string };
+  model: { manifest: Manifest; runtime: RuntimeName };
+  infer(input: ModelInput): Promise<ModelOutput>;
+  pixels: { send: boolean; previewMaxSide: number };
+  incompleteGraceMs: (file: ArrivedFile) => number;
+  store: AgentStore;
+  targets: DispositionTargets;
+  log: Logger;
+  now(): number;
+}
+
+export type Outcome =
+  | { kind: 'scored'; resultId: string; endToEndMs: number }
+  | { kind: 'duplicate' }
+  | { kind: 'quarantined'; code: string }
+  | { kind: 'retry'; code: string }
+  | { kind: 'gone' };
+
+export async function screenFile(deps: PipelineDeps, file: ArrivedFile): Promise<Outcome> {
+  const clock = stopwatch();
+  const bytes = await readFile(file.path).catch(() => undefined);
+  if (bytes === undefined) return { kind: 'gone' };
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const log = deps.log.child({ image: pseudonymize(deps.identity.siteSecret, `image:${sha256}`).slice(0, 16) });
+
+  const known = deps.store.knownFile(sha256);
+  if (known?.status === 'scored') {
+    await settleProcessed(file, deps.targets);
+    return { kind: 'duplicate' };
+  }
+  if (known?.status === 'quarantined')
+    return quarantine(deps, file, sha256, known.errorCode ?? 'CXR_ERR_INTERNAL', known.errorMessage ?? '', log);
+
+  let image: Awaited<ReturnType<typeof readImage>>;
+  try {
+    image = await readImage(bytes);
+  } catch (thrown) {
+    if (!isCxrError(thrown) || thrown.kind !== 'input') throw thrown;
+    if (retryIncomplete(thrown.code, file.mtimeMs, deps.now(), deps.incompleteGraceMs(file)))
+      return { kind: 'retry', code: thrown.code };
+    return quarantine(deps, file, sha256, thrown.code, thrown.message, log);
+  }
+  const readMs = clock.lap();
+  if (!image.isChest) {
+    return quarantine(
+      deps,
+      file,
+      sha256,
+      'CXR_ERR_AGENT_NOT_CHEST',
+      `not a chest radiograph: ${image.notChestReason ?? 'unknown'}`,
+      log,
+    );
+  }
+
+  const { manifest, runtime } = deps.model;
+  const input = preprocess(image, manifest.input);
+  const preprocessMs = clock.lap();
+  const output = await deps.infer(input);
+  const inferMs = clock.lap();
+
+  let result = buildResult({
+    ...deps.identity,
+    contentSha256: sha256,
+    image,
+    manifest,
+    runtime,
+    probabilities: output.probabilities,
+    timingsMs: { read: readMs, preprocess: preprocessMs, infer: inferMs },
+    receivedAt: file.receivedAt,
+    scoredAt: new Date(deps.now()),
+  });
+  if (deps.pixels.send) result = await attachPixels(result, image, output, manifest.input, deps.pixels.previewMaxSide);
+  result.timingsMs.render = clock.lap();
+  result.timingsMs.total = clock.total();
+  if (!decoders.result.check(result)) {
+    throw new CxrError('CXR_ERR_AGENT_RESULT_INVALID', 'built result does not match the protocol schema', {
+      kind: 'internal',
+    });
+  }
+
+  deps.store.commitScored(factsOf(file, sha256), result.resultId, JSON.stringify(result), deps.now());
+  log.info({ resultId: result.resultId, flags: result.flags, ms: result.timingsMs.total }, 'scored');
+  await settleProcessed(file, deps.targets);
+  return { kind: 'scored', resultId: result.resultId, endToEndMs: deps.now() - file.receivedAt.getTime() };
+}
+
+async function quarantine(
+  deps: PipelineDeps,
+  file: ArrivedFile,
+  sha256: string,
+  code: string,
+  message: string,
+  log: Logger,
+): Promise<Outcome> {
+  await settleQuarantined(file, sha256, { code, message }, deps);
+  log.warn({ code }, 'quarantined');
+  return { kind: 'quarantined', code };
+}
+
+function stopwatch() {
+  const start = performance.now();
+  let last = start;
+  return {
+    lap(): number {
+      const now = performance.now();
+      const ms = now - last;
+      last = now;
+      return ms;
+    },
+    total: () => performance.now() - start,
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * Inference stage with micro-batching. In: one ModelInput per image, from several workers at once.
+ * Out: that image's ModelOutput. Requests arriving within `waitMs` of each other (a burst) share one
+ * `session.infer` call of up to `maxBatch` images, which is what OpenVINO's throughput mode wants; one batch
+ * runs at a time (the runtime parallelises inside it), so memory is bounded by maxBatch + queued inputs,
+ * and queued inputs are bounded by the worker count. A failed batch rejects each of its requests.
+ */
+import type { ModelInput } from '../../models/preprocess/input-spec.ts';
+import type { InferenceSession, ModelOutput } from '../../models/runtime/types.ts';
+
+interface Pending {
+  input: ModelInput;
+  resolve(output: ModelOutput): void;
+  reject(error: unknown): void;
+}
+
+export interface BatchStats {
+  batchSize: number;
+  inferMs: number;
+}
+
+export class Batcher {
+  readonly #pending: Pending[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #running = false;
+
+  constructor(
+    readonly session: InferenceSession,
+    readonly maxBatch: number,
+    readonly waitMs: number,
+    readonly onBatch: (stats: BatchStats) => void = () => undefined,
+  ) {}
+
+  infer(input: ModelInput): Promise<ModelOutput> {
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ input, resolve, reject });
+      this.#schedule();
+    });
+  }
+
+  #schedule(): void {
+    if (this.#running) return; // the running batch schedules the next when it ends
+    if (this.#pending.length >= this.maxBatch || this.waitMs === 0) {
+      this.#flush();
+    } else if (!this.#timer) {
+      this.#timer = setTimeout(() => this.#flush(), this.waitMs);
+    }
+  }
+
+  #flush(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const batch = this.#pending.splice(0, this.maxBatch);
+    if (batch.length === 0) return;
+    this.#running = true;
+    const started = performance.now();
+    this.session
+      .infer(batch.map((p) => p.input))
+      .then(
+        (outputs) => {
+          this.onBatch({ batchSize: batch.length, inferMs: performance.now() - started });
+          batch.forEach((p, i) => {
+            const output = outputs[i];
+            if (output) p.resolve(output);
+            else p.reject(new Error(`runtime returned ${outputs.length} outputs for a batch of ${batch.length}`));
+          });
+        },
+        (error: unknown) => {
+          for (const p of batch) p.reject(error);
+        },
+      )
+      .finally(() => {
+        this.#running = false;
+        if (this.#pending.length > 0) this.#schedule();
+      });
+  }
+}

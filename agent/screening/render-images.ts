@@ -1,0 +1,29 @@
+/**
+ * Renders the de-identified preview (JPEG) and the heatmap (PNG) with sharp. The preview is drawn from the
+ * DECODED pixels, never from the file's bytes, so no header or embedded metadata can survive; sharp writes
+ * no EXIF/ICC unless asked (`withMetadata` is never called).
+ */
+import sharp from 'sharp';
+import type { ImageBlob } from './image-blob.ts';
+
+export async function renderPreview(
+  pixels: Float32Array,
+  cols: number,
+  rows: number,
+  size: { width: number; height: number },
+): Promise<ImageBlob> {
+  const grey = new Uint8Array(cols * rows);
+  for (let i = 0; i < grey.length; i++) grey[i] = Math.round(Math.min(1, Math.max(0, pixels[i] as number)) * 255);
+  const jpeg = await sharp(grey, { raw: { width: cols, height: rows, channels: 1 } })
+    .resize(size.width, size.height, { fit: 'fill', kernel: 'lanczos3' })
+    .jpeg({ quality: 85, mozjpeg: false })
+    .toBuffer();
+  return { mime: 'image/jpeg', width: size.width, height: size.height, base64: jpeg.toString('base64') };
+}
+
+export async function renderHeatmap(rgba: Uint8Array, width: number, height: number): Promise<ImageBlob> {
+  const png = await sharp(rgba, { raw: { width, height, channels: 4 } })
+    .png({ compressionLevel: 6 })
+    .toBuffer();
+  return { mime: 'image/png', width, height, base64: png.toString('base64') };
+}

@@ -1,0 +1,48 @@
+/**
+ * MQTT client options for the agent (pure but for reading TLS files): fixed client id + `clean: false`
+ * for a persistent session (QoS 1 subscriptions and in-flight messages survive reconnects), TLS with a CA
+ * and/or client certificate, username/password, and a retained offline StatusMessage as last will.
+ */
+import { readFileSync } from 'node:fs';
+import type { IClientOptions } from 'mqtt';
+import { CxrError } from '../../models/errors.ts';
+import type { AgentConfig } from '../config.ts';
+
+export function clientIdFor(config: Pick<AgentConfig, 'site' | 'agentId' | 'mqtt'>): string {
+  return config.mqtt.clientId ?? `cxr-agent-${config.site}-${config.agentId}`;
+}
+
+function readPem(path: string | undefined, what: string): Buffer | undefined {
+  if (path === undefined) return undefined;
+  try {
+    return readFileSync(path);
+  } catch (cause) {
+    throw new CxrError('CXR_ERR_AGENT_CONFIG_INVALID', `cannot read MQTT ${what} file ${path}`, { cause });
+  }
+}
+
+export function mqttOptions(
+  config: Pick<AgentConfig, 'site' | 'agentId' | 'mqtt'>,
+  will: { topic: string; payload: string },
+): IClientOptions {
+  const m = config.mqtt;
+  const options: IClientOptions = {
+    clientId: clientIdFor(config),
+    clean: false, // persistent session [MQTT-3.1.2-4]
+    protocolVersion: 4,
+    keepalive: m.keepaliveS,
+    reconnectPeriod: Math.min(m.retryInitialMs, 5000),
+    connectTimeout: 10_000,
+    queueQoSZero: false,
+    will: { topic: will.topic, payload: Buffer.from(will.payload), qos: 1, retain: true },
+  };
+  if (m.username !== undefined) options.username = m.username;
+  if (m.password !== undefined) options.password = m.password;
+  const ca = readPem(m.caFile, 'CA');
+  const cert = readPem(m.certFile, 'certificate');
+  const key = readPem(m.keyFile, 'key');
+  if (ca) options.ca = ca;
+  if (cert) options.cert = cert;
+  if (key) options.key = key;
+  return options;
+}

@@ -1,0 +1,95 @@
+/**
+ * Sync stage. In: outbox rows (validated ResultMessage JSON). Out: QoS 1 publishes to
+ * `cxr/v1/<site>/<agent>/result`. A row is deleted only when the hub's application-level AckMessage arrives
+ * (a PUBACK only proves the broker has it: ARCHITECTURE.md "Delivery"). Unacked rows are re-sent with
+ * exponential backoff; at most `maxInFlight` wait for an ack at once. While the link is down nothing is
+ * published (mqtt.js's offline queue is memory only); when it returns every row is due at once.
+ */
+import type { MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import type { AckMessage } from '../../protocol/messages.ts';
+import type { AgentMetrics } from '../http/metrics.ts';
+import type { AgentStore } from '../store/agent-store.ts';
+import { type BackoffPolicy, backoffMs } from './backoff.ts';
+
+export interface SenderDeps {
+  store: AgentStore;
+  client: MqttClient;
+  topic: string;
+  policy: BackoffPolicy;
+  maxInFlight: number;
+  metrics: AgentMetrics;
+  log: Logger;
+  now(): number;
+  random?: () => number;
+}
+
+export class OutboxSender {
+  /** resultId → when it is due again if no ack comes. */
+  readonly #awaiting = new Map<string, number>();
+  #timer: NodeJS.Timeout | undefined;
+  #ticking = false;
+
+  constructor(readonly deps: SenderDeps) {}
+
+  start(): void {
+    this.deps.client.on('connect', () => this.onLinkUp());
+    this.#timer = setInterval(() => this.kick(), 250);
+    this.#timer.unref();
+    if (this.deps.client.connected) this.onLinkUp();
+  }
+
+  close(): void {
+    if (this.#timer) clearInterval(this.#timer);
+  }
+
+  onLinkUp(): void {
+    this.#awaiting.clear();
+    this.deps.store.resetBackoff(this.deps.now());
+    this.kick();
+  }
+
+  /** Publishes whatever is due, up to the in-flight limit. Cheap to call often. */
+  kick(): void {
+    const { client, store, now } = this.deps;
+    if (this.#ticking || !client.connected) return;
+    this.#ticking = true;
+    try {
+      const t = now();
+      for (const [id, due] of this.#awaiting) if (due <= t) this.#awaiting.delete(id);
+      const capacity = this.deps.maxInFlight - this.#awaiting.size;
+      if (capacity <= 0) return;
+      for (const row of store.dueOutbox(t, capacity)) {
+        const due = t + backoffMs(row.attempts, this.deps.policy, this.deps.random);
+        store.markSent(row.id, due);
+        this.#awaiting.set(row.resultId, due);
+        this.deps.metrics.resultsPublished.inc();
+        client.publish(this.deps.topic, row.payload, { qos: 1 }, (error) => {
+          if (error) this.deps.log.warn({ resultId: row.resultId, err: error.message }, 'publish failed; will re-send');
+        });
+      }
+    } finally {
+      this.#ticking = false;
+    }
+  }
+
+  /** The hub's ack: stored/duplicate → delete the row; rejected → set it aside (never re-sent). */
+  onAck(ack: AckMessage): void {
+    const { store, metrics, now, log } = this.deps;
+    this.#awaiting.delete(ack.resultId);
+    metrics.resultsAcked.inc({ status: ack.status });
+    if (ack.status === 'rejected') {
+      if (store.reject(ack.resultId, ack.reason ?? 'rejected', now())) {
+        log.error({ resultId: ack.resultId, reason: ack.reason }, 'hub rejected a result; kept in the rejected table');
+      }
+    } else {
+      const createdAt = store.ack(ack.resultId);
+      if (createdAt !== undefined) metrics.syncLagS.observe((now() - createdAt) / 1000);
+    }
+    this.kick();
+  }
+
+  get inFlight(): number {
+    return this.#awaiting.size;
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * The agent's MQTT side: one persistent-session connection (mqtt.js) that publishes results from the outbox,
+ * receives the hub's acks (one handler: handle-ack.ts) and keeps a retained StatusMessage current
+ * (periodic; last will when the link dies; an explicit offline status on a clean shutdown).
+ * The agent starts and keeps scoring while the broker is unreachable; mqtt.js reconnects on its own.
+ */
+import mqtt, { type MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import { topicFor } from '../../protocol/topics.ts';
+import { decoders } from '../../protocol/validate.ts';
+import type { AgentConfig } from '../config.ts';
+import type { AgentMetrics } from '../http/metrics.ts';
+import type { AgentStore } from '../store/agent-store.ts';
+import { handleAck } from './handle-ack.ts';
+import { mqttOptions } from './mqtt-options.ts';
+import { OutboxSender } from './outbox-sender.ts';
+import { offlineStatus, onlineStatus, type StatusSnapshot } from './status.ts';
+
+export interface SyncDeps {
+  config: Pick<AgentConfig, 'site' | 'agentId' | 'mqtt'>;
+  store: AgentStore;
+  metrics: AgentMetrics;
+  log: Logger;
+  now(): number;
+  snapshot(): StatusSnapshot;
+}
+
+export interface SyncLink {
+  client: MqttClient;
+  sender: OutboxSender;
+  connected(): boolean;
+  publishStatus(): void;
+  close(): Promise<void>;
+}
+
+export function startSync(deps: SyncDeps): SyncLink {
+  const { config, log } = deps;
+  const address = { site: config.site, agent: config.agentId };
+  const statusTopic = topicFor(address, 'status');
+  const ackTopic = topicFor(address, 'ack');
+  const will = JSON.stringify(offlineStatus(config.site, config.agentId, deps.now()));
+  const client = mqtt.connect(config.mqtt.url, mqttOptions(config, { topic: statusTopic, payload: will }));
+  const sender = new OutboxSender({
+    store: deps.store,
+    client,
+    topic: topicFor(address, 'result'),
+    policy: { initialMs: config.mqtt.retryInitialMs, maxMs: config.mqtt.retryMaxMs },
+    maxInFlight: config.mqtt.maxInFlight,
+    metrics: deps.metrics,
+    log,
+    now: deps.now,
+  });
+
+  const publishStatus = () => {
+    if (!client.connected) return;
+    const status = onlineStatus(deps.snapshot());
+    if (!decoders.status.check(status)) {
+      log.error('status message does not match the protocol schema; not sent');
+      return;
+    }
+    client.publish(statusTopic, JSON.stringify(status), { qos: 1, retain: true });
+  };
+
+  client.on('connect', (connack) => {
+    log.info({ sessionPresent: connack.sessionPresent }, 'broker connected');
+    // With a persistent session the broker keeps our subscription; subscribe again when it did not.
+    if (!connack.sessionPresent) client.subscribe(ackTopic, { qos: 1 });
+    publishStatus();
+  });
+  client.on('offline', () => log.warn('broker unreachable; results wait in the outbox'));
+  client.on('error', (error) => log.warn({ err: error.message }, 'mqtt error'));
+  client.on('message', (topic, payload) => {
+    if (topic === ackTopic) handleAck(payload, sender, log);
+  });
+  sender.start();
+  const statusTimer = setInterval(publishStatus, config.mqtt.statusIntervalMs);
+  statusTimer.unref();
+
+  return {
+    client,
+    sender,
+    connected: () => client.connected,
+    publishStatus,
+    async close() {
+      clearInterval(statusTimer);
+      sender.close();
+      if (client.connected) {
+        const offline = JSON.stringify(offlineStatus(config.site, config.agentId, deps.now()));
+        await client.publishAsync(statusTopic, offline, { qos: 1, retain: true }).catch(() => undefined);
+      }
+      await client.endAsync(true);
+    },
+  };
+}
