@@ -73,7 +73,7 @@ describe('hub with the embedded broker', () => {
     await assert.rejects(intruder.client.subscribeAsync(topicFor(A, 'ack'), { qos: 1 }), /Subscribe error/);
     await assert.rejects(intruder.client.subscribeAsync('cxr/v1/#', { qos: 1 }), /Subscribe error/);
     const forged = await resultMessage(A);
-    const closed = new Promise((resolve) => intruder.client.once('close', resolve));
+    const closed = new Promise<void>((resolve) => intruder.client.once('close', () => resolve()));
     intruder.client.publish(topicFor(A, 'result'), JSON.stringify(forged), { qos: 1 });
     await closed; // aedes closes the connection of a client whose publish is not authorised [MQTT-3.3.5-2]
     await intruder.close();
