@@ -26,14 +26,18 @@ function concat(parts: Uint8Array[]): Uint8Array {
 function u16(...values: number[]): Uint8Array {
   const out = new Uint8Array(2 * values.length);
   const view = new DataView(out.buffer);
-  values.forEach((v, i) => view.setUint16(2 * i, v & 0xffff, true));
+  values.forEach((v, i) => {
+    view.setUint16(2 * i, v & 0xffff, true);
+  });
   return out;
 }
 
 function u32(...values: number[]): Uint8Array {
   const out = new Uint8Array(4 * values.length);
   const view = new DataView(out.buffer);
-  values.forEach((v, i) => view.setUint32(4 * i, v >>> 0, true));
+  values.forEach((v, i) => {
+    view.setUint32(4 * i, v >>> 0, true);
+  });
   return out;
 }
 

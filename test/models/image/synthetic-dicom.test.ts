@@ -32,7 +32,9 @@ let twelveBit: Uint16Array; // the same scaled to 12 bits (0..4080)
 function le16(values: Uint16Array): Uint8Array {
   const out = new Uint8Array(values.length * 2);
   const view = new DataView(out.buffer);
-  values.forEach((v, i) => view.setUint16(2 * i, v, true));
+  values.forEach((v, i) => {
+    view.setUint16(2 * i, v, true);
+  });
   return out;
 }
 
