@@ -37,6 +37,7 @@ export const ENV_SETTINGS: ReadonlyArray<readonly [string, string, Kind]> = [
   ['CXR_AGENT_STATUS_INTERVAL_MS', 'mqtt.statusIntervalMs', 'int'],
   ['CXR_AGENT_SEND_PIXELS', 'sendPixels', 'bool'],
   ['CXR_AGENT_PREVIEW_MAX_SIDE', 'previewMaxSide', 'int'],
+  ['CXR_AGENT_HEATMAP_MAX_SIDE', 'heatmapMaxSide', 'int'],
   ['CXR_AGENT_DISK_MIN_FREE_BYTES', 'disk.minFreeBytes', 'int'],
   ['CXR_AGENT_DISK_MIN_FREE_PERCENT', 'disk.minFreePercent', 'number'],
   ['CXR_AGENT_HTTP_PORT', 'http.port', 'int'],

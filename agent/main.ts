@@ -144,7 +144,11 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
             identity: { site: config.site, agent: config.agentId, siteSecret: config.siteSecret },
             model: { manifest: model.manifest, runtime: model.session.runtime },
             infer: (input) => batcher.infer(input),
-            pixels: { send: config.sendPixels, previewMaxSide: config.previewMaxSide },
+            pixels: {
+              send: config.sendPixels,
+              previewMaxSide: config.previewMaxSide,
+              heatmapMaxSide: config.heatmapMaxSide,
+            },
             incompleteGraceMs: (f) => graceByRoot.get(f.root) ?? 60_000,
             store,
             targets: { processedDir: config.processedDir as string, quarantineDir: config.quarantineDir as string },

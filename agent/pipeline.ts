@@ -30,7 +30,7 @@ export interface PipelineDeps {
   identity: { site: string; agent: string; siteSecret: string };
   model: { manifest: Manifest; runtime: RuntimeName };
   infer(input: ModelInput): Promise<ModelOutput>;
-  pixels: { send: boolean; previewMaxSide: number };
+  pixels: { send: boolean; previewMaxSide: number; heatmapMaxSide: number };
   incompleteGraceMs: (file: ArrivedFile) => number;
   store: AgentStore;
   targets: DispositionTargets;
@@ -98,7 +98,7 @@ export async function screenFile(deps: PipelineDeps, file: ArrivedFile): Promise
     receivedAt: file.receivedAt,
     scoredAt: new Date(deps.now()),
   });
-  if (deps.pixels.send) result = await attachPixels(result, image, output, manifest.input, deps.pixels.previewMaxSide);
+  if (deps.pixels.send) result = await attachPixels(result, image, output, manifest.input, deps.pixels);
   result.timingsMs.render = clock.lap();
   result.timingsMs.total = clock.total();
   if (!decoders.result.check(result)) {

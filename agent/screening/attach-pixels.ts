@@ -1,6 +1,6 @@
 /**
- * Adds the de-identified preview (JPEG) and the heatmap (PNG, CAM of the heatmap class, aligned with the
- * preview) to a result. Called only when the site sends pixels (`sendPixels`).
+ * Adds the de-identified preview (JPEG, long side <= previewMaxSide) and the heatmap (PNG, CAM of the heatmap
+ * class, same aspect as the preview and covering it exactly, long side <= heatmapMaxSide) to a result. Called only when the site sends pixels (`sendPixels`).
  */
 
 import type { DecodedImage } from '../../models/image/types.ts';
@@ -17,9 +17,10 @@ export async function attachPixels(
   image: Pick<DecodedImage, 'pixels' | 'rows' | 'cols'>,
   output: ModelOutput,
   spec: InputSpec,
-  previewMaxSide: number,
+  sides: { previewMaxSide: number; heatmapMaxSide: number },
 ): Promise<ResultMessage> {
-  const size = previewSize(image.cols, image.rows, previewMaxSide);
+  const size = previewSize(image.cols, image.rows, sides.previewMaxSide);
+  const heatSize = previewSize(image.cols, image.rows, Math.min(sides.heatmapMaxSide, sides.previewMaxSide));
   const probabilities = result.classes.map((name) => result.probabilities[name] ?? 0);
   const classIndex = heatmapClassIndex(result.classes, probabilities, result.flags);
   const plane = output.camSize * output.camSize;
@@ -30,11 +31,11 @@ export async function attachPixels(
     geometry: resizeGeometry(image.cols, image.rows, spec),
     cols: image.cols,
     rows: image.rows,
-    ...size,
+    ...heatSize,
   });
   const [preview, heatmap] = await Promise.all([
     renderPreview(image.pixels, image.cols, image.rows, size),
-    renderHeatmap(rgba, size.width, size.height),
+    renderHeatmap(rgba, heatSize.width, heatSize.height),
   ]);
   return { ...result, preview, heatmap };
 }
