@@ -29,6 +29,8 @@ export interface DicomHeader {
   photometric: string;
   numberOfFrames: number;
   rescaleSlope: number;
+  /** Pixel Padding Value (0028,0120), stored-value space; left out of the percentile window. */
+  pixelPaddingValue?: number;
   rescaleIntercept: number;
   modalityLut?: LookupTable;
   windowCenter?: number;
@@ -120,6 +122,7 @@ export function readDicomHeader(ds: DataSet, transferSyntax: string): DicomHeade
     photometric: str(ds, 'x00280004')?.toUpperCase() ?? 'MONOCHROME2',
     numberOfFrames: frames !== undefined && frames > 0 ? frames : 1,
     rescaleSlope: num(ds, 'x00281053') || 1,
+    pixelPaddingValue: pixelRepresentation === 1 ? ds.int16('x00280120') : ds.uint16('x00280120'),
     rescaleIntercept: num(ds, 'x00281052') ?? 0,
     modalityLut: readLut(ds, 'x00283000', pixelRepresentation),
     ...(center !== undefined && width !== undefined && width > 0 ? { windowCenter: center, windowWidth: width } : {}),

@@ -38,25 +38,35 @@ export function applyLut(x: number, lut: LookupTable): number {
   return lut.data[index < 0 ? 0 : Math.min(index, last)] ?? 0;
 }
 
-/** The window between the lo and hi quantiles (default 0.5 % – 99.5 %), from a 4096-bin histogram. */
-export function percentileWindow(values: Float32Array, lo = 0.005, hi = 0.995): Window {
+/**
+ * The window between the lo and hi quantiles (default 0.5 % – 99.5 %), from a 4096-bin histogram.
+ * `exclude` (the Pixel Padding Value after the modality LUT) is left out: padding is not anatomy.
+ */
+export function percentileWindow(values: Float32Array, lo = 0.005, hi = 0.995, exclude?: number): Window {
+  const skip = exclude === undefined ? Number.NaN : Math.fround(exclude);
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
+  let count = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i] ?? 0;
+    if (v === skip) continue;
+    count++;
     if (v < min) min = v;
     if (v > max) max = v;
   }
+  if (count === 0) return { center: skip, width: 1 };
   if (!(max > min)) return { center: min, width: 1 };
   const bins = 4096;
   const histogram = new Uint32Array(bins);
   const scale = (bins - 1) / (max - min);
   for (let i = 0; i < values.length; i++) {
-    const bin = Math.round(((values[i] ?? 0) - min) * scale);
+    const v = values[i] ?? 0;
+    if (v === skip) continue;
+    const bin = Math.round((v - min) * scale);
     histogram[bin] = (histogram[bin] ?? 0) + 1;
   }
   const quantile = (q: number): number => {
-    const target = q * values.length;
+    const target = q * count;
     let seen = 0;
     for (let b = 0; b < bins; b++) {
       seen += histogram[b] ?? 0;
@@ -87,6 +97,7 @@ export type VoiHeader = Pick<
   | 'presentationLutShape'
   | 'bitsStored'
   | 'pixelRepresentation'
+  | 'pixelPaddingValue'
 >;
 
 /** Applies the Modality LUT in place (sequence if present, else slope/intercept). */
@@ -115,7 +126,12 @@ export function chooseWindow(values: Float32Array, header: VoiHeader): Window {
     const top = 2 ** header.bitsStored - 1;
     return { center: top / 2, width: top };
   }
-  return percentileWindow(values);
+  const padding = header.pixelPaddingValue;
+  if (padding === undefined) return percentileWindow(values);
+  const paddingOut = header.modalityLut
+    ? applyLut(padding, header.modalityLut)
+    : padding * header.rescaleSlope + header.rescaleIntercept;
+  return percentileWindow(values, 0.005, 0.995, paddingOut);
 }
 
 /** Modality-LUT output → [0, 1] display values, in place. */

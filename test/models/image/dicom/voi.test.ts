@@ -72,6 +72,15 @@ describe('LUTs, percentile window and polarity', () => {
     assert.ok(width > 900 && width < 1200, `width ${width}`);
   });
 
+  it('the percentile window leaves the Pixel Padding Value out', () => {
+    // 40 % padding at 0 would otherwise drag the low end down to 0.
+    const values = new Float32Array(10_000).map((_, i) => (i < 4000 ? 0 : 1000 + (i % 1000)));
+    const padded = percentileWindow(values, 0.005, 0.995, 0);
+    assert.ok(padded.center - padded.width / 2 >= 1000, `low end ${padded.center - padded.width / 2}`);
+    const plain = percentileWindow(values);
+    assert.equal(plain.center - plain.width / 2, 0);
+  });
+
   it('MONOCHROME1 and Presentation LUT Shape INVERSE both invert', () => {
     assert.equal(isInverted({ photometric: 'MONOCHROME1' }), true);
     assert.equal(isInverted({ photometric: 'MONOCHROME2', presentationLutShape: 'INVERSE' }), true);
