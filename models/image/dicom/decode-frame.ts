@@ -5,6 +5,7 @@
  */
 import type { DataSet } from 'dicom-parser';
 import { imageError } from '../image-errors.ts';
+import { assertCodestreamSize, j2kSize, jpegFrameSize } from './codecs/codestream-size.ts';
 import { decodeJpegDct } from './codecs/jpeg-dct.ts';
 import { decodeJpegLossless } from './codecs/jpeg-lossless.ts';
 import { decodeRle } from './codecs/rle.ts';
@@ -29,6 +30,10 @@ export async function decodeFirstFrame(ds: DataSet, header: DicomHeader): Promis
   const bytes = encapsulatedFrameBytes(ds, header);
   const { rows, cols } = header;
   const signed = header.pixelRepresentation === 1;
+  if (codec !== 'rle') {
+    const declared = codec === 'jpeg2000' ? j2kSize(bytes) : jpegFrameSize(bytes);
+    assertCodestreamSize(declared, rows, cols, codec);
+  }
   switch (codec) {
     case 'rle':
       return decodeRle(bytes, header);

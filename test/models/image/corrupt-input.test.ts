@@ -113,6 +113,22 @@ describe('readImage on corrupt input', () => {
     await assert.rejects(readImage(sampleBytes(PNG_256), { maxPixels: 1000 }), { code: 'CXR_ERR_IMAGE_TOO_LARGE' });
   });
 
+  it('refuses a codestream that declares another size than the header, before the codec allocates', async () => {
+    for (const [file, marker] of [
+      [DICOM.nihJpegLs, [0xff, 0xf7]],
+      [DICOM.nihJpegLossless, [0xff, 0xc3]],
+      [DICOM.nihJ2k, [0xff, 0x51]],
+    ] as const) {
+      const bytes = Uint8Array.from(sampleBytes(file));
+      const at = Buffer.from(bytes).indexOf(Buffer.from(marker), 132);
+      assert.ok(at > 0, `${file}: marker found`);
+      // JPEG: P(1) Y(2) X(2) after the 2-byte length; J2K: Xsiz/Ysiz after Lsiz(2) Rsiz(2). Forge 60000.
+      const offset = marker[1] === 0x51 ? at + 6 : at + 5;
+      bytes.set([0x00, 0x00, 0xea, 0x60].slice(marker[1] === 0x51 ? 0 : 2), offset);
+      await assert.rejects(readImage(bytes), { code: 'CXR_ERR_DECODE_FAILED', message: /the codestream is .*60000/ });
+    }
+  });
+
   it('reports an unknown transfer syntax as CXR_ERR_UNSUPPORTED_TRANSFER_SYNTAX', async () => {
     const bytes = Uint8Array.from(sampleBytes(DICOM.nihJpegLs));
     const text = Buffer.from(bytes).toString('latin1');
