@@ -97,6 +97,9 @@ class BitReader {
   }
 }
 
+/** One block's dequantised coefficients, reused (the decoder is synchronous). */
+const coefficients = new Float32Array(64);
+
 function decodeBlock(
   reader: BitReader,
   c: Component,
@@ -106,7 +109,7 @@ function decodeBlock(
   row: number,
   col: number,
 ): void {
-  const coefficients = new Float32Array(64);
+  coefficients.fill(0);
   if (!c.dcTable || !c.acTable) fail('scan uses an undefined Huffman table');
   c.pred += reader.receiveExtend(reader.decode(c.dcTable));
   coefficients[0] = c.pred * (quant[0] ?? 1);

@@ -59,11 +59,15 @@ export function idct8x8(
   stride: number,
   precision: number,
 ): void {
+  // Rows of coefficients that are all zero (most of them in real images) give zero rows: skip the sums.
   for (let v = 0; v < 8; v++) {
+    const row = v * 8;
+    let nonZero = false;
+    for (let u = 0; u < 8; u++) if (coefficients[row + u] !== 0) nonZero = true;
     for (let x = 0; x < 8; x++) {
       let sum = 0;
-      for (let u = 0; u < 8; u++) sum += (COS[x * 8 + u] ?? 0) * (coefficients[v * 8 + u] ?? 0);
-      scratch[v * 8 + x] = sum;
+      if (nonZero) for (let u = 0; u < 8; u++) sum += (COS[x * 8 + u] as number) * (coefficients[row + u] as number);
+      scratch[row + x] = sum;
     }
   }
   const shift = 1 << (precision - 1);
@@ -71,7 +75,7 @@ export function idct8x8(
   for (let y = 0; y < 8; y++) {
     for (let x = 0; x < 8; x++) {
       let sum = 0;
-      for (let v = 0; v < 8; v++) sum += (COS[y * 8 + v] ?? 0) * (scratch[v * 8 + x] ?? 0);
+      for (let v = 0; v < 8; v++) sum += (COS[y * 8 + v] as number) * (scratch[v * 8 + x] as number);
       const value = Math.round(sum + shift);
       out[offset + y * stride + x] = value < 0 ? 0 : value > top ? top : value;
     }
