@@ -86,7 +86,13 @@ function readLut(ds: DataSet, sequenceTag: string, pixelRepresentation: number):
 }
 
 export function readDicomHeader(ds: DataSet, transferSyntax: string): DicomHeader {
-  const pixelData = ds.elements.x7fe00010 ?? ds.elements.x7fe00008 ?? ds.elements.x7fe00009;
+  const pixelData = ds.elements.x7fe00010;
+  if (!pixelData && (ds.elements.x7fe00008 || ds.elements.x7fe00009)) {
+    throw imageError(
+      'CXR_ERR_UNSUPPORTED_PIXEL_FORMAT',
+      'Float/Double Float Pixel Data is not read (integer pixels only)',
+    );
+  }
   if (!pixelData) {
     const sopClass = str(ds, 'x00080016') ?? str(ds, 'x00020002') ?? '';
     if (NON_IMAGE_SOP_CLASS.test(sopClass)) {
