@@ -116,7 +116,7 @@ const PHI_TAGS = [
   'x00020003', // MediaStorageSOPInstanceUID
 ];
 
-/** PHI-bearing tag values: 8+ characters or containing a letter, so short numbers cannot match floats by chance. */
+/** PHI-bearing tag values: 4+ characters, and 8+ unless they hold a letter (short numbers could match floats). */
 export function phiValues(dicomBytes: readonly Buffer[]): string[] {
   const values = new Set<string>();
   for (const bytes of dicomBytes) {
@@ -132,7 +132,7 @@ export function phiValues(dicomBytes: readonly Buffer[]): string[] {
     }
     for (const tag of PHI_TAGS) {
       const value = dataSet.string(tag)?.trim();
-      if (value && (value.length >= 8 || /[A-Za-z]/.test(value))) values.add(value);
+      if (value && value.length >= 4 && (value.length >= 8 || /[A-Za-z]/.test(value))) values.add(value);
     }
   }
   return [...values];

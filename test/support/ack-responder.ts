@@ -19,7 +19,7 @@ export interface AckResponder {
   invalid: number;
   /** Stop / resume acking (a hub that is down or slow). */
   setAcking(on: boolean): void;
-  waitFor(predicate: () => boolean, timeoutMs: number, what?: string): Promise<void>;
+  waitFor(predicate: () => boolean | Promise<boolean>, timeoutMs: number, what?: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -37,7 +37,7 @@ export async function startAckResponder(url: string, clientId = `ack-responder-$
     },
     async waitFor(predicate, timeoutMs, what = 'condition') {
       const deadline = Date.now() + timeoutMs;
-      while (!predicate()) {
+      while (!(await predicate())) {
         if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
         await new Promise((r) => setTimeout(r, 50));
       }
