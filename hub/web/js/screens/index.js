@@ -1,0 +1,14 @@
+/** Every dashboard screen, registered once: route pattern, nav label, who may see it, mount function. */
+import { mountAudit } from './audit/audit-screen.js';
+import { mountFleet } from './fleet/fleet-screen.js';
+import { mountStats } from './stats/stats-screen.js';
+import { mountViewer } from './viewer/viewer-screen.js';
+import { mountWorklist } from './worklist/worklist-screen.js';
+
+export const screens = [
+  { id: 'worklist', nav: 'Worklist', route: /^#\/worklist$/, mount: mountWorklist },
+  { id: 'viewer', route: /^#\/study\/([0-9a-f]{64})$/, mount: mountViewer },
+  { id: 'fleet', nav: 'Fleet', route: /^#\/fleet$/, mount: mountFleet },
+  { id: 'stats', nav: 'Statistics', route: /^#\/stats$/, mount: mountStats },
+  { id: 'audit', nav: 'Audit log', route: /^#\/audit$/, mount: mountAudit, adminOnly: true },
+];
