@@ -6,26 +6,8 @@
 import sharp from 'sharp';
 import { imageError } from '../../image-errors.ts';
 import type { CodecFrame } from '../stored-values.ts';
+import { jpegFrameSize } from './codestream-size.ts';
 import { decodeJpegSequential } from './jpeg-sequential.ts';
-
-/** Sample precision from the first SOFn marker (ITU T.81 B.2.2), or undefined when none is found. */
-export function jpegPrecision(bytes: Uint8Array): number | undefined {
-  let i = 2;
-  while (i + 4 < bytes.length) {
-    if (bytes[i] !== 0xff) return undefined;
-    const marker = bytes[i + 1] ?? 0;
-    if (marker === 0xff) {
-      i++;
-      continue;
-    }
-    const length = ((bytes[i + 2] ?? 0) << 8) | (bytes[i + 3] ?? 0);
-    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
-      return bytes[i + 4];
-    }
-    i += 2 + length;
-  }
-  return undefined;
-}
 
 async function decodeWithSharp(bytes: Uint8Array): Promise<CodecFrame> {
   try {
@@ -48,7 +30,7 @@ async function decodeWithSharp(bytes: Uint8Array): Promise<CodecFrame> {
 }
 
 export async function decodeJpegDct(bytes: Uint8Array): Promise<CodecFrame> {
-  const precision = jpegPrecision(bytes);
+  const precision = jpegFrameSize(bytes)?.precision;
   if (precision === undefined) throw imageError('CXR_ERR_DECODE_FAILED', 'no JPEG frame header (SOF) found');
   if (precision <= 8) return decodeWithSharp(bytes);
   try {
