@@ -77,7 +77,7 @@ export function idct8x8(
       let sum = 0;
       for (let v = 0; v < 8; v++) sum += (COS[y * 8 + v] as number) * (scratch[v * 8 + x] as number);
       const value = Math.round(sum + shift);
-      out[offset + y * stride + x] = value < 0 ? 0 : value > top ? top : value;
+      out[offset + y * stride + x] = Math.max(0, Math.min(top, value));
     }
   }
 }
