@@ -66,36 +66,47 @@ function taps(src: number, dst: number): AxisTaps {
 }
 
 /** Resizes a w×h grey image to dstW×dstH. Deterministic; a constant image stays exactly constant. */
+/** Rows: out[d] = Σ weight · in[row], whole rows at a time (contiguous, cache friendly). */
+function resizeRows(src: Float32Array, width: number, t: AxisTaps, dstRows: number): Float32Array {
+  const dst = new Float32Array(dstRows * width);
+  for (let d = 0; d < dstRows; d++) {
+    const first = t.start[d] as number;
+    const n = t.count[d] as number;
+    const base = d * t.stride;
+    const out = d * width;
+    for (let k = 0; k < n; k++) {
+      const weight = t.weights[base + k] as number;
+      const row = (first + k) * width;
+      for (let x = 0; x < width; x++) dst[out + x] = (dst[out + x] as number) + (src[row + x] as number) * weight;
+    }
+  }
+  return dst;
+}
+
+/** Columns within each row: out[y][d] = Σ weight · in[y][start + k]. */
+function resizeColumns(src: Float32Array, width: number, rows: number, t: AxisTaps, dstWidth: number): Float32Array {
+  const dst = new Float32Array(rows * dstWidth);
+  for (let y = 0; y < rows; y++) {
+    const row = y * width;
+    const out = y * dstWidth;
+    for (let d = 0; d < dstWidth; d++) {
+      const first = row + (t.start[d] as number);
+      const n = t.count[d] as number;
+      const base = d * t.stride;
+      let sum = 0;
+      for (let k = 0; k < n; k++) sum += (src[first + k] as number) * (t.weights[base + k] as number);
+      dst[out + d] = sum;
+    }
+  }
+  return dst;
+}
+
+/** Resizes a w×h grey image to dstW×dstH. Deterministic; a constant image stays constant. */
 export function resizeGrey(src: Float32Array, w: number, h: number, dstW: number, dstH: number): Float32Array {
   if (w === dstW && h === dstH) return src.slice();
   const tx = taps(w, dstW);
   const ty = taps(h, dstH);
-  // Horizontal pass: h rows × dstW.
-  const mid = new Float32Array(h * dstW);
-  for (let y = 0; y < h; y++) {
-    const row = y * w;
-    const out = y * dstW;
-    for (let d = 0; d < dstW; d++) {
-      const first = row + (tx.start[d] as number);
-      const n = tx.count[d] as number;
-      const base = d * tx.stride;
-      let sum = 0;
-      for (let k = 0; k < n; k++) sum += (src[first + k] as number) * (tx.weights[base + k] as number);
-      mid[out + d] = sum;
-    }
-  }
-  // Vertical pass: dstH × dstW, one weighted source row at a time (cache friendly).
-  const dst = new Float32Array(dstH * dstW);
-  for (let d = 0; d < dstH; d++) {
-    const first = ty.start[d] as number;
-    const n = ty.count[d] as number;
-    const base = d * ty.stride;
-    const out = d * dstW;
-    for (let k = 0; k < n; k++) {
-      const weight = ty.weights[base + k] as number;
-      const row = (first + k) * dstW;
-      for (let x = 0; x < dstW; x++) dst[out + x] = (dst[out + x] as number) + (mid[row + x] as number) * weight;
-    }
-  }
-  return dst;
+  // Do the row pass first when it shrinks: the column pass, with its short inner loops, then runs on fewer rows.
+  if (dstH <= h) return resizeColumns(resizeRows(src, w, ty, dstH), w, dstH, tx, dstW);
+  return resizeRows(resizeColumns(src, w, h, tx, dstW), dstW, ty, dstH);
 }
