@@ -54,6 +54,7 @@ export async function screenFile(deps: PipelineDeps, file: ArrivedFile): Promise
 
   const known = deps.store.knownFile(sha256);
   if (known?.status === 'scored') {
+    deps.store.rememberPath(factsOf(file, sha256));
     await settleProcessed(file, deps.targets);
     return { kind: 'duplicate' };
   }
