@@ -1,6 +1,7 @@
 /** Every `cxr` subcommand, one module each. Adding a command is one file and one line here. */
 import type { Command } from 'commander';
 import { agentCommand } from './agent.ts';
+import { demoCommand } from './demo.ts';
 import { hubCommand } from './hub.ts';
 import { inferCommand } from './infer.ts';
 import { keysCommand } from './keys.ts';
@@ -10,4 +11,4 @@ export interface CommandModule {
   register(program: Command): void;
 }
 
-export const commands: CommandModule[] = [readCommand, hubCommand, agentCommand, inferCommand, keysCommand];
+export const commands: CommandModule[] = [readCommand, hubCommand, agentCommand, inferCommand, keysCommand, demoCommand];
