@@ -15,7 +15,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -203,7 +203,6 @@ export async function run(): Promise<void> {
     console.log(`each figure: best of ${ROUNDS} x ${SECONDS} s, f32, CPU (ours and benchmark_app interleaved)`);
     const images = inputs(pkg, 8);
     const rows: [string, Measured | string][] = [];
-    const ours: Partial<Record<'latency' | 'throughput', Measured>> = {};
     // ours and benchmark_app alternate, ROUNDS times each, and the best round counts: on a shared machine
     // other load then hurts both alike instead of whichever happened to run during it.
     for (const mode of ['latency', 'throughput'] as const) {
@@ -235,6 +234,11 @@ export async function run(): Promise<void> {
       await session.close();
     }
     for (const [label, value] of rows) console.log(`${label.padEnd(36)} ${fmt(value)}`);
+    console.log(
+      `load average during the run (1/5/15 min): ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
     await rssOver10k(dir);
   } finally {
     await rm(dir, { recursive: true, force: true });
