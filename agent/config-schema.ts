@@ -41,7 +41,8 @@ export const AgentConfigSchema = Type.Object(
     model: Type.Object(
       {
         dir: Type.String({ minLength: 1 }),
-        trustedKeysDir: Type.String({ minLength: 1 }),
+        /** Folder of trusted publisher keys (`*.pub.pem`); default: the repo's models/trusted-keys/. */
+        trustedKeysDir: Type.Optional(Type.String({ minLength: 1 })),
         runtime: Type.Union([Type.Literal('auto'), Type.Literal('openvino'), Type.Literal('onnxruntime')], {
           default: 'auto',
         }),

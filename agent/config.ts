@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { CxrError } from '../models/errors.ts';
+import { DEFAULT_TRUSTED_KEYS_DIR } from '../models/package/trusted-keys.ts';
 import { type AgentConfig, AgentConfigSchema } from './config-schema.ts';
 
 export type { AgentConfig, WatchFolderConfig } from './config-schema.ts';
@@ -103,7 +104,7 @@ function resolvePaths(config: AgentConfig, baseDir: string): AgentConfig {
     model: {
       ...config.model,
       dir: abs(config.model.dir),
-      trustedKeysDir: abs(config.model.trustedKeysDir),
+      trustedKeysDir: opt(config.model.trustedKeysDir) ?? DEFAULT_TRUSTED_KEYS_DIR,
       openvinoLib: opt(config.model.openvinoLib),
       cacheDir: opt(config.model.cacheDir) ?? resolve(dataDir, 'model-cache'),
     },

@@ -4,12 +4,11 @@
  * the manifest's golden cases before it scores anything. Any failure here stops the agent at start-up
  * (CXR_ERR_PACKAGE_*, CXR_ERR_MODEL_SELFTEST_FAILED, CXR_ERR_AGENT_NO_TRUSTED_KEYS).
  */
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { CxrError } from '../../models/errors.ts';
 import { loadModelPackage } from '../../models/package/load-package.ts';
 import type { Manifest } from '../../models/package/manifest.ts';
+import { DEFAULT_TRUSTED_KEYS_DIR, readTrustedKeys } from '../../models/package/trusted-keys.ts';
 import { openSession } from '../../models/runtime/open-session.ts';
 import { selfTest } from '../../models/runtime/self-test.ts';
 import type { InferenceSession } from '../../models/runtime/types.ts';
@@ -22,22 +21,20 @@ export interface ActiveModel {
   reason: string;
 }
 
-export async function readTrustedKeys(dir: string): Promise<string[]> {
-  const names = await readdir(dir).catch((cause: unknown) => {
-    throw new CxrError('CXR_ERR_AGENT_NO_TRUSTED_KEYS', `cannot read the trusted keys folder ${dir}`, { cause });
-  });
-  const pems = await Promise.all(
-    names.filter((n) => n.endsWith('.pem') || n.endsWith('.pub')).map((n) => readFile(join(dir, n), 'utf8')),
-  );
-  const keys = pems.filter((pem) => pem.includes('PUBLIC KEY'));
+/** Every `*.pub.pem` in the configured folder (models/package/trusted-keys.ts); none is a start-up error. */
+export async function trustedKeysIn(dir: string): Promise<string[]> {
+  const keys = await readTrustedKeys([], { defaultDir: dir });
   if (keys.length === 0) {
-    throw new CxrError('CXR_ERR_AGENT_NO_TRUSTED_KEYS', `no public keys (*.pem) in the trusted keys folder ${dir}`);
+    throw new CxrError(
+      'CXR_ERR_AGENT_NO_TRUSTED_KEYS',
+      `no publisher keys (*.pub.pem) in the trusted keys folder ${dir}`,
+    );
   }
   return keys;
 }
 
 export async function loadActiveModel(config: AgentConfig['model'], log: Logger): Promise<ActiveModel> {
-  const trustedPublicKeysPem = await readTrustedKeys(config.trustedKeysDir);
+  const trustedPublicKeysPem = await trustedKeysIn(config.trustedKeysDir ?? DEFAULT_TRUSTED_KEYS_DIR);
   const pkg = await loadModelPackage(config.dir, { trustedPublicKeysPem });
   const { session, reason } = await openSession(pkg, {
     runtime: config.runtime,

@@ -23,6 +23,7 @@ describe('agent config', () => {
     assert.equal(config.watch[0]?.policy, 'move');
     assert.deepEqual(config.watch[0]?.include, ['*']);
     assert.equal(config.model.runtime, 'auto');
+    assert.equal(config.model.trustedKeysDir, '/etc/cxr/keys');
     assert.equal(config.sendPixels, true);
     assert.equal(config.previewMaxSide, 1024);
     assert.equal(config.http.port, 9464);

@@ -32,7 +32,7 @@ export async function agentFixture(): Promise<AgentFixture> {
   mkdirSync(inDir);
   mkdirSync(keysDir);
   const model = await writeTinyModelPackage(join(root, 'model'));
-  writeFileSync(join(keysDir, 'publisher.pem'), model.publicKeyPem);
+  writeFileSync(join(keysDir, 'publisher.pub.pem'), model.publicKeyPem);
   const dataDir = join(root, 'data');
   return {
     root,
