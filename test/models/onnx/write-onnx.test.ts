@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import onnxProto from 'onnx-proto';
 import ort from 'onnxruntime-node';
@@ -6,6 +9,10 @@ import type { OnnxGraph } from '../../../models/onnx/graph.ts';
 import { buildRandomDenseNet, seededRandom } from '../../../models/onnx/random-densenet.ts';
 import { graphStats } from '../../../models/onnx/shapes.ts';
 import { writeOnnx } from '../../../models/onnx/write-onnx.ts';
+import { generateKeyPair } from '../../../models/package/keys.ts';
+import { loadModelPackage } from '../../../models/package/load-package.ts';
+import { writeModelPackage } from '../../../models/package/write-package.ts';
+import { openSession } from '../../../models/runtime/open-session.ts';
 import { referenceRun } from './reference-run.ts';
 
 const graph: OnnxGraph = buildRandomDenseNet({
@@ -118,4 +125,44 @@ test('rejects a CAM spec that does not name a dense output with CXR_ERR_ONNX_GRA
     () => writeOnnx({ ...graph, cam: { ...graph.cam, classifier: 'nope' } }),
     (error: unknown) => (error as { code?: string }).code === 'CXR_ERR_ONNX_GRAPH_INVALID',
   );
+});
+
+test('OpenVINO output equals the plain-TS reference too (probabilities and CAM)', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'cxr-onnx-ov-'));
+  try {
+    const keys = generateKeyPair();
+    const classes = ['a', 'b', 'c'];
+    await writeModelPackage(join(root, 'pkg'), {
+      onnx: writeOnnx(graph),
+      privateKeyPem: keys.privateKeyPem,
+      manifest: {
+        formatVersion: 1,
+        name: 'writer-check',
+        version: '0.0.1',
+        createdAt: new Date(0).toISOString(),
+        classes,
+        input: { size: 24, channels: 1, mean: 0, std: 1, resize: 'stretch', padValue: 0, layout: 'NCHW' },
+        outputs: { probabilities: 'probabilities', cam: 'cam', inputName: 'input' },
+        thresholds: Object.fromEntries(classes.map((c) => [c, { threshold: 0.5, chosenOn: 'test' }])),
+        metrics: {},
+        architecture: {},
+        macs: 0,
+        params: 0,
+        trainingData: {},
+        golden: [],
+      },
+    });
+    const pkg = await loadModelPackage(join(root, 'pkg'), { trustedPublicKeysPem: [keys.publicKeyPem] });
+    const { session } = await openSession(pkg, { runtime: 'openvino', mode: 'throughput' });
+    const images = randomImages(3, 24 * 24, 11);
+    const outputs = await session.infer(images.map((data) => ({ data, channels: 1 as const, size: 24 })));
+    images.forEach((image, i) => {
+      const expected = referenceRun(graph, image);
+      assert.ok(maxAbsDiff(outputs[i]?.probabilities ?? [], expected.probabilities) <= 1e-4);
+      assert.ok(maxAbsDiff(outputs[i]?.cam ?? [], expected.cam) <= 1e-3);
+    });
+    await session.close();
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
 });
