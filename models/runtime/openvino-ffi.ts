@@ -65,6 +65,13 @@ export interface OpenVinoApi {
   inferAsync(request: Ptr): Promise<number>;
 }
 
+// koffi runs async calls with a 128 KiB stack block by default; OpenVINO's compile and infer are deep C++
+// call chains, so give them what a normal thread gets (8 MiB, virtual until touched).
+const ASYNC_STACK_BYTES = 8 * 1024 * 1024;
+if ((koffi.config().async_stack_size ?? 0) < ASYNC_STACK_BYTES) {
+  koffi.config({ ...koffi.config(), async_stack_size: ASYNC_STACK_BYTES });
+}
+
 // koffi types are process-wide: declared once, when this module is first imported.
 for (const name of ['ov_core_t', 'ov_model_t', 'ov_compiled_model_t', 'ov_infer_request_t', 'ov_tensor_t']) {
   koffi.opaque(name);
