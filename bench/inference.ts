@@ -245,4 +245,6 @@ export async function run(): Promise<void> {
   }
 }
 
+export default run;
+
 if (import.meta.url === `file://${process.argv[1]}`) await run();
