@@ -2,13 +2,26 @@
 import type { Command } from 'commander';
 import { agentCommand } from './agent.ts';
 import { demoCommand } from './demo.ts';
+import { evalCommand } from './eval.ts';
+import { exportCommand } from './export.ts';
 import { hubCommand } from './hub.ts';
 import { inferCommand } from './infer.ts';
 import { keysCommand } from './keys.ts';
 import { readCommand } from './read.ts';
+import { trainCommand } from './train.ts';
 
 export interface CommandModule {
   register(program: Command): void;
 }
 
-export const commands: CommandModule[] = [readCommand, hubCommand, agentCommand, inferCommand, keysCommand, demoCommand];
+export const commands: CommandModule[] = [
+  readCommand,
+  hubCommand,
+  agentCommand,
+  inferCommand,
+  keysCommand,
+  demoCommand,
+  trainCommand,
+  evalCommand,
+  exportCommand,
+];

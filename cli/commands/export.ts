@@ -1,0 +1,68 @@
+/**
+ * `cxr export --run <train out dir> --cache <dir> --out <package dir> --key <private.pem> [--name --version]`
+ * Writes the signed package from the best checkpoint and verifies ONNX Runtime + OpenVINO against tfjs.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { readIndex } from '../../trainer/data/prepare-cache.ts';
+import { exportPackage } from '../../trainer/export/export-package.ts';
+import { runCommand } from '../output.ts';
+import type { CommandModule } from './index.ts';
+
+interface ExportCliOptions {
+  run: string;
+  cache: string;
+  out: string;
+  key: string;
+  name: string;
+  version: string;
+  golden: string;
+  json?: boolean;
+}
+
+export const exportCommand: CommandModule = {
+  register(program: Command): void {
+    program
+      .command('export')
+      .description('signed model package from the best checkpoint, verified on ONNX Runtime and OpenVINO')
+      .requiredOption('--run <dir>', 'training output folder (cxr train --out)')
+      .requiredOption('--cache <dir>', 'prepared dataset the run used')
+      .requiredOption('--out <dir>', 'package folder to write')
+      .requiredOption('--key <pem>', 'Ed25519 private key (PEM) to sign with')
+      .option('--name <name>', 'model name', 'cxr-densenet')
+      .option('--version <semver>', 'model version', '0.1.0')
+      .option('--golden <n>', 'golden cases taken from the first test images', '2')
+      .option('--json', 'print JSON')
+      .action(async (o: ExportCliOptions) => {
+        await runCommand(
+          o,
+          async () => {
+            const index = await readIndex(o.cache);
+            const goldenImages = index.splits.test.slice(0, Number(o.golden)).map((i) => i.path);
+            const privateKeyPem = await readFile(o.key, 'utf8');
+            return exportPackage({
+              trainDir: o.run,
+              cacheDir: o.cache,
+              outDir: o.out,
+              privateKeyPem,
+              name: o.name,
+              version: o.version,
+              goldenImages,
+            });
+          },
+          (r) =>
+            [
+              `package written to ${r.dir} (${(r.macs / 1e6).toFixed(1)} M MACs, ${(r.params / 1e6).toFixed(3)} M params)`,
+              `thresholds (validation): ${Object.entries(r.thresholds)
+                .map(([c, t]) => `${c} ${t.threshold.toFixed(3)} [${t.chosenOn}]`)
+                .join(', ')}`,
+              `test AUROC: ${JSON.stringify((r.metrics as { auroc: unknown }).auroc)} mean ${(r.metrics as { meanAuroc: number | null }).meanAuroc?.toFixed(3)}`,
+              ...r.verification.map(
+                (v) =>
+                  `${v.runtime}: ${v.error ? `not checked (${v.error})` : `max |diff| vs tfjs ${v.maxAbsDiff?.toExponential(2)} on ${v.images} images`}`,
+              ),
+            ].join('\n'),
+        );
+      });
+  },
+};
