@@ -137,7 +137,7 @@ export async function buildHub(deps: HubDeps): Promise<BuiltHub> {
     },
     async close() {
       await app.close();
-      resultHandler.flush();
+      await resultHandler.drain();
       db.close();
     },
   };
@@ -188,7 +188,7 @@ export async function startHub(config: HubConfig, options: { log?: Logger } = {}
       ...(broker ? { broker } : {}),
       async close() {
         await hub.app.close();
-        hub.resultHandler.flush();
+        await hub.resultHandler.drain();
         await client?.close();
         await broker?.close();
         hub.db.close();

@@ -4,8 +4,9 @@
  * Bad input (not JSON, schema violation, site/agent not the topic's) is counted and, when its resultId
  * can be read, acked 'rejected' with the code so the agent can quarantine instead of re-sending forever.
  *
- * Results that arrive in the same event-loop turn are committed in one transaction (group commit);
- * with synchronous=FULL that is one fsync for the whole group instead of one per result.
+ * Group commit: results that arrive while a batch is being written form the next batch. A batch's
+ * previews/heatmaps are written and fsynced in parallel, then its rows are committed in ONE transaction
+ * (synchronous=FULL: one WAL fsync), then every result in it is acked.
  */
 import type { Logger } from 'pino';
 import { asCxrError, CxrError } from '../../models/errors.ts';
@@ -35,29 +36,37 @@ export interface ResultHandlerDeps {
 
 export interface ResultHandler {
   handle(address: AgentAddress, payload: Buffer): void;
-  /** Commits whatever is pending now (also called by the scheduler). */
-  flush(): void;
+  /** Resolves when everything received so far is committed and acked. */
+  drain(): Promise<void>;
+  /** Results received and not yet committed. */
   pending(): number;
 }
 
 const SHA = /"resultId"\s*:\s*"([0-9a-f]{64})"/;
 
-function storeBlobs(message: ResultMessage, blobs: BlobStore): StoredBlobs {
-  const out: StoredBlobs = {};
+interface Pending {
+  address: AgentAddress;
+  message: ResultMessage;
+  blobs: { name: 'preview' | 'heatmap'; bytes: Buffer; mime: string }[];
+}
+
+function decodeBlobs(message: ResultMessage): Pending['blobs'] {
+  const out: Pending['blobs'] = [];
   for (const name of ['preview', 'heatmap'] as const) {
     const blob = message[name];
     if (!blob) continue;
     const bytes = Buffer.from(blob.base64, 'base64');
     if (bytes.length === 0) throw new CxrError('CXR_ERR_PROTOCOL_INVALID', `${name} is empty`);
-    out[name] = { sha256: blobs.put(bytes), mime: blob.mime };
+    out.push({ name, bytes, mime: blob.mime });
   }
   return out;
 }
 
 export function createResultHandler(deps: ResultHandlerDeps): ResultHandler {
   const maxBatch = deps.maxBatch ?? 500;
-  let queue: { address: AgentAddress; row: ResultRow }[] = [];
-  let scheduled = false;
+  let queue: Pending[] = [];
+  let inFlight = 0;
+  let running: Promise<void> | undefined;
 
   const reject = (address: AgentAddress, payload: Buffer, thrown: unknown) => {
     const error = asCxrError(thrown, 'CXR_ERR_PROTOCOL_INVALID');
@@ -70,21 +79,41 @@ export function createResultHandler(deps: ResultHandlerDeps): ResultHandler {
     if (resultId) deps.publishAck(address, { v: 1, resultId, status: 'rejected', reason: error.code });
   };
 
-  const flush = () => {
-    scheduled = false;
+  const commit = async (batch: Pending[]) => {
+    const all = batch.flatMap((p) => p.blobs.map((b) => b.bytes));
+    const shas = await deps.blobs.putMany(all);
+    let next = 0;
+    const rows: ResultRow[] = batch.map((p) => {
+      const stored: StoredBlobs = {};
+      for (const blob of p.blobs) stored[blob.name] = { sha256: shas[next++]!, mime: blob.mime };
+      return resultRow(p.message, stored, deps.now());
+    });
+    const outcomes = deps.results.insertMany(rows);
+    // Committed: now, and only now, ack [ARCHITECTURE.md "Delivery"].
+    rows.forEach((row, i) => {
+      const status = outcomes[i]!;
+      if (status === 'stored') deps.counters.stored++;
+      else deps.counters.duplicate++;
+      deps.publishAck(batch[i]!.address, { v: 1, resultId: row.result_id, status });
+      if (status === 'stored') deps.events.emit('result', summaryOf({ ...row, status: 'unread' }));
+    });
+  };
+
+  const loop = async () => {
     while (queue.length > 0) {
       const batch = queue.slice(0, maxBatch);
       queue = queue.slice(batch.length);
-      const outcomes = deps.results.insertMany(batch.map((b) => b.row));
-      // Committed: now, and only now, ack [ARCHITECTURE.md "Delivery"].
-      batch.forEach(({ address, row }, i) => {
-        const status = outcomes[i]!;
-        if (status === 'stored') deps.counters.stored++;
-        else deps.counters.duplicate++;
-        deps.publishAck(address, { v: 1, resultId: row.result_id, status });
-        if (status === 'stored') deps.events.emit('result', summaryOf({ ...row, status: 'unread' }));
-      });
+      inFlight = batch.length;
+      try {
+        await commit(batch);
+      } catch (error) {
+        // Not acked: the agents re-send from their outboxes; the hub keeps running.
+        deps.log.error({ err: (error as Error).message, results: batch.length }, 'ingest batch failed; not acked');
+      } finally {
+        inFlight = 0;
+      }
     }
+    running = undefined;
   };
 
   return {
@@ -96,17 +125,16 @@ export function createResultHandler(deps: ResultHandlerDeps): ResultHandler {
         if (!Number.isFinite(Date.parse(message.scoredAt))) {
           throw new CxrError('CXR_ERR_PROTOCOL_INVALID', 'scoredAt is not a date');
         }
-        queue.push({ address, row: resultRow(message, storeBlobs(message, deps.blobs), deps.now()) });
+        queue.push({ address, message, blobs: decodeBlobs(message) });
       } catch (thrown) {
         reject(address, payload, thrown);
         return;
       }
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(flush);
-      }
+      running ??= new Promise<void>((resolve) => setImmediate(resolve)).then(loop);
     },
-    flush,
-    pending: () => queue.length,
+    async drain() {
+      while (running) await running;
+    },
+    pending: () => queue.length + inFlight,
   };
 }
