@@ -8,6 +8,7 @@ import { hubCommand } from './hub.ts';
 import { inferCommand } from './infer.ts';
 import { keysCommand } from './keys.ts';
 import { readCommand } from './read.ts';
+import { searchCommand } from './search.ts';
 import { trainCommand } from './train.ts';
 
 export interface CommandModule {
@@ -24,4 +25,5 @@ export const commands: CommandModule[] = [
   trainCommand,
   evalCommand,
   exportCommand,
+  searchCommand,
 ];

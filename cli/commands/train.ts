@@ -8,6 +8,7 @@
 import { SingleBar } from 'cli-progress';
 import { type Command, Option } from 'commander';
 import pino from 'pino';
+import { CxrError } from '../../models/errors.ts';
 import type { BackendPreference } from '../../trainer/backend/select-backend.ts';
 import { addScalingOptions, type ScalingCliOptions, scalingFrom } from '../../trainer/cli/scaling-options.ts';
 import { loadPixels, prepareIndex } from '../../trainer/data/prepare-cache.ts';
@@ -68,16 +69,21 @@ export const trainCommand: CommandModule = {
       .command('prepare')
       .description('split a dataset by patient (stratified, seeded) and cache preprocessed pixels')
       .requiredOption('--data <path>', 'labels CSV (file,label[,patient_id]), RSNA 2018 root or class-per-folder root')
-      .requiredOption('--cache <dir>', 'output cache folder')
+      .option('--cache <dir>', 'output cache folder')
       .option('--val <fraction>', 'validation fraction of patients', '0.15')
       .option('--test <fraction>', 'test fraction of patients', '0.2')
       .option('--seed <n>', 'split seed', '1')
       .option('--resolution <px...>', 'resolutions to cache now (others are cached on first use)', '128')
       .option('--json', 'print JSON')
-      .action(async (o: PrepareOptions) => {
+      .action(async (own: PrepareOptions, cmd: Command) => {
+        // `--cache`, `--seed` and `--json` are also options of `cxr train`, which commander gives to the parent.
+        const parent = cmd.parent?.opts() ?? {};
+        const o = { ...own, cache: own.cache ?? parent.cache, json: own.json ?? parent.json };
+        if (parent.seed !== undefined && parent.seed !== String(DEFAULT_TRAIN.seed)) o.seed = parent.seed;
         await runCommand(
           o,
           async () => {
+            if (!o.cache) throw new CxrError('CXR_ERR_DATASET_INVALID', '--cache <dir> is required');
             const index = await prepareIndex(o.data, o.cache, {
               val: Number(o.val),
               test: Number(o.test),
@@ -127,7 +133,7 @@ export const trainCommand: CommandModule = {
         await runCommand(
           o,
           async () => {
-            if (!o.cache || !o.out) throw new Error('--cache and --out are required');
+            if (!o.cache || !o.out) throw new CxrError('CXR_ERR_DATASET_INVALID', '--cache and --out are required');
             const scaling = scalingFrom(o);
             const logger = pino(
               { name: 'cxr-train', level: process.stderr.isTTY ? 'warn' : 'info' },

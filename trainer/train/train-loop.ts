@@ -110,7 +110,7 @@ export async function trainModel(config: TrainConfig, hooks: TrainHooks = {}): P
   if (config.resume && hasCheckpoint(config.outDir, 'last')) {
     const saved = JSON.parse(await readFile(statePath, 'utf8')) as TrainState;
     await loadCheckpoint(tf, config.outDir, 'last', model, optimizer);
-    state = { ...saved, config, backend };
+    state = { ...saved, config, backend, done: false };
     log?.info({ epoch: state.history.length }, 'resumed from last checkpoint');
   }
   log?.info({ backend, arch, macs: cost.macs, params: cost.params, nTrain, nVal: valLabels.length }, 'training');
