@@ -87,19 +87,23 @@ function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<
   return out;
 }
 
+/** Checks beyond the schema; written to cope with a value that failed the schema too. */
 function semanticProblems(config: HubConfig): string[] {
   const problems: string[] = [];
-  if (config.mqtt.broker === 'external') {
+  const list = <T>(value: T[] | undefined): T[] => (Array.isArray(value) ? value : []);
+  if (config.mqtt?.broker === 'external') {
     if (!config.mqtt.url) problems.push('/mqtt/url is required when /mqtt/broker is "external"');
     else if (!/^mqtts?:\/\//.test(config.mqtt.url)) problems.push('/mqtt/url must start with mqtt:// or mqtts://');
   }
-  config.agents.forEach((a, i) => {
+  list(config.agents).forEach((a, i) => {
+    if (typeof a?.site !== 'string' || typeof a.agent !== 'string' || typeof a.passwordHash !== 'string') return;
     if (!isValidId(a.site)) problems.push(`/agents/${i}/site must match [A-Za-z0-9_-]{1,64}`);
     if (!isValidId(a.agent)) problems.push(`/agents/${i}/agent must match [A-Za-z0-9_-]{1,64}`);
     if (!isPasswordHash(a.passwordHash)) problems.push(`/agents/${i}/passwordHash is not a scrypt hash`);
   });
-  config.users.forEach((u, i) => {
-    if (!isPasswordHash(u.passwordHash)) problems.push(`/users/${i}/passwordHash is not a scrypt hash`);
+  list(config.users).forEach((u, i) => {
+    if (typeof u?.passwordHash === 'string' && !isPasswordHash(u.passwordHash))
+      problems.push(`/users/${i}/passwordHash is not a scrypt hash`);
   });
   return problems;
 }
@@ -118,12 +122,11 @@ export function parseHubConfig(raw: unknown, env: NodeJS.ProcessEnv = {}, baseDi
     throw new CxrError('CXR_ERR_HUB_CONFIG', 'hub config must be a JSON object');
   }
   const merged = Value.Default(HubConfigSchema, applyEnv(raw as Record<string, unknown>, env));
-  const schemaProblems = [...Value.Errors(HubConfigSchema, merged)].map((e) => `${e.path || '/'}: ${e.message}`);
-  if (schemaProblems.length > 0) {
-    throw new CxrError('CXR_ERR_HUB_CONFIG', `invalid hub config:\n  ${schemaProblems.join('\n  ')}`);
-  }
   const config = merged as HubConfig;
-  const problems = semanticProblems(config);
+  const problems = [
+    ...[...Value.Errors(HubConfigSchema, merged)].map((e) => `${e.path || '/'}: ${e.message}`),
+    ...semanticProblems(config),
+  ];
   if (problems.length > 0) throw new CxrError('CXR_ERR_HUB_CONFIG', `invalid hub config:\n  ${problems.join('\n  ')}`);
   const resolvePath = (p: string) => resolve(baseDir, p);
   return deepFreeze({
