@@ -30,6 +30,8 @@ export const HubConfigSchema = Type.Object(
         /** Embedded broker listen address. */
         host: Type.String({ default: '127.0.0.1' }),
         port: Type.Integer({ minimum: 0, maximum: 65535, default: 1883 }),
+        /** Embedded broker over TLS (mqtts://): agents outside the hub's host should connect this way. */
+        tls: Type.Optional(Type.Object({ certFile: Type.String(), keyFile: Type.String() })),
         /** External broker URL (mqtt:// or mqtts://) and the hub's privileged login. */
         url: Type.Optional(Type.String()),
         username: Type.Optional(Type.String()),
@@ -138,7 +140,13 @@ export function parseHubConfig(raw: unknown, env: NodeJS.ProcessEnv = {}, baseDi
         ? { tls: { certFile: resolvePath(config.http.tls.certFile), keyFile: resolvePath(config.http.tls.keyFile) } }
         : {}),
     },
-    mqtt: { ...config.mqtt, ...(config.mqtt.caFile ? { caFile: resolvePath(config.mqtt.caFile) } : {}) },
+    mqtt: {
+      ...config.mqtt,
+      ...(config.mqtt.caFile ? { caFile: resolvePath(config.mqtt.caFile) } : {}),
+      ...(config.mqtt.tls
+        ? { tls: { certFile: resolvePath(config.mqtt.tls.certFile), keyFile: resolvePath(config.mqtt.tls.keyFile) } }
+        : {}),
+    },
   });
 }
 

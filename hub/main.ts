@@ -161,6 +161,7 @@ export async function startHub(config: HubConfig, options: { log?: Logger } = {}
       broker = await startEmbeddedBroker({
         host: config.mqtt.host,
         port: config.mqtt.port,
+        ...(config.mqtt.tls ? { tls: config.mqtt.tls } : {}),
         agentPasswordHash: (username) => hub.agents.credential(username),
         log: log.child({ component: 'broker' }),
       });
@@ -173,6 +174,7 @@ export async function startHub(config: HubConfig, options: { log?: Logger } = {}
       ...login,
       clientId: config.mqtt.clientId,
       ...(config.mqtt.caFile ? { caFile: config.mqtt.caFile } : {}),
+      ...(broker?.certificatePem ? { pinnedCertificatePem: broker.certificatePem } : {}),
       onMessage: hub.dispatch,
       pending: hub.resultHandler.pending,
       log: log.child({ component: 'mqtt' }),

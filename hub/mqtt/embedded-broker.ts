@@ -8,7 +8,9 @@
  * acceptable because the agent's SQLite outbox is the durable truth (ARCHITECTURE.md): anything not
  * acked is re-sent when the agent reconnects.
  */
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { Aedes, type Client } from 'aedes';
 import type { Logger } from 'pino';
 import { generatePassword, verifyPassword } from '../auth/password.ts';
@@ -19,6 +21,8 @@ export interface EmbeddedBroker {
   port: number;
   /** Credentials for the hub's own privileged client. */
   hubLogin: { username: string; password: string };
+  /** The server certificate (PEM) when listening with TLS, for the hub's own client to trust. */
+  certificatePem?: string;
   /** Count of refused CONNECT / PUBLISH / SUBSCRIBE attempts. */
   refused: { connect: number; publish: number; subscribe: number };
   close(): Promise<void>;
@@ -27,6 +31,7 @@ export interface EmbeddedBroker {
 export interface EmbeddedBrokerOptions {
   host: string;
   port: number;
+  tls?: { certFile: string; keyFile: string };
   /** Returns the stored scrypt hash for an agent username, if any. */
   agentPasswordHash(username: string): string | undefined;
   log: Logger;
@@ -74,7 +79,10 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     },
   });
 
-  const server: Server = createServer(aedes.handle);
+  const certificatePem = options.tls ? readFileSync(options.tls.certFile, 'utf8') : undefined;
+  const server: Server = options.tls
+    ? createTlsServer({ cert: certificatePem, key: readFileSync(options.tls.keyFile) }, aedes.handle)
+    : createServer(aedes.handle);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());
@@ -82,10 +90,11 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const host = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
-  log.info({ port }, 'embedded MQTT broker listening');
+  log.info({ port, tls: options.tls !== undefined }, 'embedded MQTT broker listening');
 
   return {
-    url: `mqtt://${host}:${port}`,
+    url: `${options.tls ? 'mqtts' : 'mqtt'}://${host}:${port}`,
+    ...(certificatePem ? { certificatePem } : {}),
     port,
     hubLogin: { username: HUB_USERNAME, password: hubPassword },
     refused,

@@ -19,6 +19,8 @@ export interface HubClientOptions {
   password: string;
   clientId: string;
   caFile?: string;
+  /** Trust exactly this certificate and skip the host-name check: the hub's own loopback link to its embedded broker. */
+  pinnedCertificatePem?: string;
   onMessage(topic: string, payload: Buffer): void;
   /** Current ingest queue length, for backpressure. */
   pending(): number;
@@ -45,6 +47,9 @@ export async function connectHubClient(options: HubClientOptions): Promise<HubCl
       reconnectPeriod: 1000,
       connectTimeout: 10_000,
       ...(options.caFile ? { ca: readFileSync(options.caFile) } : {}),
+      ...(options.pinnedCertificatePem
+        ? { ca: options.pinnedCertificatePem, checkServerIdentity: () => undefined }
+        : {}),
     });
   } catch (cause) {
     throw new CxrError('CXR_ERR_HUB_MQTT_CONNECT', `cannot connect to the MQTT broker: ${(cause as Error).message}`, {
