@@ -75,6 +75,8 @@ it('shows a real agent’s result live, opens it, toggles the heatmap, overrides
   skip: !chromiumAvailable() && 'no /usr/bin/chromium',
 }, async () => {
   await page.goto(hub.httpUrl);
+  await page.waitForSelector('#login-form');
+  await shot('0-login');
   await page.fill('#login-username', 'boss');
   await page.fill('#login-password', PASSWORDS.admin);
   await page.click('#login-form button[type=submit]');
