@@ -1,7 +1,8 @@
 /**
  * `cxr train prepare`: reads a dataset, splits it by patient and caches the preprocessed pixels.
  * In: a dataset source (see read-sources.ts), split options, a cache dir, resolutions.
- * Out: `<cache>/index.json` (classes, splits with labels) and `<cache>/r<R>.f32` per resolution: every
+ * Out: `<cache>/index.json` (classes, splits with labels), `<cache>/{train,val,test}.csv` (labels CSVs for
+ * `cxr eval`) and `<cache>/r<R>.f32` per resolution: every
  * image of train, val, test (in index order) through models/preprocess `preprocess()` (the agent's exact
  * code) with mean 0 / std 1, i.e. [0,1] pixels at R x R; normalisation is applied at training time with the
  * train-split statistics and then stored in the manifest, so the agent reproduces it exactly.
@@ -9,7 +10,7 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { CxrError } from '../../models/errors.ts';
 import { readImageFile } from '../../models/image/read-image.ts';
 import type { InputSpec } from '../../models/preprocess/input-spec.ts';
@@ -53,6 +54,14 @@ export async function prepareIndex(source: string, cacheDir: string, split: Spli
   };
   await mkdir(cacheDir, { recursive: true });
   await writeFile(join(cacheDir, 'index.json'), `${JSON.stringify(index, null, 1)}\n`);
+  // One labels CSV per split (paths relative to the CSV), for `cxr eval --labels <cache>/test.csv`.
+  const quote = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+  for (const s of SPLITS) {
+    const rows = splits[s].map((i) =>
+      [relative(cacheDir, i.path), set.classes[i.label]!, i.patientId].map(quote).join(','),
+    );
+    await writeFile(join(cacheDir, `${s}.csv`), `file,label,patient_id\n${rows.join('\n')}\n`);
+  }
   return index;
 }
 
