@@ -56,7 +56,7 @@ export const exportCommand: CommandModule = {
               `thresholds (validation): ${Object.entries(r.thresholds)
                 .map(([c, t]) => `${c} ${t.threshold.toFixed(3)} [${t.chosenOn}]`)
                 .join(', ')}`,
-              `test AUROC: ${JSON.stringify((r.metrics as { auroc: unknown }).auroc)} mean ${(r.metrics as { meanAuroc: number | null }).meanAuroc?.toFixed(3)}`,
+              `test AUROC: ${JSON.stringify((r.metrics as { auroc: unknown }).auroc)} mean ${(r.metrics as { meanAuroc: number | null }).meanAuroc?.toFixed(3) ?? 'n/a (no class with 2+ positives and negatives)'}`,
               ...r.verification.map(
                 (v) =>
                   `${v.runtime}: ${v.error ? `not checked (${v.error})` : `max |diff| vs tfjs ${v.maxAbsDiff?.toExponential(2)} on ${v.images} images`}`,

@@ -188,7 +188,9 @@ export const trainCommand: CommandModule = {
           (r) =>
             [
               `trained ${r.epochs} epochs on ${r.backend} (${r.imagesPerSecond?.toFixed(2)} img/s): blocks ${r.arch.blocks.join('/')}, growth ${r.arch.growth}, stem ${r.arch.stem}, ${r.arch.resolution}px, ${(r.macs / 1e6).toFixed(1)} M MACs, ${(r.params / 1e6).toFixed(3)} M params`,
-              `best epoch ${r.bestEpoch}: mean val AUROC ${fmt(r.bestValMeanAuroc)} (${Object.entries(r.bestValAuroc)
+              `best epoch ${r.bestEpoch > 0 ? r.bestEpoch : 'none (no defined validation AUROC; the last epoch is kept as best)'}: mean val AUROC ${fmt(r.bestValMeanAuroc)} (${Object.entries(
+                r.bestValAuroc,
+              )
                 .map(([c, v]) => `${c} ${fmt(v)}`)
                 .join(', ')})`,
               `checkpoints in ${r.outDir}`,
