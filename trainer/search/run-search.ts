@@ -109,7 +109,8 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
           patience: 1000,
           seed: o.seed ?? DEFAULT_TRAIN.seed,
           maxTrainImages: images,
-          resume: r > 0,
+          // resume: later rungs continue the previous rung; a restarted search skips finished work
+          resume: true,
         },
         { ...(o.logger ? { logger: o.logger } : {}) },
       );
@@ -122,6 +123,8 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
       row.valAuroc = Object.fromEntries(index.classes.map((name, i) => [name, last.valAuroc[i] ?? null]));
       row.score = last.valMeanAuroc;
       o.onRow?.(row);
+      await mkdir(o.outDir, { recursive: true });
+      await writeFile(join(o.outDir, 'search-partial.json'), `${JSON.stringify([...rows.values()], null, 1)}\n`);
     }
     const keep = Math.max(1, Math.ceil(alive.length / o.eta));
     alive = [...alive].sort((a, b) => (rows.get(b.id)!.score ?? -1) - (rows.get(a.id)!.score ?? -1)).slice(0, keep);
