@@ -17,6 +17,7 @@ import { startHub } from '../hub/main.ts';
 import { openHubDb } from '../hub/store/db.ts';
 import { rankFor } from '../hub/store/result-row.ts';
 import { createResultsStore, type WorklistQuery } from '../hub/store/results-store.ts';
+import { createStatsStore } from '../hub/store/stats-store.ts';
 import type { ResultMessage } from '../protocol/messages.ts';
 import { topicFor } from '../protocol/topics.ts';
 import { hubConfig, resultMessage, tempDir } from '../test/hub/fixtures.ts';
@@ -245,6 +246,16 @@ async function worklistBench() {
       `  ${name.padEnd(22)} p50 ${percentile(times, 50).toFixed(2)} ms   p95 ${percentile(times, 95).toFixed(2)} ms`,
     );
   }
+  const stats = createStatsStore(db);
+  const nowMs = t0 + ROWS * 5000;
+  started = performance.now();
+  stats.volumes(nowMs);
+  const volumesMs = performance.now() - started;
+  started = performance.now();
+  stats.daily(nowMs, 14);
+  console.log(
+    `  stats: volumes per site ${volumesMs.toFixed(0)} ms, 14-day daily volumes ${(performance.now() - started).toFixed(0)} ms`,
+  );
   db.close();
 }
 
