@@ -93,7 +93,7 @@ export const AgentConfigSchema = Type.Object(
     batchSize: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
     batchWaitMs: Type.Integer({ minimum: 0, maximum: 1000, default: 5 }),
     /** Files read/decoded at once (the bound that keeps memory flat on a large backlog). */
-    concurrency: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
+    concurrency: Type.Integer({ minimum: 1, maximum: 64, default: 8 }),
     logLevel: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
       { default: 'info' },

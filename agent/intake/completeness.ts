@@ -32,16 +32,20 @@ export function candidateFilter(include: readonly string[]): (basename: string) 
   };
 }
 
-export type Stability = { complete: true } | { complete: false; recheckInMs: number };
+/** Not complete yet: look again in `recheckInMs`, comparing against `since` (the first look at this state). */
+export type Stability = { complete: true } | { complete: false; recheckInMs: number; since: Observation };
 
-/** `previous` is the earlier look (undefined: first look); `current` is the look just taken. */
+/**
+ * `previous` is the first look at the file's current size/mtime (undefined: never looked); `current` is the
+ * look just taken. Carrying the FIRST look of a state forward (not the latest) makes the wait converge.
+ */
 export function checkStable(previous: Observation | undefined, current: Observation, stableMs: number): Stability {
-  if (current.sizeBytes === 0) return { complete: false, recheckInMs: Math.max(stableMs, 100) };
+  if (current.sizeBytes === 0) return { complete: false, recheckInMs: Math.max(stableMs, 100), since: current };
   const unchanged =
     previous !== undefined && previous.sizeBytes === current.sizeBytes && previous.mtimeMs === current.mtimeMs;
-  if (!unchanged) return { complete: false, recheckInMs: stableMs };
+  if (!unchanged) return { complete: false, recheckInMs: stableMs, since: current };
   const waited = current.atMs - previous.atMs;
-  return waited >= stableMs ? { complete: true } : { complete: false, recheckInMs: stableMs - waited };
+  return waited >= stableMs ? { complete: true } : { complete: false, recheckInMs: stableMs - waited, since: previous };
 }
 
 /** Codes that may mean "the writer has not finished" rather than "the file is bad". */

@@ -67,7 +67,8 @@ export class WorkerPool {
     if (!info?.isFile()) return queue.done(item);
     const look = { sizeBytes: info.size, mtimeMs: info.mtimeMs, atMs: now() };
     const stability = checkStable(item.observation, look, folder.stableMs);
-    if (!stability.complete) return queue.requeue({ ...item, observation: look }, now() + stability.recheckInMs);
+    if (!stability.complete)
+      return queue.requeue({ ...item, observation: stability.since }, now() + stability.recheckInMs);
 
     this.deps.metrics.filesSeen.inc();
     try {

@@ -1,9 +1,9 @@
 /**
  * Inference stage with micro-batching. In: one ModelInput per image, from several workers at once.
  * Out: that image's ModelOutput. Requests arriving within `waitMs` of each other (a burst) share one
- * `session.infer` call of up to `maxBatch` images, which is what OpenVINO's throughput mode wants; one batch
- * runs at a time (the runtime parallelises inside it), so memory is bounded by maxBatch + queued inputs,
- * and queued inputs are bounded by the worker count. A failed batch rejects each of its requests.
+ * `session.infer` call of up to `maxBatch` images, which is what OpenVINO's throughput mode wants. At most
+ * `maxBatchesInFlight` batches run at once (two: one fills the runtime's infer requests while the next is
+ * gathered), so memory is bounded by the worker count. A failed batch rejects each of its requests.
  */
 import type { ModelInput } from '../../models/preprocess/input-spec.ts';
 import type { InferenceSession, ModelOutput } from '../../models/runtime/types.ts';
@@ -22,13 +22,14 @@ export interface BatchStats {
 export class Batcher {
   readonly #pending: Pending[] = [];
   #timer: NodeJS.Timeout | undefined;
-  #running = false;
+  #running = 0;
 
   constructor(
     readonly session: InferenceSession,
     readonly maxBatch: number,
     readonly waitMs: number,
     readonly onBatch: (stats: BatchStats) => void = () => undefined,
+    readonly maxBatchesInFlight = 2,
   ) {}
 
   infer(input: ModelInput): Promise<ModelOutput> {
@@ -39,7 +40,7 @@ export class Batcher {
   }
 
   #schedule(): void {
-    if (this.#running) return; // the running batch schedules the next when it ends
+    if (this.#running >= this.maxBatchesInFlight) return; // a running batch schedules the next when it ends
     if (this.#pending.length >= this.maxBatch || this.waitMs === 0) {
       this.#flush();
     } else if (!this.#timer) {
@@ -52,7 +53,7 @@ export class Batcher {
     this.#timer = undefined;
     const batch = this.#pending.splice(0, this.maxBatch);
     if (batch.length === 0) return;
-    this.#running = true;
+    this.#running += 1;
     const started = performance.now();
     this.session
       .infer(batch.map((p) => p.input))
@@ -70,7 +71,7 @@ export class Batcher {
         },
       )
       .finally(() => {
-        this.#running = false;
+        this.#running -= 1;
         if (this.#pending.length > 0) this.#schedule();
       });
   }

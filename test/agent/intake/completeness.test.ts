@@ -33,13 +33,32 @@ describe('candidate names', () => {
 describe('completeness', () => {
   const look = (sizeBytes: number, mtimeMs: number, atMs: number) => ({ sizeBytes, mtimeMs, atMs });
   it('needs a second look before calling a file complete', () => {
-    assert.deepEqual(checkStable(undefined, look(10, 1, 100), 500), { complete: false, recheckInMs: 500 });
+    assert.deepEqual(checkStable(undefined, look(10, 1, 100), 500), {
+      complete: false,
+      recheckInMs: 500,
+      since: look(10, 1, 100),
+    });
   });
   it('is complete when size and mtime are unchanged across looks stableMs apart', () => {
     assert.deepEqual(checkStable(look(10, 1, 100), look(10, 1, 600), 500), { complete: true });
   });
-  it('waits out the remainder when the looks are too close together', () => {
-    assert.deepEqual(checkStable(look(10, 1, 100), look(10, 1, 400), 500), { complete: false, recheckInMs: 200 });
+  it('waits out the remainder when the looks are too close together, counting from the first look', () => {
+    assert.deepEqual(checkStable(look(10, 1, 100), look(10, 1, 400), 500), {
+      complete: false,
+      recheckInMs: 200,
+      since: look(10, 1, 100),
+    });
+  });
+  it('converges however early the re-checks come (the wait is measured from the first look of a state)', () => {
+    let since = look(10, 1, 0);
+    let t = 0;
+    for (let i = 0; i < 3; i++) {
+      t += 190; // always a little early
+      const s = checkStable(since, look(10, 1, t), 500);
+      if (s.complete) break;
+      since = s.since;
+    }
+    assert.deepEqual(checkStable(since, look(10, 1, 570), 500), { complete: true });
   });
   it('restarts the wait when a paused writer has added bytes or touched the file', () => {
     assert.equal(checkStable(look(10, 1, 100), look(20, 2, 5000), 500).complete, false);
