@@ -1,6 +1,6 @@
 /**
  * Picks the training backend: `@tensorflow/tfjs-node-gpu`, then `@tensorflow/tfjs-node` (both native
- * libtensorflow, optional: imported dynamically, absent here), then the offline fallback `wasm` with the
+ * libtensorflow, optional: imported dynamically; here tfjs-node can be built offline, see CXR_TFJS_NODE_DIR), then the offline fallback `wasm` with the
  * gradient kernels it lacks registered by us (trainer/backend/wasm-*.ts), then the pure JS `cpu` backend.
  * Logs which one runs. The wasm binaries are loaded from node_modules (no network).
  */
