@@ -85,3 +85,13 @@ describe('agent config', () => {
     assert.throws(() => parseAgentConfig(mergeEnv(minimal, { CXR_AGENT_HTTP_PORT: 'abc' }), '/'), /\/http\/port/);
   });
 });
+
+describe('deploy/agent.example.json', () => {
+  it('is a valid agent config', async () => {
+    const { readFileSync } = await import('node:fs');
+    const file = new URL('../../deploy/agent.example.json', import.meta.url);
+    const config = parseAgentConfig(JSON.parse(readFileSync(file, 'utf8')), '/');
+    assert.equal(config.watch.length, 2);
+    assert.equal(config.watch[1]?.policy, 'leave');
+  });
+});
