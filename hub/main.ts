@@ -85,7 +85,10 @@ export async function buildHub(deps: HubDeps): Promise<BuiltHub> {
   const counters = createIngestCounters();
   seedFromConfig(config, users, agents, audit, now());
 
-  let publishAck: PublishAck = deps.publishAck ?? (() => {});
+  // Until startHub hands over the MQTT client, acks wait here (a persistent session can deliver queued
+  // results, and they can commit, before the connect call has returned).
+  const waitingAcks: Parameters<PublishAck>[] = [];
+  let publishAck: PublishAck = deps.publishAck ?? ((address, ack) => waitingAcks.push([address, ack]));
   const ingestLog = log.child({ component: 'ingest' });
   const resultHandler = createResultHandler({
     results,
@@ -134,6 +137,7 @@ export async function buildHub(deps: HubDeps): Promise<BuiltHub> {
     dispatch,
     setPublishAck(publish) {
       publishAck = publish;
+      for (const [address, ack] of waitingAcks.splice(0)) publish(address, ack);
     },
     async close() {
       await app.close();

@@ -36,33 +36,38 @@ export interface HubClient {
 export async function connectHubClient(options: HubClientOptions): Promise<HubClient> {
   const highWater = options.highWater ?? 2000;
   const log = options.log;
-  let client: MqttClient;
-  try {
-    client = await mqtt.connectAsync(options.url, {
-      username: options.username,
-      password: options.password,
-      clientId: options.clientId,
-      clean: false,
-      protocolVersion: 4,
-      reconnectPeriod: 1000,
-      connectTimeout: 10_000,
-      ...(options.caFile ? { ca: readFileSync(options.caFile) } : {}),
-      ...(options.pinnedCertificatePem
-        ? { ca: options.pinnedCertificatePem, checkServerIdentity: () => undefined }
-        : {}),
-    });
-  } catch (cause) {
-    throw new CxrError('CXR_ERR_HUB_MQTT_CONNECT', `cannot connect to the MQTT broker: ${(cause as Error).message}`, {
-      kind: 'internal',
-      cause,
-    });
-  }
+  // handleMessage is installed BEFORE connecting: with a persistent session the broker sends what it
+  // queued while the hub was down right after CONNACK, and none of it may be PUBACKed unhandled.
+  const client: MqttClient = mqtt.connect(options.url, {
+    username: options.username,
+    password: options.password,
+    clientId: options.clientId,
+    clean: false,
+    protocolVersion: 4,
+    reconnectPeriod: 1000,
+    connectTimeout: 10_000,
+    ...(options.caFile ? { ca: readFileSync(options.caFile) } : {}),
+    ...(options.pinnedCertificatePem ? { ca: options.pinnedCertificatePem, checkServerIdentity: () => undefined } : {}),
+  });
   client.handleMessage = (packet, done) => {
     options.onMessage(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload));
     if (options.pending() < highWater) return done();
     const wait = () => (options.pending() < highWater ? done() : setTimeout(wait, 5));
     wait();
   };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      client.once('connect', () => resolve());
+      client.once('error', reject);
+      client.once('close', () => reject(new Error('connection closed before CONNACK')));
+    });
+  } catch (cause) {
+    client.end(true);
+    throw new CxrError('CXR_ERR_HUB_MQTT_CONNECT', `cannot connect to the MQTT broker: ${(cause as Error).message}`, {
+      kind: 'internal',
+      cause,
+    });
+  }
   client.on('error', (error) => log.error({ err: error.message }, 'MQTT client error'));
   client.on('reconnect', () => log.warn('MQTT reconnecting'));
   const filters = [filterForAll('result'), filterForAll('status'), filterForAll('model/state')];
