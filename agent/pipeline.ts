@@ -47,7 +47,7 @@ export type Outcome =
 
 export async function screenFile(deps: PipelineDeps, file: ArrivedFile): Promise<Outcome> {
   const clock = stopwatch();
-  const bytes = await readFile(file.path).catch(() => undefined);
+  const bytes = await readSource(file.path);
   if (bytes === undefined) return { kind: 'gone' };
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const log = deps.log.child({ image: pseudonymize(deps.identity.siteSecret, `image:${sha256}`).slice(0, 16) });
@@ -125,6 +125,20 @@ async function quarantine(
   await settleQuarantined(file, sha256, { code, message }, deps);
   log.warn({ code }, 'quarantined');
   return { kind: 'quarantined', code };
+}
+
+/** The file's bytes; undefined when it vanished (moved away, renamed); other I/O errors are retried. */
+async function readSource(path: string): Promise<Buffer | undefined> {
+  try {
+    return await readFile(path);
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    throw new CxrError('CXR_ERR_AGENT_READ_FAILED', `cannot read a source file (${code ?? 'error'})`, {
+      kind: 'internal',
+      cause,
+    });
+  }
 }
 
 function stopwatch() {

@@ -71,6 +71,12 @@ export class FolderWatcher {
   async start(): Promise<void> {
     const ready: Promise<void>[] = [];
     for (const [index, folder] of this.#deps.folders.entries()) {
+      const exists = await stat(folder.path).then(
+        (s) => s.isDirectory(),
+        () => false,
+      );
+      // Not fatal: a share may be mounted later; chokidar and the rescans pick it up then.
+      if (!exists) this.#deps.log.warn({ folder: index }, 'watch folder missing or not a directory; waiting for it');
       const watcher = watch(folder.path, {
         ignoreInitial: true, // the rescan below handles files present at start
         usePolling: folder.usePolling,

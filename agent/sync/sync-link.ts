@@ -86,7 +86,11 @@ export function startSync(deps: SyncDeps): SyncLink {
       sender.close();
       if (client.connected) {
         const offline = JSON.stringify(offlineStatus(config.site, config.agentId, deps.now()));
-        await client.publishAsync(statusTopic, offline, { qos: 1, retain: true }).catch(() => undefined);
+        await client
+          .publishAsync(statusTopic, offline, { qos: 1, retain: true })
+          .catch((error: Error) =>
+            log.warn({ err: error.message }, 'offline status not sent; the last will covers it'),
+          );
       }
       await client.endAsync(true);
     },

@@ -6,11 +6,12 @@
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, readdirSync, readFileSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
 import { parseAgentConfig } from '../../agent/config.ts';
 import { type RunningAgent, startAgent } from '../../agent/main.ts';
-import { type AgentFixture, agentFixture, SAMPLES, sample, writeSlowly } from '../agent/fixture.ts';
+import { type AgentFixture, agentFixture, phiValues, SAMPLES, sample, writeSlowly } from '../agent/fixture.ts';
 import { type AckResponder, startAckResponder } from '../support/ack-responder.ts';
 import { type RunningMosquitto, startMosquitto } from '../support/mosquitto.ts';
 
@@ -19,12 +20,21 @@ describe('agent intake (real broker, real images)', () => {
   let hub: AckResponder;
   let fx: AgentFixture;
   let agent: RunningAgent;
+  const logLines: string[] = [];
 
   before(async () => {
     broker = await startMosquitto();
     hub = await startAckResponder(broker.url);
     fx = await agentFixture();
-    agent = await startAgent(parseAgentConfig(fx.config(broker.url), fx.root), { logger: pino({ level: 'error' }) });
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        logLines.push(...chunk.toString().split('\n').filter(Boolean));
+        done();
+      },
+    });
+    agent = await startAgent(parseAgentConfig(fx.config(broker.url), fx.root), {
+      logger: pino({ level: 'debug' }, sink),
+    });
   });
   after(async () => {
     await agent?.close();
@@ -126,5 +136,28 @@ describe('agent intake (real broker, real images)', () => {
     const status = hub.statuses.findLast((s) => s.online);
     assert.equal(status?.model?.version, agent.model.manifest.version);
     assert.ok(status?.runtime === 'openvino' || status?.runtime === 'onnxruntime');
+  });
+
+  it('logs no file names, paths or DICOM identifiers, only pseudonymous image keys and codes', () => {
+    assert.ok(logLines.length > 10, `captured ${logLines.length} log lines`);
+    const text = logLines.join('\n');
+    const dicoms = [
+      'dicom/nccid/nih_DX_NoFinding_implicitLE.dcm',
+      'dicom/torchxrayvision/Fake_MONOHR1.dcm',
+      'dicom/fo-dicom/CR-MONO1-10-chest.dcm',
+    ];
+    for (const value of [
+      fx.inDir,
+      'slow.dcm',
+      'truncated.dcm',
+      'abdomen.dcm',
+      'copy-of-first',
+      '00000032_038',
+      ...phiValues(dicoms.map(sample)),
+    ]) {
+      assert.ok(!text.includes(value), `log mentions ${value}`);
+    }
+    assert.ok(logLines.some((l) => /"image":"[0-9a-f]{16}"/.test(l) && l.includes('"msg":"scored"')));
+    assert.ok(logLines.some((l) => l.includes('"code":"CXR_ERR_AGENT_NOT_CHEST"')));
   });
 });
