@@ -1,5 +1,6 @@
 /**
- * Content-addressed files for previews and heatmaps: `<dir>/<sha[0..2]>/<sha>`. Written to a temp name,
+ * Content-addressed files for previews and heatmaps: `<dir>/<sha[0]>/<sha>` (16 folders, so a batch
+ * fsyncs at most 16 folder entries). Written to a temp name,
  * fsynced and renamed, so a file that exists is complete; writing the same bytes twice is a no-op.
  * `putMany` writes a whole ingest batch in parallel and then fsyncs the touched folders once each, so a
  * batch costs about one round of concurrent fsyncs instead of one fsync after another.
@@ -29,7 +30,7 @@ async function fsyncPath(path: string): Promise<void> {
 
 export function createBlobStore(dir: string): BlobStore {
   mkdirSync(dir, { recursive: true });
-  const folderOf = (sha: string) => join(dir, sha.slice(0, 2));
+  const folderOf = (sha: string) => join(dir, sha.slice(0, 1));
   const pathOf = (sha: string) => join(folderOf(sha), sha);
   let counter = 0;
 
