@@ -141,4 +141,20 @@ describe('agent delivery (child process, broker outage, SIGKILL)', () => {
       'the will (offline) was published when the agent was killed',
     );
   });
+
+  it('shuts down cleanly on SIGTERM: exit 0 and a retained offline status', async () => {
+    assert.ok(agent);
+    const running = agent;
+    const code = new Promise<number | null>((resolve) => running.once('exit', (c) => resolve(c)));
+    const statusesBefore = hub.statuses.length;
+    running.kill('SIGTERM');
+    assert.equal(await code, 0);
+    agent = undefined;
+    await hub.waitFor(
+      () => hub.statuses.length > statusesBefore && hub.statuses.at(-1)?.online === false,
+      5000,
+      'offline status',
+    );
+    assert.equal(await health(httpPort), undefined, 'HTTP endpoint closed');
+  });
 });
