@@ -40,6 +40,7 @@ interface TrainOptions extends ScalingCliOptions {
   resume?: boolean;
   backend: BackendPreference;
   timeBudget?: string;
+  stopAfter?: string;
   maxTrain?: string;
   json?: boolean;
 }
@@ -127,6 +128,7 @@ export const trainCommand: CommandModule = {
           .default('auto'),
       )
       .option('--time-budget <s>', 'stop after this many seconds (whole epochs)')
+      .option('--stop-after <n>', 'stop after n epochs (the learning-rate schedule still spans --epochs)')
       .option('--max-train <n>', 'use only the first n training images')
       .option('--json', 'print JSON')
       .action(async (o: TrainOptions) => {
@@ -163,6 +165,7 @@ export const trainCommand: CommandModule = {
                 backend: o.backend,
                 ...(o.timeBudget ? { timeBudgetS: Number(o.timeBudget) } : {}),
                 ...(o.maxTrain ? { maxTrainImages: Number(o.maxTrain) } : {}),
+                ...(o.stopAfter ? { stopAfterEpochs: Number(o.stopAfter) } : {}),
               },
               {
                 logger,

@@ -26,6 +26,8 @@ export interface TrainConfig {
   dropout: number;
   /** Stop after this many seconds (whole epochs only). */
   timeBudgetS?: number;
+  /** Stop after this many epochs while the schedule still spans `epochs` (reproduces a time-budgeted run). */
+  stopAfterEpochs?: number;
 }
 
 export const DEFAULT_TRAIN: Omit<TrainConfig, 'cacheDir' | 'outDir' | 'scaling'> = {

@@ -166,7 +166,8 @@ export async function trainModel(config: TrainConfig, hooks: TrainHooks = {}): P
     }
     const stale = epoch + 1 - Math.max(state.bestEpoch, 0);
     const outOfTime = config.timeBudgetS !== undefined && (Date.now() - started) / 1000 > config.timeBudgetS;
-    if (stale >= config.patience || outOfTime || epoch + 1 >= config.epochs) state.done = true;
+    const stopped = config.stopAfterEpochs !== undefined && epoch + 1 >= config.stopAfterEpochs;
+    if (stale >= config.patience || outOfTime || stopped || epoch + 1 >= config.epochs) state.done = true;
     await saveCheckpoint(config.outDir, 'last', model, optimizer, { epoch: epoch + 1 });
     await writeFile(statePath, `${JSON.stringify(state, null, 1)}\n`);
     log?.info({ ...record, best: state.bestValMeanAuroc, bestEpoch: state.bestEpoch }, 'epoch');
