@@ -108,7 +108,10 @@ export async function screenFile(deps: PipelineDeps, file: ArrivedFile): Promise
     });
   }
 
-  deps.store.commitScored(factsOf(file, sha256), result.resultId, JSON.stringify(result), deps.now());
+  if (!deps.store.commitScored(factsOf(file, sha256), result.resultId, JSON.stringify(result), deps.now())) {
+    await settleProcessed(file, deps.targets); // an identical copy was committed while this one was in flight
+    return { kind: 'duplicate' };
+  }
   log.info({ resultId: result.resultId, flags: result.flags, ms: result.timingsMs.total }, 'scored');
   await settleProcessed(file, deps.targets);
   return { kind: 'scored', resultId: result.resultId, endToEndMs: deps.now() - file.receivedAt.getTime() };

@@ -73,12 +73,16 @@ export class AgentStore {
       this.#stmts.remember.run(facts.path, facts.sizeBytes, Math.floor(facts.mtimeMs), facts.sha256);
   }
 
-  /** The file record and its outbox row, atomically (one fsync'd transaction). */
-  commitScored(facts: FileFacts, resultId: string, payload: string, now: number): void {
-    this.#db.transaction(() => {
-      this.#stmts.insertFile.run(facts.sha256, 'scored', resultId, null, null, now);
-      this.#stmts.insertOutbox.run(resultId, payload, now, now);
+  /**
+   * The file record and its outbox row, atomically (one fsync'd transaction). Returns false when the same
+   * content was committed meanwhile (two copies in flight at once): nothing is added then.
+   */
+  commitScored(facts: FileFacts, resultId: string, payload: string, now: number): boolean {
+    return this.#db.transaction(() => {
       this.rememberPath(facts);
+      if (this.#stmts.insertFile.run(facts.sha256, 'scored', resultId, null, null, now).changes === 0) return false;
+      this.#stmts.insertOutbox.run(resultId, payload, now, now);
+      return true;
     })();
   }
 

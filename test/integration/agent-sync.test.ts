@@ -85,6 +85,28 @@ describe('agent sync and policies (real broker)', () => {
     }
   });
 
+  it('scores identical content dropped under several names at once only once', async () => {
+    const fx = await agentFixture();
+    const agent = await startAgent(
+      parseAgentConfig(fx.config(broker.url, { agentId: 'racer', concurrency: 4 }), fx.root),
+      quiet,
+    );
+    try {
+      for (const name of ['a.png', 'b.png', 'c.png', 'd.png'])
+        copyFileSync(join(SAMPLES, PNGS[1] as string), join(fx.inDir, name));
+      const mine = () => [...hub.results.values()].filter((r) => r.agent === 'racer');
+      const processed = () => readdirSync(join(fx.dataDir, 'processed'), { withFileTypes: false }).length;
+      await hub.waitFor(() => readdirSync(fx.inDir).length === 0, 20_000, 'all four handled');
+      assert.equal(processed(), 4);
+      await hub.waitFor(() => mine().length === 1 && agent.store.outboxSize() === 0, 5000, 'one result acked');
+      const metrics = await (await fetch(`http://127.0.0.1:${agent.httpPort}/metrics`)).text();
+      assert.match(metrics, /^cxr_agent_files_scored_total 1$/m);
+      assert.match(metrics, /^cxr_agent_files_duplicate_total 3$/m);
+    } finally {
+      await agent.close();
+    }
+  });
+
   it('pauses intake with an alert when free disk space is under the watermark', async () => {
     const fx = await agentFixture();
     const { bavail, bsize } = await statfs(fx.root);

@@ -44,6 +44,13 @@ describe('agent store (real SQLite file)', () => {
     reopened.close();
   });
 
+  it('commits identical content only once when two copies race', () => {
+    const { store } = fresh();
+    assert.equal(store.commitScored(facts('a'), 'r1', '{}', 100), true);
+    assert.equal(store.commitScored(facts('a'), 'r1', '{}', 101), false);
+    assert.equal(store.outboxSize(), 1);
+  });
+
   it('rolls back the file record when the outbox insert fails', () => {
     const { path, store } = fresh();
     store.close();
