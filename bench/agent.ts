@@ -26,7 +26,7 @@ import { startAgent } from '../agent/main.ts';
 import { type ActiveModel, loadActiveModel } from '../agent/model/active-model.ts';
 import { pseudonymize } from '../models/deid/pseudonymize.ts';
 import { readImage } from '../models/image/read-image.ts';
-import { buildRandomDenseNet, seededRandom } from '../models/onnx/random-densenet.ts';
+import { buildRandomDenseNet } from '../models/onnx/random-densenet.ts';
 import { graphStats } from '../models/onnx/shapes.ts';
 import { writeOnnx } from '../models/onnx/write-onnx.ts';
 import { generateKeyPair } from '../models/package/keys.ts';
