@@ -21,7 +21,9 @@ export function mountStats(root) {
         h(
           'div',
           { class: 'spark', title: 'studies per day, last 14 days' },
-          site.days.map((d) => h('span', { style: `height:${(d.count / max) * 100}%`, title: `${d.day}: ${d.count}` })),
+          site.days.map((d) =>
+            h('span', { class: 'spark-bar', style: `height:${(d.count / max) * 100}%`, title: `${d.day}: ${d.count}` }),
+          ),
         ),
       );
     });
