@@ -134,4 +134,13 @@ it('shows a real agent’s result live, opens it, toggles the heatmap, overrides
   await entry.waitFor();
   assert.match((await entry.textContent()) ?? '', new RegExp(`override ${overridden!.replace(/[/]/g, '\\/')}`));
   await shot('6-audit-log');
+
+  await page.click('#nav a[data-screen="fleet"]');
+  await page.locator('#fleet-rows tr', { hasText: 'clinic-e2e / xr-1' }).waitFor();
+  await shot('7-fleet');
+  await page.click('#nav a[data-screen="stats"]');
+  const agreement = page.locator('#agreement tbody tr', { hasText: overridden! }).first();
+  await agreement.waitFor();
+  assert.match((await agreement.textContent()) ?? '', /0%/, 'the overridden class shows 0 % agreement');
+  await shot('8-stats');
 });

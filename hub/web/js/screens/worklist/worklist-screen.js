@@ -143,7 +143,7 @@ export function mountWorklist(root, ctx) {
             ),
           ]),
     );
-    count.textContent = `${items.length}${nextCursor ? '+' : ''} studies`;
+    count.textContent = `${items.length}${nextCursor ? '+' : ''} ${items.length === 1 && !nextCursor ? 'study' : 'studies'}`;
     more.hidden = !nextCursor;
     ctx.setQueue(items.map((i) => i.id));
     tbody.querySelector('tr.selected')?.scrollIntoView({ block: 'nearest' });
