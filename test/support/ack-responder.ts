@@ -3,7 +3,7 @@
  * agent's results, validates and records them (idempotently, by resultId) and answers each with an AckMessage
  * on the agent's ack topic, as the hub does. Keeps every raw payload for privacy scans.
  */
-import mqtt, { type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { ResultMessage, StatusMessage } from '../../protocol/messages.ts';
 import { filterForAll, parseTopic, topicFor } from '../../protocol/topics.ts';
 import { decoders } from '../../protocol/validate.ts';
@@ -23,8 +23,19 @@ export interface AckResponder {
   close(): Promise<void>;
 }
 
-export async function startAckResponder(url: string, clientId = `ack-responder-${process.pid}`): Promise<AckResponder> {
-  const client: MqttClient = mqtt.connect(url, { clientId, clean: false, reconnectPeriod: 200, protocolVersion: 4 });
+export async function startAckResponder(
+  url: string,
+  clientId = `ack-responder-${process.pid}`,
+  /** Extra mqtt.js options (TLS ca/cert/key, username/password). */
+  extra: IClientOptions = {},
+): Promise<AckResponder> {
+  const client: MqttClient = mqtt.connect(url, {
+    clientId,
+    clean: false,
+    reconnectPeriod: 200,
+    protocolVersion: 4,
+    ...extra,
+  });
   let acking = true;
   const responder: AckResponder = {
     results: new Map(),
