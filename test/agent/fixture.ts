@@ -3,7 +3,7 @@
  * an incoming folder and a config; the repo's sample images; byte-level helpers (slow writers, perturbed
  * copies with distinct content) and the PHI values found in the sample DICOMs (read with dicom-parser).
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,14 +25,27 @@ export interface AgentFixture {
   writeConfig(config: Record<string, unknown>): string;
 }
 
-export async function agentFixture(): Promise<AgentFixture> {
+const BASELINE = join(REPO_ROOT, 'models/baseline');
+const REPO_KEYS = join(REPO_ROOT, 'models/trusted-keys');
+
+/**
+ * `model: 'baseline'` (default when the repo has it) uses the bundled trained package and the repo's trusted
+ * keys; `'tiny'` writes the small random test package with a fresh key.
+ */
+export async function agentFixture(options: { model?: 'baseline' | 'tiny' } = {}): Promise<AgentFixture> {
   const root = mkdtempSync(join(tmpdir(), 'cxr-agent-it-'));
   const inDir = join(root, 'incoming');
-  const keysDir = join(root, 'keys');
   mkdirSync(inDir);
-  mkdirSync(keysDir);
-  const model = await writeTinyModelPackage(join(root, 'model'));
-  writeFileSync(join(keysDir, 'publisher.pub.pem'), model.publicKeyPem);
+  const useBaseline = (options.model ?? 'baseline') === 'baseline' && existsSync(join(BASELINE, 'manifest.json'));
+  let model = { dir: BASELINE };
+  let keysDir = REPO_KEYS;
+  if (!useBaseline) {
+    keysDir = join(root, 'keys');
+    mkdirSync(keysDir);
+    const tiny = await writeTinyModelPackage(join(root, 'model'));
+    writeFileSync(join(keysDir, 'publisher.pub.pem'), tiny.publicKeyPem);
+    model = tiny;
+  }
   const dataDir = join(root, 'data');
   return {
     root,
