@@ -85,21 +85,32 @@ export const StatusMessageSchema = Type.Object(
 );
 export type StatusMessage = Static<typeof StatusMessageSchema>;
 
+/**
+ * Retained, per agent, on `model/desired` (docs/rollout.md): the version the hub wants this agent to run.
+ * An agent that was offline gets the latest one when it reconnects. `sha256`/`sizeBytes` describe the
+ * package `.tar` at `url` (a capability URL on the hub: only this agent can read the message).
+ */
 export const ModelDesiredSchema = Type.Object(
   {
     v: Type.Literal(1),
-    rolloutId: Type.Optional(Type.String()),
-    version: Type.String(),
+    /** The rollout this assignment belongs to (absent for pins and manual assignments). */
+    rolloutId: Type.Optional(Type.String({ maxLength: 64 })),
+    name: Type.Optional(Type.String({ maxLength: 128 })),
+    version: Type.String({ minLength: 1, maxLength: 64 }),
+    /** sha256 of the package `.tar` bytes. */
     sha256: Sha256,
-    /** HTTP(S) URL of the package `.tar` on the hub. */
-    url: Type.String(),
+    /** HTTP(S) URL of the package `.tar` on the hub; supports Range requests. */
+    url: Type.String({ pattern: '^https?://', maxLength: 2048 }),
     sizeBytes: Type.Integer({ minimum: 1 }),
+    /** Score with both models for a while and report agreement before switching. */
     shadow: Type.Optional(Type.Boolean()),
+    issuedAt: Type.Optional(IsoTime),
   },
   { additionalProperties: false },
 );
 export type ModelDesired = Static<typeof ModelDesiredSchema>;
 
+/** Steps an agent reports while it takes up a desired version; the last three are terminal. */
 export const MODEL_STATES = [
   'pending',
   'downloading',
@@ -110,16 +121,27 @@ export const MODEL_STATES = [
   'failed',
   'rolled-back',
 ] as const;
+export type ModelStateName = (typeof MODEL_STATES)[number];
 
+/** On `model/state` (retained): each step of taking up a desired version, and automatic rollbacks. */
 export const ModelStateSchema = Type.Object(
   {
     v: Type.Literal(1),
-    rolloutId: Type.Optional(Type.String()),
+    rolloutId: Type.Optional(Type.String({ maxLength: 64 })),
+    /** The version this report is about (the desired one; for `rolled-back`, the one abandoned). */
     version: Type.String(),
     state: Type.Union(MODEL_STATES.map((s) => Type.Literal(s))),
-    reason: Type.Optional(Type.String()),
-    /** Shadow-mode agreement with the active model, 0..1. */
+    /** The version the agent scores with right now. */
+    activeVersion: Type.Optional(Type.String()),
+    /** A CXR_ERR_* code for `failed` and `rolled-back`. */
+    code: Type.Optional(Type.String({ maxLength: 64 })),
+    reason: Type.Optional(Type.String({ maxLength: 1000 })),
+    /** Download progress. */
+    bytes: Type.Optional(Type.Integer({ minimum: 0 })),
+    totalBytes: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** Shadow-mode agreement with the active model (fraction of images with identical flags), 0..1. */
     agreement: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    shadowImages: Type.Optional(Type.Integer({ minimum: 0 })),
     at: IsoTime,
   },
   { additionalProperties: false },
