@@ -70,6 +70,25 @@ export const AgentConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    /** Taking up model versions the hub sends on `model/desired` (docs/rollout.md). */
+    rollout: Type.Object(
+      {
+        enabled: Type.Boolean({ default: true }),
+        /** Verified versions kept under `<dataDir>/models/` (the active and previous ones are never deleted). */
+        keepVersions: Type.Integer({ minimum: 2, maximum: 100, default: 3 }),
+        /** Images both models score in shadow mode before the switch. */
+        shadowImages: Type.Integer({ minimum: 1, maximum: 100_000, default: 20 }),
+        /** Least fraction of shadow images with identical flags; below it the take-up fails. */
+        shadowMinAgreement: Type.Number({ minimum: 0, maximum: 1, default: 0.9 }),
+        /** Images after a switch on which inference errors are counted. */
+        probationImages: Type.Integer({ minimum: 1, maximum: 100_000, default: 20 }),
+        /** More than this fraction of the probation images failing in inference rolls back. */
+        maxErrorFraction: Type.Number({ minimum: 0, maximum: 1, default: 0.2 }),
+        /** A package download with no byte for this long is cut and resumed (Range) on the next attempt. */
+        downloadTimeoutMs: Ms(60_000, 100),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     sendPixels: Type.Boolean({ default: true }),
     previewMaxSide: Type.Integer({ minimum: 64, maximum: 4096, default: 1024 }),
     /** Heatmap PNG long side; same aspect as the preview and covering it exactly (the viewer scales it up). */

@@ -1,6 +1,7 @@
 /**
  * The agent's composition root (STYLE.md rule 1): config in, wired parts out. Starts parts in dependency
- * order (store → model → metrics/disk → MQTT → HTTP → workers → watcher) and closes them in reverse.
+ * order (store → model slot → disk/metrics → model manager → MQTT → HTTP → workers → watcher) and closes
+ * them in reverse.
  *
  *   const agent = await startAgent(loadAgentConfig('agent.json'));
  *   ...; await agent.close();
@@ -8,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
+import { DEFAULT_TRUSTED_KEYS_DIR } from '../models/package/trusted-keys.ts';
 import type { AgentConfig } from './config.ts';
 import { startHttpServer } from './http/http-server.ts';
 import { createAgentMetrics } from './http/metrics.ts';
@@ -15,25 +17,31 @@ import { DiskMonitor } from './intake/disk-watermark.ts';
 import { IntakeQueue } from './intake/intake-queue.ts';
 import { FolderWatcher } from './intake/watcher.ts';
 import { WorkerPool } from './intake/workers.ts';
-import { type ActiveModel, loadActiveModel } from './model/active-model.ts';
+import { type ActiveModel, trustedKeysIn } from './model/active-model.ts';
+import { ModelManager } from './model/model-manager.ts';
+import { ModelSlot } from './model/model-slot.ts';
+import { ModelStore } from './model/model-store.ts';
+import { startModel } from './model/start-model.ts';
 import { screenFile } from './pipeline.ts';
 import { Batcher } from './screening/batcher.ts';
 import { AgentStore } from './store/agent-store.ts';
 import { openAgentDatabase } from './store/database.ts';
+import { readPem } from './sync/mqtt-options.ts';
 import type { StatusSnapshot } from './sync/status.ts';
 import { type SyncLink, startSync } from './sync/sync-link.ts';
 
 export interface AgentDeps {
   logger?: Logger;
   now?: () => number;
-  /** A model already loaded (tests, the demo); default: loaded from config.model. */
+  /** A model already loaded (benchmarks); the caller closes it. Default: state.active or config.model. */
   model?: ActiveModel;
 }
 
 export interface RunningAgent {
   /** The HTTP port actually bound (config 0 → a free port), or undefined when disabled. */
   httpPort: number | undefined;
-  model: ActiveModel;
+  /** The model new files are scored with (changes when a rollout switches it). */
+  readonly model: ActiveModel;
   store: AgentStore;
   backlog(): number;
   status(): StatusSnapshot;
@@ -58,8 +66,25 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     const store = new AgentStore(openAgentDatabase(join(config.dataDir, 'agent.db')));
     closers.push(() => store.close());
 
-    const model = deps.model ?? (await loadActiveModel(config.model, log.child({ component: 'model' })));
-    if (!deps.model) closers.push(() => model.session.close());
+    const modelLog = log.child({ component: 'model' });
+    const trustedPublicKeysPem = await trustedKeysIn(config.model.trustedKeysDir ?? DEFAULT_TRUSTED_KEYS_DIR);
+    const modelStore = new ModelStore(join(config.dataDir, 'models'));
+    const started = await startModel(
+      { store: modelStore, modelConfig: config.model, trustedPublicKeysPem, log: modelLog },
+      deps.model,
+    );
+    const slot = new ModelSlot(started.model, {
+      owned: !deps.model,
+      // Batch statistics go to the metrics created below (batches only run once the workers start).
+      makeBatcher: (session) =>
+        new Batcher(session, config.batchSize, config.batchWaitMs, (stats) => {
+          metrics.inferenceMs.observe(stats.inferMs);
+          metrics.batchSize.observe(stats.batchSize);
+        }),
+      log: modelLog,
+    });
+    closers.push(() => slot.close());
+    const model = started.model;
     log.info({ model: model.manifest.version, runtime: model.session.runtime, reason: model.reason }, 'model ready');
 
     const queue = new IntakeQueue();
@@ -89,8 +114,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       backlog: queue.size,
       outbox: store.outboxSize(),
       quarantined: store.fileCounts().quarantined,
-      model: { version: model.manifest.version, sha256: model.manifest.modelSha256 },
-      runtime: model.session.runtime,
+      model: { version: slot.current.manifest.version, sha256: slot.current.manifest.modelSha256 },
+      runtime: slot.current.session.runtime,
       diskFreeBytes: disk.freeBytes,
       intakePaused: disk.paused,
     });
@@ -104,11 +129,39 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       intakePaused: () => (disk.paused ? 1 : 0),
       diskFreeBytes: () => disk.freeBytes,
       uptimeS: () => (now() - startedAt) / 1000,
+      model: () => ({ version: slot.current.manifest.version, runtime: slot.current.session.runtime }),
     });
 
-    const sync = startSync({ config, store, metrics, log: log.child({ component: 'sync' }), now, snapshot });
+    const models = new ModelManager({
+      slot,
+      store: modelStore,
+      state: started.state,
+      configured: started.configured,
+      rollout: config.rollout,
+      modelConfig: config.model,
+      trustedPublicKeysPem,
+      ca: readPem(config.mqtt.caFile, 'CA'),
+      report: (message) => link?.publishModelState(message),
+      switched: () => link?.publishStatus(),
+      counted: (state) => metrics.modelUpdates.inc({ state }),
+      log: modelLog,
+      now,
+    });
+    closers.push(() => models.close());
+
+    const sync = startSync({ config, store, metrics, log: log.child({ component: 'sync' }), now, snapshot, models });
     link = sync;
     closers.push(() => sync.close());
+    if (started.report) {
+      // state.active failed at start-up: the hub learns it once the link is up.
+      sync.publishModelState({
+        v: 1,
+        ...started.report,
+        activeVersion: model.manifest.version,
+        at: new Date(now()).toISOString(),
+      });
+      metrics.modelUpdates.inc({ state: 'rolled-back' });
+    }
 
     let httpPort: number | undefined;
     if (config.http.port >= 0) {
@@ -124,10 +177,6 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       closers.push(() => http.close());
     }
 
-    const batcher = new Batcher(model.session, config.batchSize, config.batchWaitMs, (stats) => {
-      metrics.inferenceMs.observe(stats.inferMs);
-      metrics.batchSize.observe(stats.batchSize);
-    });
     const pipelineLog = log.child({ component: 'pipeline' });
     const graceByRoot = new Map(config.watch.map((w) => [w.path, w.incompleteGraceMs]));
     const workers = new WorkerPool({
@@ -142,8 +191,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
         const outcome = await screenFile(
           {
             identity: { site: config.site, agent: config.agentId, siteSecret: config.siteSecret },
-            model: { manifest: model.manifest, runtime: model.session.runtime },
-            infer: (input) => batcher.infer(input),
+            models: slot,
             pixels: {
               send: config.sendPixels,
               previewMaxSide: config.previewMaxSide,
@@ -181,7 +229,9 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
 
     return {
       httpPort,
-      model,
+      get model() {
+        return slot.current;
+      },
       store,
       backlog: () => queue.size,
       status: snapshot,

@@ -1,9 +1,12 @@
 /**
  * The agent's data flow for ONE complete file (STYLE.md rule 2): each line is a stage.
  *
- *   bytes ─▶ content hash ─▶ (known? duplicate) ─▶ readImage ─▶ chest? ─▶ preprocess ─▶ infer (batched)
- *         ─▶ buildResult (+ preview/heatmap) ─▶ validate ─▶ outbox commit (one transaction) ─▶ move/leave
+ *   bytes ─▶ content hash ─▶ (known? duplicate) ─▶ readImage ─▶ chest? ─▶ take the current model
+ *         ─▶ preprocess ─▶ infer (batched) ─▶ buildResult (+ preview/heatmap) ─▶ validate ─▶ release the model
+ *         ─▶ outbox commit (one transaction) ─▶ move/leave
  *
+ * The model is taken once per file (agent/model/model-slot.ts): a switch to another version happens between
+ * two files, and the result carries the version that produced it.
  * Where failures go: a bad or non-chest file → quarantine (recorded by hash, moved with .error.json);
  * a DICOM that looks unfinished and is young → retry; anything internal (runtime, disk, database) → thrown,
  * and the worker retries the file with backoff. Logs carry the pseudonymous image key, never paths or tags.
@@ -14,22 +17,20 @@ import type { Logger } from 'pino';
 import { pseudonymize } from '../models/deid/pseudonymize.ts';
 import { CxrError, isCxrError } from '../models/errors.ts';
 import { readImage } from '../models/image/read-image.ts';
-import type { Manifest } from '../models/package/manifest.ts';
-import type { ModelInput } from '../models/preprocess/input-spec.ts';
 import { preprocess } from '../models/preprocess/preprocess.ts';
-import type { ModelOutput, RuntimeName } from '../models/runtime/types.ts';
 import { decoders } from '../protocol/validate.ts';
 import { retryIncomplete } from './intake/completeness.ts';
 import type { DispositionTargets } from './intake/disposition.ts';
 import { type ArrivedFile, factsOf, settleProcessed, settleQuarantined } from './intake/settle.ts';
+import type { ModelLease } from './model/model-slot.ts';
 import { attachPixels } from './screening/attach-pixels.ts';
 import { buildResult } from './screening/result-builder.ts';
 import type { AgentStore } from './store/agent-store.ts';
 
 export interface PipelineDeps {
   identity: { site: string; agent: string; siteSecret: string };
-  model: { manifest: Manifest; runtime: RuntimeName };
-  infer(input: ModelInput): Promise<ModelOutput>;
+  /** The current model; a lease is held from preprocessing until the result is built. */
+  models: { take(): ModelLease };
   pixels: { send: boolean; previewMaxSide: number; heatmapMaxSide: number };
   incompleteGraceMs: (file: ArrivedFile) => number;
   store: AgentStore;
@@ -82,30 +83,36 @@ export async function screenFile(deps: PipelineDeps, file: ArrivedFile): Promise
     );
   }
 
-  const { manifest, runtime } = deps.model;
-  const input = preprocess(image, manifest.input);
-  const preprocessMs = clock.lap();
-  const output = await deps.infer(input);
-  const inferMs = clock.lap();
+  const model = deps.models.take(); // this file keeps this model to the end, even across a switch
+  let result: ReturnType<typeof buildResult>;
+  try {
+    const { manifest, runtime } = model;
+    const input = preprocess(image, manifest.input);
+    const preprocessMs = clock.lap();
+    const output = await model.infer(input, image);
+    const inferMs = clock.lap();
 
-  let result = buildResult({
-    ...deps.identity,
-    contentSha256: sha256,
-    image,
-    manifest,
-    runtime,
-    probabilities: output.probabilities,
-    timingsMs: { read: readMs, preprocess: preprocessMs, infer: inferMs },
-    receivedAt: file.receivedAt,
-    scoredAt: new Date(deps.now()),
-  });
-  if (deps.pixels.send) result = await attachPixels(result, image, output, manifest.input, deps.pixels);
-  result.timingsMs.render = clock.lap();
-  result.timingsMs.total = clock.total();
-  if (!decoders.result.check(result)) {
-    throw new CxrError('CXR_ERR_AGENT_RESULT_INVALID', 'built result does not match the protocol schema', {
-      kind: 'internal',
+    result = buildResult({
+      ...deps.identity,
+      contentSha256: sha256,
+      image,
+      manifest,
+      runtime,
+      probabilities: output.probabilities,
+      timingsMs: { read: readMs, preprocess: preprocessMs, infer: inferMs },
+      receivedAt: file.receivedAt,
+      scoredAt: new Date(deps.now()),
     });
+    if (deps.pixels.send) result = await attachPixels(result, image, output, manifest.input, deps.pixels);
+    result.timingsMs.render = clock.lap();
+    result.timingsMs.total = clock.total();
+    if (!decoders.result.check(result)) {
+      throw new CxrError('CXR_ERR_AGENT_RESULT_INVALID', 'built result does not match the protocol schema', {
+        kind: 'internal',
+      });
+    }
+  } finally {
+    model.release(); // a retired model closes once no file holds it
   }
 
   if (!deps.store.commitScored(factsOf(file, sha256), result.resultId, JSON.stringify(result), deps.now())) {

@@ -44,6 +44,22 @@ export class Gauge {
   }
 }
 
+/** A constant-1 series whose labels are read on scrape (`<name>{version="…"} 1`), like Prometheus `*_info`. */
+export class InfoGauge {
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly read: () => Labels,
+  ) {}
+  render(): string {
+    return [
+      `# HELP ${this.name} ${this.help}`,
+      `# TYPE ${this.name} gauge`,
+      `${this.name}${labelText(this.read())} 1`,
+    ].join('\n');
+  }
+}
+
 export class Histogram {
   readonly #counts: number[];
   #sum = 0;
@@ -89,6 +105,8 @@ export interface AgentGauges {
   intakePaused(): number;
   diskFreeBytes(): number;
   uptimeS(): number;
+  /** The model files are scored with now. */
+  model(): { version: string; runtime: string };
 }
 
 /** The agent's metric set; `render()` is the body of GET /metrics. */
@@ -101,6 +119,10 @@ export function createAgentMetrics(gauges: AgentGauges) {
     stageErrors: new Counter('cxr_agent_stage_errors_total', 'Internal failures retried with backoff, by code'),
     resultsPublished: new Counter('cxr_agent_results_published_total', 'Result publishes (incl. re-sends)'),
     resultsAcked: new Counter('cxr_agent_results_acked_total', 'Results acked by the hub, by ack status'),
+    modelUpdates: new Counter(
+      'cxr_agent_model_updates_total',
+      'Model take-ups by outcome (active = switched, failed, rolled-back)',
+    ),
     inferenceMs: new Histogram('cxr_agent_inference_ms', 'Model inference time per batch, ms', MS_BUCKETS),
     batchSize: new Histogram('cxr_agent_inference_batch_size', 'Images per inference batch', [1, 2, 4, 8, 16, 32, 64]),
     endToEndMs: new Histogram('cxr_agent_end_to_end_ms', 'File complete to outbox commit, ms', MS_BUCKETS),
@@ -116,6 +138,7 @@ export function createAgentMetrics(gauges: AgentGauges) {
       new Gauge('cxr_agent_intake_paused', '1 while intake is paused by the disk watermark', gauges.intakePaused),
       new Gauge('cxr_agent_disk_free_bytes', 'Free bytes on the data disk', gauges.diskFreeBytes),
       new Gauge('cxr_agent_uptime_seconds', 'Seconds since start', gauges.uptimeS),
+      new InfoGauge('cxr_agent_model_info', 'The model files are scored with now', gauges.model),
     ],
     render(): string {
       const series = [
@@ -126,6 +149,7 @@ export function createAgentMetrics(gauges: AgentGauges) {
         metrics.stageErrors,
         metrics.resultsPublished,
         metrics.resultsAcked,
+        metrics.modelUpdates,
         metrics.inferenceMs,
         metrics.batchSize,
         metrics.endToEndMs,

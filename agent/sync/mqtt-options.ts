@@ -12,7 +12,8 @@ export function clientIdFor(config: Pick<AgentConfig, 'site' | 'agentId' | 'mqtt
   return config.mqtt.clientId ?? `cxr-agent-${config.site}-${config.agentId}`;
 }
 
-function readPem(path: string | undefined, what: string): Buffer | undefined {
+/** A PEM file named in the config; unreadable → CXR_ERR_AGENT_CONFIG_INVALID. Also used for https package URLs. */
+export function readPem(path: string | undefined, what: string): Buffer | undefined {
   if (path === undefined) return undefined;
   try {
     return readFileSync(path);

@@ -1,17 +1,21 @@
 /**
  * The agent's MQTT side: one persistent-session connection (mqtt.js) that publishes results from the outbox,
- * receives the hub's acks (one handler: handle-ack.ts) and keeps a retained StatusMessage current
- * (periodic; last will when the link dies; an explicit offline status on a clean shutdown).
+ * receives the hub's acks and its retained desired model (one handler each: handle-ack.ts,
+ * handle-model-desired.ts), publishes `model/state` reports (model-state-publisher.ts) and keeps a retained
+ * StatusMessage current (periodic; last will when the link dies; an explicit offline status on a clean shutdown).
  * The agent starts and keeps scoring while the broker is unreachable; mqtt.js reconnects on its own.
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
+import type { ModelStateMessage } from '../../protocol/messages.ts';
 import { topicFor } from '../../protocol/topics.ts';
 import { decoders } from '../../protocol/validate.ts';
 import type { AgentConfig } from '../config.ts';
 import type { AgentMetrics } from '../http/metrics.ts';
 import type { AgentStore } from '../store/agent-store.ts';
 import { handleAck } from './handle-ack.ts';
+import { type DesiredModelSink, handleModelDesired } from './handle-model-desired.ts';
+import { ModelStatePublisher } from './model-state-publisher.ts';
 import { mqttOptions } from './mqtt-options.ts';
 import { OutboxSender } from './outbox-sender.ts';
 import { offlineStatus, onlineStatus, type StatusSnapshot } from './status.ts';
@@ -23,6 +27,8 @@ export interface SyncDeps {
   log: Logger;
   now(): number;
   snapshot(): StatusSnapshot;
+  /** Where `model/desired` messages go (the model manager). */
+  models: DesiredModelSink;
 }
 
 export interface SyncLink {
@@ -30,6 +36,8 @@ export interface SyncLink {
   sender: OutboxSender;
   connected(): boolean;
   publishStatus(): void;
+  /** Retained `model/state` report; kept and sent again at every connect. */
+  publishModelState(message: ModelStateMessage): void;
   close(): Promise<void>;
 }
 
@@ -38,6 +46,7 @@ export function startSync(deps: SyncDeps): SyncLink {
   const address = { site: config.site, agent: config.agentId };
   const statusTopic = topicFor(address, 'status');
   const ackTopic = topicFor(address, 'ack');
+  const desiredTopic = topicFor(address, 'model/desired');
   const will = JSON.stringify(offlineStatus(config.site, config.agentId, deps.now()));
   const client = mqtt.connect(config.mqtt.url, mqttOptions(config, { topic: statusTopic, payload: will }));
   const sender = new OutboxSender({
@@ -50,6 +59,7 @@ export function startSync(deps: SyncDeps): SyncLink {
     log,
     now: deps.now,
   });
+  const modelState = new ModelStatePublisher(client, topicFor(address, 'model/state'), log);
 
   const publishStatus = () => {
     if (!client.connected) return;
@@ -65,12 +75,21 @@ export function startSync(deps: SyncDeps): SyncLink {
     log.info({ sessionPresent: connack.sessionPresent }, 'broker connected');
     // With a persistent session the broker keeps our subscription; subscribe again when it did not.
     if (!connack.sessionPresent) client.subscribe(ackTopic, { qos: 1 });
+    // Every time, also over a session kept from before rollouts existed; the retained desired message that
+    // comes with it is handled idempotently (docs/rollout.md).
+    client.subscribe(desiredTopic, { qos: 1 }, (error, granted) => {
+      if (error || granted?.some((g) => g.qos === 128)) {
+        log.warn({ err: error?.message }, 'model/desired subscription refused; rollouts will not reach this agent');
+      }
+    });
     publishStatus();
+    modelState.republish();
   });
   client.on('offline', () => log.warn('broker unreachable; results wait in the outbox'));
   client.on('error', (error) => log.warn({ err: error.message }, 'mqtt error'));
   client.on('message', (topic, payload) => {
     if (topic === ackTopic) handleAck(payload, sender, log);
+    else if (topic === desiredTopic) handleModelDesired(payload, deps.models, log);
   });
   sender.start();
   const statusTimer = setInterval(publishStatus, config.mqtt.statusIntervalMs);
@@ -81,6 +100,7 @@ export function startSync(deps: SyncDeps): SyncLink {
     sender,
     connected: () => client.connected,
     publishStatus,
+    publishModelState: (message) => modelState.publish(message),
     async close() {
       clearInterval(statusTimer);
       sender.close();

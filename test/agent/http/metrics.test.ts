@@ -10,6 +10,7 @@ function metrics() {
     intakePaused: () => 1,
     diskFreeBytes: () => 1e9,
     uptimeS: () => 60,
+    model: () => ({ version: '1.2.0', runtime: 'openvino' }),
   });
 }
 
@@ -34,6 +35,7 @@ it('renders counters, labelled counters, histograms and read-on-scrape gauges in
   assert.match(text, /^cxr_agent_outbox_size 3$/m);
   assert.match(text, /^cxr_agent_oldest_unacked_seconds 12.5$/m);
   assert.match(text, /^cxr_agent_intake_paused 1$/m);
+  assert.match(text, /^cxr_agent_model_info\{version="1\.2\.0",runtime="openvino"\} 1$/m);
   assert.ok(text.endsWith('\n'));
 });
 
