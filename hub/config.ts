@@ -7,8 +7,10 @@ import { dirname, resolve } from 'node:path';
 import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { CxrError } from '../models/errors.ts';
+import { DEFAULT_TRUSTED_KEYS_DIR } from '../models/package/trusted-keys.ts';
 import { isValidId } from '../protocol/topics.ts';
 import { isPasswordHash } from './auth/password.ts';
+import { DEFAULT_WAVES, RolloutWaveSchema } from './rollout/wave.ts';
 
 const PasswordHash = Type.String({ description: 'scrypt$N$r$p$salt$hash (see `cxr hub hash-password`)' });
 
@@ -21,6 +23,8 @@ export const HubConfigSchema = Type.Object(
         port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
         tls: Type.Optional(Type.Object({ certFile: Type.String(), keyFile: Type.String() })),
         sessionTtlHours: Type.Number({ minimum: 0.01, maximum: 168, default: 12 }),
+        /** The base URL agents download packages from (capability URLs in `model/desired`); default: the listen URL. */
+        publicUrl: Type.Optional(Type.String({ pattern: '^https?://[^/?#]+(/[^?#]*)?$' })),
       },
       { default: {} },
     ),
@@ -44,6 +48,29 @@ export const HubConfigSchema = Type.Object(
     agents: Type.Array(Type.Object({ site: Type.String(), agent: Type.String(), passwordHash: PasswordHash }), {
       default: [],
     }),
+    /** Who may publish model packages (`POST /api/models` with `authorization: Bearer <token>`). */
+    publishers: Type.Array(
+      Type.Object({ name: Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$' }), tokenHash: PasswordHash }),
+      { default: [] },
+    ),
+    models: Type.Object(
+      {
+        /** Every `*.pub.pem` here may sign packages the registry accepts (read at each publish). */
+        trustedKeysDir: Type.String({ default: DEFAULT_TRUSTED_KEYS_DIR }),
+        maxPackageBytes: Type.Integer({ minimum: 1024, maximum: 2 ** 31, default: 256 * 1024 * 1024 }),
+      },
+      { default: {} },
+    ),
+    /** Defaults for `POST /api/rollouts` and how often running rollouts are re-evaluated. */
+    rollout: Type.Object(
+      {
+        waves: Type.Array(RolloutWaveSchema, { minItems: 1, maxItems: 20, default: DEFAULT_WAVES }),
+        waitS: Type.Number({ minimum: 0, maximum: 7 * 86_400, default: 60 }),
+        abortFailureFraction: Type.Number({ minimum: 0, maximum: 1, default: 0.2 }),
+        evaluateIntervalS: Type.Number({ minimum: 0.05, maximum: 3600, default: 5 }),
+      },
+      { default: {} },
+    ),
     users: Type.Array(
       Type.Object({
         username: Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$' }),
@@ -63,11 +90,14 @@ export const HubConfigSchema = Type.Object(
 export type HubConfig = Static<typeof HubConfigSchema>;
 
 /** Environment overrides: variable → [section, key, type]. */
-const ENV: Record<string, ['http' | 'mqtt' | null, string, 'string' | 'int']> = {
+type Section = 'http' | 'mqtt' | 'models';
+const ENV: Record<string, [Section | null, string, 'string' | 'int']> = {
   CXR_HUB_DATA_DIR: [null, 'dataDir', 'string'],
   CXR_HUB_LOG_LEVEL: [null, 'logLevel', 'string'],
   CXR_HUB_HTTP_HOST: ['http', 'host', 'string'],
   CXR_HUB_HTTP_PORT: ['http', 'port', 'int'],
+  CXR_HUB_HTTP_PUBLIC_URL: ['http', 'publicUrl', 'string'],
+  CXR_HUB_MODELS_TRUSTED_KEYS_DIR: ['models', 'trustedKeysDir', 'string'],
   CXR_HUB_MQTT_BROKER: ['mqtt', 'broker', 'string'],
   CXR_HUB_MQTT_HOST: ['mqtt', 'host', 'string'],
   CXR_HUB_MQTT_PORT: ['mqtt', 'port', 'int'],
@@ -78,7 +108,12 @@ const ENV: Record<string, ['http' | 'mqtt' | null, string, 'string' | 'int']> = 
 export const HUB_ENV_NAMES = Object.keys(ENV);
 
 function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...raw, http: { ...(raw.http as object) }, mqtt: { ...(raw.mqtt as object) } };
+  const out: Record<string, unknown> = {
+    ...raw,
+    http: { ...(raw.http as object) },
+    mqtt: { ...(raw.mqtt as object) },
+    models: { ...(raw.models as object) },
+  };
   for (const [name, [section, key, type]] of Object.entries(ENV)) {
     const text = env[name];
     if (text === undefined || text === '') continue;
@@ -103,6 +138,12 @@ function semanticProblems(config: HubConfig): string[] {
     if (!isValidId(a.agent)) problems.push(`/agents/${i}/agent must match [A-Za-z0-9_-]{1,64}`);
     if (!isPasswordHash(a.passwordHash)) problems.push(`/agents/${i}/passwordHash is not a scrypt hash`);
   });
+  list(config.publishers).forEach((p, i) => {
+    if (typeof p?.tokenHash === 'string' && !isPasswordHash(p.tokenHash))
+      problems.push(`/publishers/${i}/tokenHash is not a scrypt hash`);
+  });
+  const names = list(config.publishers).map((p) => p?.name);
+  if (new Set(names).size !== names.length) problems.push('/publishers: names must be unique');
   list(config.users).forEach((u, i) => {
     if (typeof u?.passwordHash === 'string' && !isPasswordHash(u.passwordHash))
       problems.push(`/users/${i}/passwordHash is not a scrypt hash`);
@@ -134,8 +175,10 @@ export function parseHubConfig(raw: unknown, env: NodeJS.ProcessEnv = {}, baseDi
   return deepFreeze({
     ...config,
     dataDir: resolvePath(config.dataDir),
+    models: { ...config.models, trustedKeysDir: resolvePath(config.models.trustedKeysDir) },
     http: {
       ...config.http,
+      ...(config.http.publicUrl ? { publicUrl: config.http.publicUrl.replace(/\/+$/, '') } : {}),
       ...(config.http.tls
         ? { tls: { certFile: resolvePath(config.http.tls.certFile), keyFile: resolvePath(config.http.tls.keyFile) } }
         : {}),

@@ -1,13 +1,16 @@
 /**
  * The hub's composition root: config → database, blob store, embedded or external broker, ingest
- * (one handler per message type behind one dispatcher), HTTP API + dashboard. `buildHub` wires the
- * parts without listening or connecting (tests drive it with `app.inject` and `dispatch`);
- * `startHub` starts them in dependency order and `close()` stops them in reverse.
+ * (one handler per message type behind one dispatcher), model registry and rollout runner, HTTP API +
+ * dashboard. `buildHub` wires the parts without listening or connecting (tests drive it with
+ * `app.inject` and `dispatch`; rollouts advance on agent events, `hub.rollouts.evaluateAll()` forces a
+ * pass); `startHub` starts them in dependency order and `close()` stops them in reverse.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
+import { seedFromConfig } from './admin/seed-from-config.ts';
 import { buildApi } from './api/build-api.ts';
+import { createPublisherCheck } from './api/models/publisher-auth.ts';
 import type { HubApp } from './api/type-provider.ts';
 import type { HubConfig } from './config.ts';
 import { createHubEvents, type HubEvents } from './events/hub-events.ts';
@@ -16,15 +19,27 @@ import { createDispatcher } from './ingest/dispatcher.ts';
 import { createModelStateHandler } from './ingest/handle-model-state.ts';
 import { createResultHandler, type PublishAck, type ResultHandler } from './ingest/handle-result.ts';
 import { createStatusHandler } from './ingest/handle-status.ts';
-import { usernameFor } from './mqtt/acl.ts';
+import { createBufferedSink } from './mqtt/buffered-sink.ts';
 import { type EmbeddedBroker, startEmbeddedBroker } from './mqtt/embedded-broker.ts';
 import { connectHubClient, type HubClient } from './mqtt/hub-client.ts';
+import { createCapabilityTokens } from './registry/capability-token.ts';
+import { createPackageStore } from './registry/package-store.ts';
+import { createPublisher } from './registry/publish-package.ts';
+import { createDesiredPublisher, type DesiredPublisher, type PublishDesired } from './rollout/desired-publisher.ts';
+import { createRolloutRunner, type RolloutRunner } from './rollout/rollout-runner.ts';
+import { createPinSetter } from './rollout/set-pin.ts';
 import { type AgentsStore, createAgentsStore } from './store/agents-store.ts';
 import { type AuditStore, createAuditStore } from './store/audit-store.ts';
 import { createBlobStore } from './store/blob-store.ts';
 import { type HubDb, openHubDb } from './store/db.ts';
+import { createDesiredStore } from './store/desired-store.ts';
+import { hubSecret } from './store/hub-secrets.ts';
+import { createModelsStore, type ModelsStore } from './store/models-store.ts';
+import { createPinsStore } from './store/pins-store.ts';
 import { createResultsStore, type ResultsStore } from './store/results-store.ts';
 import { createReviewsStore } from './store/reviews-store.ts';
+import { createRolloutAgentsStore } from './store/rollout-agents-store.ts';
+import { createRolloutsStore } from './store/rollouts-store.ts';
 import { createStatsStore } from './store/stats-store.ts';
 import { createUsersStore, type UsersStore } from './store/users-store.ts';
 
@@ -34,6 +49,8 @@ export interface HubDeps {
   now?: () => Date;
   /** Where acks go; startHub points it at the MQTT client once connected. */
   publishAck?: PublishAck;
+  /** Where `model/desired` messages go (retained); startHub points it at the MQTT client once connected. */
+  publishDesired?: PublishDesired;
   brokerRefused?: () => { connect: number; publish: number; subscribe: number } | null;
 }
 
@@ -47,25 +64,18 @@ export interface BuiltHub {
   events: HubEvents;
   counters: IngestCounters;
   resultHandler: ResultHandler;
+  models: ModelsStore;
+  rollouts: RolloutRunner;
+  desired: DesiredPublisher;
   /** Feeds one MQTT message (topic, payload) into ingest. */
   dispatch(topic: string, payload: Buffer): void;
   /** Replaces the ack sink (startHub sets the MQTT client's). */
   setPublishAck(publish: PublishAck): void;
+  /** Hands over the `model/desired` sink (startHub sets the MQTT client's); waiting messages go first. */
+  setPublishDesired(publish: PublishDesired): void;
+  /** The URL the hub listens at: the base of capability URLs unless config `http.publicUrl` is set. */
+  setListenUrl(url: string): void;
   close(): Promise<void>;
-}
-
-/** Seeds config users and agent credentials; a new or changed account is audited. */
-function seedFromConfig(config: HubConfig, users: UsersStore, agents: AgentsStore, audit: AuditStore, now: Date) {
-  for (const user of config.users) {
-    const change = users.upsert(user.username, user.role, user.passwordHash, now);
-    if (change !== 'unchanged') {
-      audit.append(
-        { actor: 'config', action: `user.${change}`, target: user.username, after: { role: user.role } },
-        now,
-      );
-    }
-  }
-  for (const agent of config.agents) agents.upsertCredential(usernameFor(agent), agent.passwordHash, now);
 }
 
 export async function buildHub(deps: HubDeps): Promise<BuiltHub> {
@@ -85,10 +95,54 @@ export async function buildHub(deps: HubDeps): Promise<BuiltHub> {
   const counters = createIngestCounters();
   seedFromConfig(config, users, agents, audit, now());
 
-  // Until startHub hands over the MQTT client, acks wait here (a persistent session can deliver queued
-  // results, and they can commit, before the connect call has returned).
-  const waitingAcks: Parameters<PublishAck>[] = [];
-  let publishAck: PublishAck = deps.publishAck ?? ((address, ack) => waitingAcks.push([address, ack]));
+  // Until startHub hands over the MQTT client, acks and desired messages wait here (a persistent session
+  // can deliver queued results, and they can commit, before the connect call has returned).
+  const acks = createBufferedSink<Parameters<PublishAck>>(deps.publishAck);
+  const desiredSink = createBufferedSink<Parameters<PublishDesired>>(deps.publishDesired);
+
+  const models = createModelsStore(db);
+  const pins = createPinsStore(db);
+  const rolloutAgents = createRolloutAgentsStore(db);
+  const desiredStore = createDesiredStore(db);
+  const rolloutsStore = createRolloutsStore(db);
+  const scheme = config.http.tls ? 'https' : 'http';
+  let publicUrl = config.http.publicUrl ?? `${scheme}://${config.http.host}:${config.http.port}`;
+  const capability = createCapabilityTokens(hubSecret(db, 'capability', now()));
+  const desired = createDesiredPublisher({
+    models,
+    desired: desiredStore,
+    capability,
+    publicUrl: () => publicUrl,
+    publish: desiredSink.send,
+    now,
+  });
+  const pinSetter = createPinSetter({
+    db,
+    pins,
+    models,
+    agents,
+    desired: desiredStore,
+    audit,
+    publisher: desired,
+    now,
+  });
+  const rollouts = createRolloutRunner({
+    db,
+    rollouts: rolloutsStore,
+    rolloutAgents,
+    models,
+    agents,
+    pins,
+    audit,
+    events,
+    publisher: desired,
+    pinSetter,
+    defaults: config.rollout,
+    now,
+    log: log.child({ component: 'rollout' }),
+  });
+  const packages = createPackageStore(join(config.dataDir, 'models'));
+
   const ingestLog = log.child({ component: 'ingest' });
   const resultHandler = createResultHandler({
     results,
@@ -97,13 +151,13 @@ export async function buildHub(deps: HubDeps): Promise<BuiltHub> {
     events,
     now,
     log: ingestLog,
-    publishAck: (address, ack) => publishAck(address, ack),
+    publishAck: acks.send,
   });
   const dispatch = createDispatcher(
     {
       result: resultHandler.handle,
       status: createStatusHandler({ agents, counters, events, now, log: ingestLog }),
-      modelState: createModelStateHandler({ agents, counters, events, now, log: ingestLog }),
+      modelState: createModelStateHandler({ agents, rolloutAgents, counters, events, now, log: ingestLog }),
     },
     counters,
     ingestLog,
@@ -122,6 +176,15 @@ export async function buildHub(deps: HubDeps): Promise<BuiltHub> {
     now,
     log: log.child({ component: 'api' }),
     sessionTtlMs: config.http.sessionTtlHours * 3_600_000,
+    registry: {
+      models,
+      packages,
+      capability,
+      publish: createPublisher({ db, models, packages, audit, trustedKeysDir: config.models.trustedKeysDir, now }),
+      checkPublisher: createPublisherCheck(config.publishers),
+      maxPackageBytes: config.models.maxPackageBytes,
+    },
+    rollout: { runner: rollouts, rollouts: rolloutsStore, rolloutAgents, pins, pinSetter },
     ...(config.http.tls ? { tls: config.http.tls } : {}),
   });
   return {
@@ -134,12 +197,17 @@ export async function buildHub(deps: HubDeps): Promise<BuiltHub> {
     events,
     counters,
     resultHandler,
+    models,
+    rollouts,
+    desired,
     dispatch,
-    setPublishAck(publish) {
-      publishAck = publish;
-      for (const [address, ack] of waitingAcks.splice(0)) publish(address, ack);
+    setPublishAck: acks.attach,
+    setPublishDesired: desiredSink.attach,
+    setListenUrl(url) {
+      if (!config.http.publicUrl) publicUrl = url;
     },
     async close() {
+      rollouts.close();
       await app.close();
       await resultHandler.drain();
       db.close();
@@ -170,6 +238,11 @@ export async function startHub(config: HubConfig, options: { log?: Logger } = {}
         log: log.child({ component: 'broker' }),
       });
     }
+    // HTTP listens before MQTT connects: the listen URL is the base of capability URLs in model/desired,
+    // and the first agent status (which can start the next rollout wave) arrives right after CONNACK.
+    const address = await hub.app.listen({ host: config.http.host, port: config.http.port });
+    const httpUrl = address.replace('://0.0.0.0:', '://127.0.0.1:').replace('://[::]:', '://127.0.0.1:');
+    hub.setListenUrl(httpUrl);
     const login = broker
       ? broker.hubLogin
       : { username: config.mqtt.username ?? '', password: config.mqtt.password ?? '' };
@@ -184,8 +257,11 @@ export async function startHub(config: HubConfig, options: { log?: Logger } = {}
       log: log.child({ component: 'mqtt' }),
     });
     hub.setPublishAck(client.publishAck);
-    const address = await hub.app.listen({ host: config.http.host, port: config.http.port });
-    const httpUrl = address.replace('://0.0.0.0:', '://127.0.0.1:').replace('://[::]:', '://127.0.0.1:');
+    // The embedded broker keeps retained messages in memory only: give it every agent's desired state again.
+    if (broker) hub.desired.republishAll();
+    hub.setPublishDesired(client.publishDesired);
+    hub.rollouts.startTimer(config.rollout.evaluateIntervalS * 1000);
+    hub.rollouts.evaluateAll();
     log.info({ httpUrl }, 'hub ready');
     return {
       httpUrl,
@@ -193,6 +269,7 @@ export async function startHub(config: HubConfig, options: { log?: Logger } = {}
       hub,
       ...(broker ? { broker } : {}),
       async close() {
+        hub.rollouts.close();
         await hub.app.close();
         await hub.resultHandler.drain();
         await client?.close();

@@ -11,9 +11,13 @@ import Fastify, { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { HubEvents } from '../events/hub-events.ts';
 import type { IngestCounters } from '../ingest/counters.ts';
+import type { CapabilityTokens } from '../registry/capability-token.ts';
+import type { PackageStore } from '../registry/package-store.ts';
+import type { PublishPackage } from '../registry/publish-package.ts';
 import type { AgentsStore } from '../store/agents-store.ts';
 import type { AuditStore } from '../store/audit-store.ts';
 import type { BlobStore } from '../store/blob-store.ts';
+import type { ModelsStore } from '../store/models-store.ts';
 import type { ResultsStore } from '../store/results-store.ts';
 import type { ReviewsStore } from '../store/reviews-store.ts';
 import type { StatsStore } from '../store/stats-store.ts';
@@ -25,6 +29,10 @@ import { errorHandler } from './errors.ts';
 import { eventsRoutes } from './events/events-routes.ts';
 import { fleetRoutes } from './fleet/fleet-routes.ts';
 import { ingestRoutes } from './ingest/ingest-routes.ts';
+import { downloadRoute } from './models/download-route.ts';
+import { modelsRoutes } from './models/models-routes.ts';
+import type { PublisherCheck } from './models/publisher-auth.ts';
+import { type RolloutRoutesOptions, rolloutRoutes } from './rollouts/rollout-routes.ts';
 import { statsRoutes } from './stats/stats-routes.ts';
 import { studyRoutes } from './studies/study-routes.ts';
 import type { HubApp, TypeBoxProvider } from './type-provider.ts';
@@ -45,6 +53,15 @@ export interface ApiDeps {
   log: Logger;
   sessionTtlMs: number;
   tls?: { certFile: string; keyFile: string };
+  registry: {
+    models: ModelsStore;
+    packages: PackageStore;
+    capability: CapabilityTokens;
+    publish: PublishPackage;
+    checkPublisher: PublisherCheck;
+    maxPackageBytes: number;
+  };
+  rollout: Omit<RolloutRoutesOptions, 'agents'>;
 }
 
 const WEB_ROOT = fileURLToPath(new URL('../web/', import.meta.url));
@@ -65,7 +82,12 @@ export async function buildApi(deps: ApiDeps): Promise<HubApp> {
   await app.register(fastifySwagger, {
     openapi: {
       info: { title: 'cxr-edge hub API', version: '1' },
-      components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'cxr_session' } } },
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: 'cxr_session' },
+          publisherToken: { type: 'http', scheme: 'bearer' },
+        },
+      },
       security: [{ session: [] }],
     },
   });
@@ -98,6 +120,9 @@ export async function buildApi(deps: ApiDeps): Promise<HubApp> {
   await app.register(statsRoutes, { stats: deps.stats, reviews: deps.reviews, now });
   await app.register(auditRoutes, { audit: deps.audit });
   await app.register(ingestRoutes, { counters: deps.counters, brokerRefused: deps.brokerRefused });
+  await app.register(modelsRoutes, { ...deps.registry, audit: deps.audit, now });
+  await app.register(downloadRoute, deps.registry);
+  await app.register(rolloutRoutes, { ...deps.rollout, agents: deps.agents });
   await app.register(eventsRoutes, { events: deps.events });
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());

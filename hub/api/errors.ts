@@ -1,6 +1,7 @@
 /**
  * One error shape for every route: `{ error: { code, message } }`, status from the error's code/kind.
- * Fastify's own validation errors become CXR_ERR_HUB_BAD_REQUEST (400).
+ * Fastify's own validation errors become CXR_ERR_HUB_BAD_REQUEST (400); a body over the route's limit
+ * CXR_ERR_HUB_BODY_TOO_LARGE (413), an unsupported content type CXR_ERR_HUB_UNSUPPORTED_MEDIA_TYPE (415).
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
@@ -13,6 +14,21 @@ const STATUS: Record<string, number> = {
   CXR_ERR_HUB_FORBIDDEN: 403,
   CXR_ERR_HUB_CSRF: 403,
   CXR_ERR_HUB_NOT_FOUND: 404,
+  CXR_ERR_HUB_MODEL_NOT_FOUND: 404,
+  CXR_ERR_HUB_MODEL_VERSION_EXISTS: 409,
+  CXR_ERR_HUB_CAPABILITY_INVALID: 403,
+  CXR_ERR_HUB_RANGE_NOT_SATISFIABLE: 416,
+  CXR_ERR_HUB_ROLLOUT_NOT_FOUND: 404,
+  CXR_ERR_HUB_ROLLOUT_STATE: 409,
+  CXR_ERR_HUB_ROLLOUT_CONFLICT: 409,
+  CXR_ERR_HUB_BODY_TOO_LARGE: 413,
+  CXR_ERR_HUB_UNSUPPORTED_MEDIA_TYPE: 415,
+};
+
+/** Fastify's own errors that deserve a code of their own (the rest become CXR_ERR_HUB_BAD_REQUEST). */
+const FASTIFY_CODES: Record<string, string> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'CXR_ERR_HUB_BODY_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'CXR_ERR_HUB_UNSUPPORTED_MEDIA_TYPE',
 };
 
 export function httpError(code: string, message: string): CxrError {
@@ -27,9 +43,9 @@ export function errorHandler(error: FastifyError | CxrError | Error, request: Fa
   }
   const fastifyError = error as FastifyError;
   if (fastifyError.validation || (fastifyError.statusCode && fastifyError.statusCode < 500)) {
-    return reply
-      .status(fastifyError.statusCode ?? 400)
-      .send({ error: { code: 'CXR_ERR_HUB_BAD_REQUEST', message: fastifyError.message } });
+    return reply.status(fastifyError.statusCode ?? 400).send({
+      error: { code: FASTIFY_CODES[fastifyError.code] ?? 'CXR_ERR_HUB_BAD_REQUEST', message: fastifyError.message },
+    });
   }
   request.log.error({ err: error.message }, 'request failed');
   return reply.status(500).send({ error: { code: 'CXR_ERR_INTERNAL', message: 'internal error' } });

@@ -1,6 +1,7 @@
 /**
  * In-process event bus for live updates (server-sent events): a stored result, a review, a fleet
- * change. Listeners must be quick; the SSE plugin only serialises and writes.
+ * change, a rollout change (status, waves, an agent's state). Listeners must be quick; the SSE plugin
+ * only serialises and writes.
  */
 import { EventEmitter } from 'node:events';
 import type { StudySummary } from '../store/result-row.ts';
@@ -9,6 +10,7 @@ export interface HubEventMap {
   result: [StudySummary];
   review: [{ resultId: string; reviewer: string }];
   fleet: [{ site: string; agent: string }];
+  rollout: [{ id: string }];
 }
 
 export type HubEvents = EventEmitter<HubEventMap>;

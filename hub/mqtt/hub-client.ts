@@ -1,7 +1,8 @@
 /**
  * The hub's own MQTT connection (privileged user) to the embedded or an external broker. It subscribes
  * to every agent's result/status/model-state (QoS 1, persistent session so the broker keeps messages
- * while the hub is down) and publishes acks (QoS 1) to `cxr/v1/<site>/<agent>/ack`.
+ * while the hub is down) and publishes acks (QoS 1) to `cxr/v1/<site>/<agent>/ack` and each agent's
+ * `model/desired` (QoS 1, retained: an agent that is offline gets the latest when it reconnects).
  *
  * Backpressure: mqtt.js PUBACKs an incoming message when `handleMessage` calls back; we call back at
  * once unless the ingest queue is above `highWater`, in which case we wait for it to drain.
@@ -10,8 +11,9 @@ import { readFileSync } from 'node:fs';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { CxrError } from '../../models/errors.ts';
-import type { AckMessage } from '../../protocol/messages.ts';
+import type { AckMessage, ModelDesired } from '../../protocol/messages.ts';
 import { type AgentAddress, filterForAll, topicFor } from '../../protocol/topics.ts';
+import { decoders } from '../../protocol/validate.ts';
 
 export interface HubClientOptions {
   url: string;
@@ -30,6 +32,8 @@ export interface HubClientOptions {
 
 export interface HubClient {
   publishAck(address: AgentAddress, ack: AckMessage): void;
+  /** Retained QoS 1; the message is checked against the protocol schema first (a programmer error throws). */
+  publishDesired(address: AgentAddress, desired: ModelDesired): void;
   close(): Promise<void>;
 }
 
@@ -87,6 +91,22 @@ export async function connectHubClient(options: HubClientOptions): Promise<HubCl
     publishAck(address, ack) {
       client.publish(topicFor(address, 'ack'), JSON.stringify(ack), { qos: 1 }, (error) => {
         if (error) log.warn({ err: error.message, ...address }, 'ack publish failed; the agent will re-send');
+      });
+    },
+    publishDesired(address, desired) {
+      if (!decoders.modelDesired.check(desired)) {
+        throw new CxrError(
+          'CXR_ERR_PROTOCOL_INVALID',
+          `model/desired for ${address.site}/${address.agent} is invalid`,
+          {
+            kind: 'internal',
+          },
+        );
+      }
+      client.publish(topicFor(address, 'model/desired'), JSON.stringify(desired), { qos: 1, retain: true }, (error) => {
+        // mqtt.js keeps unacked QoS 1 messages and re-sends them after a reconnect; this is a failure it gave up on.
+        if (error)
+          log.error({ err: error.message, ...address, version: desired.version }, 'model/desired publish failed');
       });
     },
     async close() {

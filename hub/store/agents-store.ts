@@ -21,6 +21,8 @@ export interface AgentsStore {
   list(): FleetAgent[];
   upsertCredential(username: string, passwordHash: string, now: Date): void;
   credential(username: string): string | undefined;
+  /** Every agent login (`<site>/<agent>`) the hub holds, reported or not. */
+  credentialUsernames(): string[];
 }
 
 interface AgentRow {
@@ -49,6 +51,7 @@ export function createAgentsStore(db: HubDb): AgentsStore {
      ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash`,
   );
   const getCredential = db.prepare('SELECT password_hash FROM agent_credentials WHERE username = ?');
+  const allCredentials = db.prepare('SELECT username FROM agent_credentials ORDER BY username');
 
   return {
     recordStatus(message, seenAt) {
@@ -79,5 +82,6 @@ export function createAgentsStore(db: HubDb): AgentsStore {
     credential(username) {
       return (getCredential.get(username) as { password_hash: string } | undefined)?.password_hash;
     },
+    credentialUsernames: () => (allCredentials.all() as { username: string }[]).map((row) => row.username),
   };
 }

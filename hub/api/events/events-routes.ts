@@ -1,6 +1,7 @@
 /**
  * GET /api/events: server-sent events for live dashboards. Events: `result` (a new study, as a worklist
- * item), `review` ({resultId, reviewer}), `fleet` ({site, agent}); a comment line every 15 s keeps
+ * item), `review` ({resultId, reviewer}), `fleet` ({site, agent}), `rollout` ({id}: a rollout or one of
+ * its agents changed; read it again with GET /api/rollouts/:id); a comment line every 15 s keeps
  * proxies from closing the stream. Streams are ended when the hub closes.
  */
 import type { ServerResponse } from 'node:http';
@@ -22,7 +23,7 @@ export async function eventsRoutes(app: HubApp, options: { events: HubEvents; he
     {
       schema: {
         tags: ['events'],
-        summary: 'Server-sent events: result, review, fleet',
+        summary: 'Server-sent events: result, review, fleet, rollout',
         response: { 200: Type.String({ description: 'text/event-stream' }), 401: ErrorBody },
       },
     },
@@ -46,16 +47,19 @@ export async function eventsRoutes(app: HubApp, options: { events: HubEvents; he
         result: send('result'),
         review: send('review'),
         fleet: send('fleet'),
+        rollout: send('rollout'),
       };
       options.events.on('result', listeners.result);
       options.events.on('review', listeners.review);
       options.events.on('fleet', listeners.fleet);
+      options.events.on('rollout', listeners.rollout);
       const heartbeat = setInterval(() => res.write(': ping\n\n'), options.heartbeatMs ?? 15_000);
       request.raw.on('close', () => {
         clearInterval(heartbeat);
         options.events.off('result', listeners.result);
         options.events.off('review', listeners.review);
         options.events.off('fleet', listeners.fleet);
+        options.events.off('rollout', listeners.rollout);
         open.delete(res);
       });
     },
