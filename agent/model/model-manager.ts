@@ -19,6 +19,7 @@ import type { ModelDesired, ModelStateMessage } from '../../protocol/messages.ts
 import type { AgentConfig } from '../config.ts';
 import { type ActiveModel, openSelfTested } from './active-model.ts';
 import type { ModelSlot } from './model-slot.ts';
+import { ModelStateKeeper } from './model-state-keeper.ts';
 import { checkVersionName, type ModelStore } from './model-store.ts';
 import { type Probation, startProbation } from './probation.ts';
 import { runShadow } from './shadow.ts';
@@ -32,7 +33,6 @@ import {
   type ProbationTally,
   progressDue,
   shadowVerdict,
-  versionsToPrune,
   withFailure,
   withInstalled,
 } from './take-up-policy.ts';
@@ -73,22 +73,17 @@ function sameTarget(a: ModelDesired, b: ModelDesired): boolean {
 }
 
 export class ModelManager {
-  #state: ModelState;
+  readonly #keeper: ModelStateKeeper;
   #pending: ModelDesired | undefined;
   #running: { desired: ModelDesired; abort: AbortController } | undefined;
   #loop: Promise<void> | undefined;
-  #lock: Promise<unknown> = Promise.resolve();
   #probation: Probation | undefined;
   /** What the active model was taken up from, while it is on probation. */
   #activated: FailedTakeUp | undefined;
   #closed = false;
 
   constructor(readonly deps: ModelManagerDeps) {
-    this.#state = deps.state;
-  }
-
-  get state(): ModelState {
-    return this.#state;
+    this.#keeper = new ModelStateKeeper(deps.store, deps.state, deps.log);
   }
 
   handle(desired: ModelDesired): void {
@@ -105,7 +100,7 @@ export class ModelManager {
     this.#running?.abort.abort(new CxrError('CXR_ERR_AGENT_MODEL_SUPERSEDED', 'the agent is stopping'));
     this.#probation?.stop();
     await this.#loop;
-    await this.#lock;
+    await this.#keeper.idle();
   }
 
   async #drain(): Promise<void> {
@@ -121,7 +116,7 @@ export class ModelManager {
     const decision = decideDesired(desired, {
       enabled: rollout.enabled,
       activeVersion: slot.current.manifest.version,
-      state: this.#state,
+      state: this.#keeper.state,
       onDisk: (version) => this.#dirFor(version) !== undefined,
     });
     if (decision.kind === 'already-active') return this.#report(desired, { state: 'active' });
@@ -161,7 +156,7 @@ export class ModelManager {
         modelConfig: this.deps.modelConfig,
         trustedPublicKeysPem: this.deps.trustedPublicKeysPem,
         dirFor: (version) => this.#dirFor(version),
-        installed: (entry) => this.#exclusive(() => this.#save(withInstalled(this.#state, entry))),
+        installed: (entry) => this.#keeper.exclusive(() => this.#keeper.save(withInstalled(this.#keeper.state, entry))),
         download: {
           ...(this.deps.ca ? { ca: this.deps.ca } : {}),
           idleTimeoutMs: rollout.downloadTimeoutMs,
@@ -176,7 +171,7 @@ export class ModelManager {
     let switched = false;
     try {
       if (desired.shadow) await this.#shadow(desired, candidate, facts, signal);
-      switched = await this.#exclusive(() => this.#switchTo(candidate, desired, signal));
+      switched = await this.#keeper.exclusive(() => this.#switchTo(candidate, desired, signal));
     } finally {
       if (!switched) await candidate.session.close();
     }
@@ -206,12 +201,12 @@ export class ModelManager {
     }
   }
 
-  /** Under the lock. Persists the switch first: a crash between the two leaves the old model active. */
+  /** Under the lock. Persists the switch first: if that fails, nothing switches (start-up checks it after a crash). */
   async #switchTo(candidate: ActiveModel, desired: ModelDesired, signal: AbortSignal): Promise<boolean> {
     signal.throwIfAborted();
     const { slot, rollout } = this.deps;
     const previous = slot.current.manifest.version;
-    await this.#save({ ...this.#state, active: desired.version, previous });
+    await this.#keeper.save({ ...this.#keeper.state, active: desired.version, previous });
     slot.swap(candidate);
     this.#probation?.stop();
     this.#activated = keyOf(desired);
@@ -225,28 +220,33 @@ export class ModelManager {
     this.#report(desired, { state: 'active' });
     this.deps.counted('active');
     this.deps.switched();
-    await this.#prune();
+    await this.#keeper.prune(rollout.keepVersions);
     return true;
   }
 
   async #fail(desired: ModelDesired, error: CxrError, facts: Facts): Promise<void> {
     this.deps.log.warn({ model: desired.version, code: error.code, err: error.message }, 'model take-up failed');
-    await this.#exclusive(() => this.#saveOrLog(withFailure(this.#state, keyOf(desired))));
+    await this.#keeper.exclusive(() => this.#keeper.saveOrLog(withFailure(this.#keeper.state, keyOf(desired))));
     this.#report(desired, { state: 'failed', code: error.code, reason: error.message.slice(0, 1000), ...facts });
     this.deps.counted('failed');
   }
 
   #onProbationFailed(model: ActiveModel, tally: ProbationTally): void {
-    void this.#exclusive(() => this.#rollBack(model, tally));
+    this.#keeper
+      .exclusive(() => this.#rollBack(model, tally))
+      .catch((thrown: unknown) => {
+        const error = asCxrError(thrown, 'CXR_ERR_AGENT_MODEL_ROLLBACK_FAILED');
+        this.deps.log.error({ code: error.code, err: error.message }, 'rollback after probation failed');
+      });
   }
 
-  /** Under the lock: the previous version back after a failed probation. Never throws. */
+  /** Under the lock: the previous version back after a failed probation. */
   async #rollBack(model: ActiveModel, tally: ProbationTally): Promise<void> {
     const { slot, log } = this.deps;
     const activated = this.#activated;
     if (slot.current !== model || activated === undefined) return; // replaced meanwhile
     const reason = `${tally.failed} of the first ${tally.ok + tally.failed} images failed in inference`;
-    const previous = this.#state.previous;
+    const previous = this.#keeper.state.previous;
     const dir = previous === undefined ? undefined : this.#dirFor(previous);
     let back: ActiveModel;
     try {
@@ -263,8 +263,9 @@ export class ModelManager {
       });
       return;
     }
-    if (!(await this.#saveOrLog(withFailure({ ...this.#state, active: previous, previous: undefined }, activated)))) {
-      await back.session.close();
+    const next = withFailure({ ...this.#keeper.state, active: previous, previous: undefined }, activated);
+    if (!(await this.#keeper.saveOrLog(next))) {
+      await back.session.close(); // without the state written, a restart would load the failing model again
       return;
     }
     slot.swap(back);
@@ -275,49 +276,8 @@ export class ModelManager {
     this.deps.switched();
   }
 
-  /** Under the lock: deletes installed versions beyond `rollout.keepVersions` (never active/previous). */
-  async #prune(): Promise<void> {
-    for (const version of versionsToPrune(this.#state, this.deps.rollout.keepVersions)) {
-      try {
-        await this.deps.store.remove(version);
-      } catch (thrown) {
-        const error = asCxrError(thrown);
-        this.deps.log.warn({ code: error.code, err: error.message, model: version }, 'old model not deleted');
-        continue;
-      }
-      const installed = this.#state.installed.filter((v) => v.version !== version);
-      if (!(await this.#saveOrLog({ ...this.#state, installed }))) return;
-    }
-  }
-
-  async #save(next: ModelState): Promise<void> {
-    await this.deps.store.writeState(next);
-    this.#state = next;
-  }
-
-  async #saveOrLog(next: ModelState): Promise<boolean> {
-    try {
-      await this.#save(next);
-      return true;
-    } catch (thrown) {
-      const error = asCxrError(thrown);
-      this.deps.log.error({ code: error.code, err: error.message }, 'model state not saved');
-      return false;
-    }
-  }
-
   #dirFor(version: string): string | undefined {
     return dirOf(version, this.deps.store, this.deps.configured);
-  }
-
-  /** Runs state changes one at a time; the returned promise carries fn's result or error. */
-  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.#lock.then(fn);
-    this.#lock = run.then(
-      () => undefined,
-      () => undefined, // the caller of #exclusive receives the error through `run`
-    );
-    return run;
   }
 
   #report(about: Pick<ModelDesired, 'version' | 'rolloutId'>, fields: StepReport & Partial<ModelStateMessage>): void {

@@ -53,6 +53,32 @@ describe('agent config', () => {
     assert.equal(minimal.site, 'clinic-1', 'the file object is not mutated');
   });
 
+  it('has rollout defaults and reads rollout settings from the environment', () => {
+    assert.deepEqual(parseAgentConfig(minimal, '/').rollout, {
+      enabled: true,
+      keepVersions: 3,
+      shadowImages: 20,
+      shadowMinAgreement: 0.9,
+      probationImages: 20,
+      maxErrorFraction: 0.2,
+      downloadTimeoutMs: 60_000,
+    });
+    const env = {
+      CXR_AGENT_ROLLOUT_ENABLED: 'false',
+      CXR_AGENT_ROLLOUT_KEEP_VERSIONS: '5',
+      CXR_AGENT_ROLLOUT_SHADOW_MIN_AGREEMENT: '0.75',
+      CXR_AGENT_ROLLOUT_MAX_ERROR_FRACTION: '0.5',
+    };
+    const rollout = parseAgentConfig(mergeEnv(minimal, env), '/').rollout;
+    assert.equal(rollout.enabled, false);
+    assert.equal(rollout.keepVersions, 5);
+    assert.equal(rollout.shadowMinAgreement, 0.75);
+    assert.equal(rollout.maxErrorFraction, 0.5);
+    assert.throws(() => parseAgentConfig({ ...minimal, rollout: { keepVersions: 1 } }, '/'), {
+      code: 'CXR_ERR_AGENT_CONFIG_INVALID',
+    });
+  });
+
   it('maps every env variable to a distinct setting', () => {
     const names = ENV_SETTINGS.map(([name]) => name);
     assert.equal(new Set(names).size, names.length);

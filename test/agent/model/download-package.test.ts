@@ -1,7 +1,10 @@
 /** Package downloads against a real node:http server: Range resume, size and sha256 checks, HTTP errors. */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
@@ -117,4 +120,58 @@ it('stops when aborted and rethrows the abort reason', async () => {
   const reason = new Error('stop');
   controller.abort(reason);
   await assert.rejects(downloadPackage(request({ signal: controller.signal })), (e) => e === reason);
+});
+
+/** A CA and a server certificate for 127.0.0.1 (openssl, as in agent-tls.test.ts). */
+function makePki(): { ca: Buffer; key: Buffer; cert: Buffer } {
+  const dir = mkdtempSync(join(tmpdir(), 'cxr-download-pki-'));
+  const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+  ssl('req', '-x509', ...ec, '-days', '2', '-subj', '/CN=cxr test CA', '-keyout', 'ca.key', '-out', 'ca.pem');
+  writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1\n');
+  ssl('req', ...ec, '-subj', '/CN=127.0.0.1', '-keyout', 'server.key', '-out', 'server.csr');
+  ssl(
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-out',
+    'server.pem',
+    '-extfile',
+    'server.ext',
+  );
+  const read = (name: string) => readFileSync(join(dir, name));
+  return { ca: read('ca.pem'), key: read('server.key'), cert: read('server.pem') };
+}
+
+it('downloads over https trusting the configured CA (mqtt.caFile), and refuses an unknown issuer without it', async () => {
+  const pki = makePki();
+  const tls = createServer({ key: pki.key, cert: pki.cert }, (_req, res) => {
+    res.writeHead(200, { 'content-length': BYTES.length }).end(BYTES);
+  });
+  await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', resolve));
+  const httpsUrl = `https://127.0.0.1:${(tls.address() as AddressInfo).port}/pkg.tar`;
+  try {
+    const req = request({ url: httpsUrl, ca: pki.ca });
+    await downloadPackage(req);
+    assert.ok(readFileSync(req.partPath).equals(BYTES));
+    await assert.rejects(
+      downloadPackage(request({ url: httpsUrl, attempts: 1 })),
+      (error: Error & { code?: string }) => {
+        assert.equal(error.code, 'CXR_ERR_AGENT_MODEL_DOWNLOAD_FAILED');
+        assert.match(error.message, /certificate/i);
+        return true;
+      },
+    );
+  } finally {
+    tls.closeAllConnections();
+    await new Promise((resolve) => tls.close(resolve));
+  }
 });
