@@ -7,7 +7,9 @@ import { exportCommand } from './export.ts';
 import { hubCommand } from './hub.ts';
 import { inferCommand } from './infer.ts';
 import { keysCommand } from './keys.ts';
+import { publishCommand } from './publish.ts';
 import { readCommand } from './read.ts';
+import { rolloutCommand } from './rollout.ts';
 import { searchCommand } from './search.ts';
 import { trainCommand } from './train.ts';
 
@@ -26,4 +28,6 @@ export const commands: CommandModule[] = [
   evalCommand,
   exportCommand,
   searchCommand,
+  publishCommand,
+  rolloutCommand,
 ];
