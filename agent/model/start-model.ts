@@ -120,7 +120,12 @@ export async function startModel(deps: StartModelDeps, given?: ActiveModel): Pro
     const { version, sha256, rolloutId } = installed;
     next = withFailure(next, { version, sha256, ...(rolloutId ? { rolloutId } : {}) });
   }
-  await deps.store.writeState(next);
+  try {
+    await deps.store.writeState(next);
+  } catch (error) {
+    await used.session.close(); // an unwritable dataDir stops the agent (docs/agent.md)
+    throw error;
+  }
   return {
     model: used,
     state: next,
