@@ -34,7 +34,7 @@ export interface TakeUpDeps {
   dirFor(version: string): string | undefined;
   /** Called once a downloaded package is verified and in place (the manager records it for pruning). */
   installed(entry: InstalledVersion): Promise<void>;
-  download: { ca?: Buffer; idleTimeoutMs: number; retryInitialMs?: number; progressIntervalMs: number };
+  download: { ca?: Buffer; idleTimeoutMs: number; progressIntervalMs: number };
   step(report: StepReport): void;
   log: Logger;
   now(): number;
@@ -62,7 +62,6 @@ async function download(desired: ModelDesired, deps: TakeUpDeps, signal: AbortSi
     partPath,
     ...(deps.download.ca ? { ca: deps.download.ca } : {}),
     idleTimeoutMs: deps.download.idleTimeoutMs,
-    ...(deps.download.retryInitialMs ? { retryInitialMs: deps.download.retryInitialMs } : {}),
     signal,
     onProgress: (bytes, totalBytes) => {
       const now = deps.now();

@@ -372,4 +372,39 @@ describe('agent model update (real broker, real package server)', () => {
       await agent.close();
     }
   });
+
+  it('lets the latest desired message win over a take-up in progress, and reports disabled rollouts', async () => {
+    const a = await setUp('latest');
+    const agent = await startAgent(a.config, quiet);
+    try {
+      const stalled = server.stall('/latest/2.0.0.tar', v2.bytes, 1000);
+      await rollout.desire(a.address, desired(v2, stalled, 'r-slow'));
+      await rollout.waitFor(
+        () => rollout.statesOf('latest').find((s) => s.state === 'downloading' && (s.bytes ?? 0) > 0),
+        WAIT_MS,
+        'download under way',
+      );
+      const v3 = await pkg('3.0.0', { seed: 3 });
+      await rollout.desire(a.address, desired(v3, server.serve('/latest/3.0.0.tar', v3.bytes), 'r-fast'));
+      const active = await stateFor('latest', '3.0.0', 'active');
+      assert.equal(active.activeVersion, '3.0.0');
+      assert.deepEqual(steps('latest', '2.0.0'), ['downloading'], 'the abandoned take-up reports nothing more');
+      assert.ok(existsSync(join(a.modelsDir, '.download', `${v2.sha256}.part`)), 'its .part stays for a resume');
+    } finally {
+      await agent.close();
+    }
+
+    const off = await setUp('off', v1, { enabled: false });
+    const disabled = await startAgent(off.config, quiet);
+    try {
+      await rollout.desire(off.address, desired(v2, server.serve('/off/2.0.0.tar', v2.bytes), 'r-off'));
+      const failed = await stateFor('off', '2.0.0', 'failed');
+      assert.equal(failed.code, 'CXR_ERR_AGENT_ROLLOUT_DISABLED');
+      await rollout.desire(off.address, desired(v1, `${server.baseUrl}/off/1.0.0.tar`, 'r-off-2'));
+      assert.equal((await stateFor('off', '1.0.0', 'active')).activeVersion, '1.0.0');
+      assert.equal(disabled.model.manifest.version, '1.0.0');
+    } finally {
+      await disabled.close();
+    }
+  });
 });

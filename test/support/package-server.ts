@@ -1,7 +1,8 @@
 /**
  * A small REAL HTTP server for model package downloads in tests (node:http): serves byte buffers by path with
  * `Range: bytes=<n>-` support (206 + content-range, `accept-ranges: bytes`), records every request, and can
- * misbehave on purpose: cut the connection after some bytes (`cutOnce`) or ignore Range (`ignoreRange`).
+ * misbehave on purpose: cut the connection after some bytes (`cutOnce`), send some bytes and then nothing
+ * (`stall`), or ignore Range (`ignoreRange`).
  *
  *   const server = await startPackageServer();
  *   const url = server.serve('/v2.tar', bytes);
@@ -20,6 +21,8 @@ export interface PackageServer {
   requests: PackageRequest[];
   serve(path: string, bytes: Buffer): string;
   cutOnce(path: string, afterBytes: number): void;
+  /** Every GET of `path` sends `afterBytes` and then hangs until the server closes. */
+  stall(path: string, bytes: Buffer, afterBytes: number): string;
   ignoreRange: boolean;
   close(): Promise<void>;
 }
@@ -27,6 +30,7 @@ export interface PackageServer {
 export async function startPackageServer(): Promise<PackageServer> {
   const files = new Map<string, Buffer>();
   const cuts = new Map<string, number>();
+  const stalls = new Map<string, number>();
   const requests: PackageRequest[] = [];
   const state = { ignoreRange: false };
 
@@ -55,6 +59,11 @@ export async function startPackageServer(): Promise<PackageServer> {
       res.writeHead(200, { 'content-length': bytes.length, 'accept-ranges': 'bytes' });
     }
     const body = bytes.subarray(start);
+    const stallAt = stalls.get(path);
+    if (stallAt !== undefined) {
+      res.write(body.subarray(0, stallAt));
+      return;
+    }
     const cut = cuts.get(path);
     if (cut !== undefined) {
       cuts.delete(path);
@@ -74,6 +83,11 @@ export async function startPackageServer(): Promise<PackageServer> {
     },
     cutOnce(path, afterBytes) {
       cuts.set(path, afterBytes);
+    },
+    stall(path, bytes, afterBytes) {
+      files.set(path, bytes);
+      stalls.set(path, afterBytes);
+      return `${baseUrl}${path}`;
     },
     get ignoreRange() {
       return state.ignoreRange;
