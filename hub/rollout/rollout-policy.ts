@@ -7,7 +7,8 @@
  * - Wave n covers the first `waveCount(waves[n], N)` agents of the N targets (cumulative). Agents are
  *   picked when the wave is issued: online agents first, then by `site/agent`.
  * - A wave is done when each of its agents is terminal (`active`, `failed`, `rolled-back`), offline,
- *   or pinned to another version. `waitS` after that the next wave is issued; after the last, completed.
+ *   or pinned to another version. `waitS` after that the next wave is issued (at once when it adds
+ *   nobody: nothing new to watch); when the last wave is done, the rollout is completed.
  * - While running or paused: when (failed + rolled-back) / assigned > abortFailureFraction it aborts itself.
  * - Abort: no further waves; assigned agents not yet `active` get their previous version back.
  *   Rollback: every assigned agent gets its previous version back. An agent without a known previous
@@ -165,15 +166,17 @@ export function evaluateRollout(input: PolicyInput): Decision {
       decision.waveDoneAtMs = decision.waveDoneAtMs ?? input.nowMs;
       break;
     }
-    if (decision.wavesIssued > 0) {
-      decision.waveDoneAtMs = decision.waveDoneAtMs ?? input.nowMs;
-      if (input.nowMs < decision.waveDoneAtMs + rollout.waitS * 1000) break;
-    }
     const wave = decision.wavesIssued;
     const need = waveCount(rollout.waves[wave]!, rollout.targets.length) - all.length;
     const taken = new Set(all.map((a) => a.agent));
     const candidates = rollout.targets.filter((t) => !taken.has(t) && !pinnedElsewhere(input, t));
-    for (const agent of pickOrder(candidates, input.fleet).slice(0, Math.max(0, need))) {
+    const picked = pickOrder(candidates, input.fleet).slice(0, Math.max(0, need));
+    // waitS is time to watch the last wave before widening; a wave that adds nobody goes at once.
+    if (picked.length > 0 && wave > 0) {
+      decision.waveDoneAtMs = decision.waveDoneAtMs ?? input.nowMs;
+      if (input.nowMs < decision.waveDoneAtMs + rollout.waitS * 1000) break;
+    }
+    for (const agent of picked) {
       const previousVersion = agentOf(input, agent).version;
       decision.assign.push({ agent, wave, previousVersion });
       all.push({ agent, wave, state: 'pending', phase: 'target', previousVersion });

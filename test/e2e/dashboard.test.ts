@@ -2,7 +2,8 @@
  * Browser end-to-end in REAL headless Chromium: a radiologist logs in, a result produced by a REAL agent
  * process (`cxr agent`, tiny signed model, a sample chest PNG dropped in its inbox) appears on the worklist
  * without a reload, is opened, the heatmap is toggled, a class is overridden with a report, and the review
- * shows in the audit log. Screenshots: test-artifacts/e2e-*.png.
+ * shows in the audit log; the agent's model package, published to the hub's registry, shows on the admin's
+ * Models screen. Screenshots: test-artifacts/e2e-*.png.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -13,8 +14,10 @@ import { after, before, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { type RunningHub, startHub } from '../../hub/main.ts';
+import { packTar } from '../../models/package/tar.ts';
 import { hubConfig, PASSWORDS, tempDir } from '../hub/fixtures.ts';
 import { samplePaths } from '../hub/realistic-result.ts';
+import { PUBLISH_TOKEN, PUBLISHERS } from '../hub/registry-fixtures.ts';
 import { writeTinyModelPackage } from '../support/tiny-model.ts';
 import { ARTIFACTS, chromiumAvailable, launchChromium } from './browser.ts';
 
@@ -56,7 +59,8 @@ const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `e2e-${na
 
 before(async () => {
   work = tempDir('cxr-e2e-');
-  hub = await startHub(hubConfig({}, [A]));
+  // The registry trusts the key the agent's test model is signed with (written by startAgentProcess).
+  hub = await startHub(hubConfig({ publishers: PUBLISHERS, models: { trustedKeysDir: join(work, 'keys') } }, [A]));
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
 });
@@ -143,4 +147,20 @@ it('shows a real agent’s result live, opens it, toggles the heatmap, overrides
   await agreement.waitFor();
   assert.match((await agreement.textContent()) ?? '', /0%/, 'the overridden class shows 0 % agreement');
   await shot('8-stats');
+
+  const published = await fetch(`${hub.httpUrl}/api/models`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-tar', authorization: `Bearer ${PUBLISH_TOKEN}` },
+    body: new Uint8Array(await packTar(join(work, 'model'))),
+  });
+  assert.equal(published.status, 201, await published.clone().text());
+  await page.click('#nav a[data-screen="models"]');
+  const model = page.locator('#models-rows tr[data-version="0.0.1"]');
+  await model.waitFor();
+  assert.match((await model.textContent()) ?? '', /tiny-densenet/);
+  await page.locator('#rollout-version option', { hasText: '0.0.1' }).waitFor({ state: 'attached' });
+  await shot('9-models');
+  await page.click('#rollout-form button[type=submit]');
+  await page.locator('#rollouts .rollout .chip[data-agent="clinic-e2e/xr-1"]').waitFor();
+  await shot('10-rollout');
 });

@@ -181,7 +181,94 @@ function summarizeChange(before, after) {
   return after ? JSON.stringify(after) : '';
 }
 
-/** Live updates: calls handlers.result(workItem), handlers.review(e), handlers.fleet(e); returns a closer. */
+/** 1234567 → "1.23 M", 45678 → "45.7 k". */
+function count(n) {
+  return n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : `${(n / 1e3).toFixed(1)} k`;
+}
+
+/** A registry row view model. */
+function toModel(m) {
+  return {
+    version: m.version,
+    name: m.name,
+    macs: count(m.macs),
+    params: count(m.params),
+    auroc: m.meanAuroc === null ? '—' : m.meanAuroc.toFixed(3),
+    size: `${Math.round(m.sizeBytes / 1024)} KiB`,
+    sha: m.sha256.slice(0, 12),
+    publishedBy: m.publishedBy,
+    publishedAt: timeText(m.publishedAt),
+    aliases: m.aliases,
+  };
+}
+
+export async function models() {
+  const body = await call('GET', '/api/models');
+  return {
+    models: body.models.map(toModel),
+    aliases: body.aliases.map((a) => ({ alias: a.alias, version: a.version })),
+  };
+}
+
+/** A rollout view model: what the list shows and which actions its status allows. */
+function toRollout(r) {
+  const active = r.status === 'running' || r.status === 'paused';
+  return {
+    id: r.id,
+    version: r.version,
+    status: r.status,
+    reason: r.reason ?? '',
+    waves: r.waves.map((w) => ('agents' in w ? String(w.agents) : `${w.percent}%`)).join(' → '),
+    progress: `wave ${r.wavesIssued} of ${r.waves.length} · ${r.agents.length} of ${r.targetCount} agents assigned`,
+    waitS: r.waitS,
+    shadow: r.shadow,
+    createdBy: r.createdBy,
+    createdAt: timeText(r.createdAt),
+    can: {
+      pause: r.status === 'running',
+      resume: r.status === 'paused',
+      abort: active,
+      rollback: r.status !== 'rolled-back',
+    },
+    agents: r.agents.map((a) => ({
+      name: `${a.site}/${a.agent}`,
+      shown: a.shown,
+      wave: a.wave,
+      detail: [
+        a.totalBytes ? percent((a.bytes ?? 0) / a.totalBytes) : '',
+        a.agreement === null ? '' : `agreement ${percent(a.agreement)}`,
+        a.revertVersion ? `→ ${a.revertVersion}` : '',
+      ]
+        .filter(Boolean)
+        .join(' '),
+      title: [a.code, a.reason].filter(Boolean).join(': '),
+    })),
+  };
+}
+
+export async function rollouts() {
+  const body = await call('GET', '/api/rollouts?limit=20');
+  return body.rollouts.map(toRollout);
+}
+
+/** "1,25%,100%" → [{agents: 1}, {percent: 25}, {percent: 100}]; throws on anything else. */
+export function parseWaves(text) {
+  return text.split(',').map((part) => {
+    const match = /^\s*(\d+(?:\.\d+)?)(%?)\s*$/.exec(part);
+    if (!match) throw new Error(`Waves: "${part}" is neither a count (3) nor a percentage (25%).`);
+    return match[2] === '%' ? { percent: Number(match[1]) } : { agents: Number(match[1]) };
+  });
+}
+
+export async function startRollout(request) {
+  return toRollout(await call('POST', '/api/rollouts', request));
+}
+
+export async function rolloutAction(id, action) {
+  return toRollout(await call('POST', `/api/rollouts/${encodeURIComponent(id)}/${action}`, {}));
+}
+
+/** Live updates: calls handlers.result(workItem), handlers.review(e), handlers.fleet(e), handlers.rollout(e). */
 export function subscribe(handlers, onState) {
   const source = new EventSource('/api/events');
   source.onopen = () => onState?.(true);
@@ -189,5 +276,6 @@ export function subscribe(handlers, onState) {
   source.addEventListener('result', (e) => handlers.result?.(toWorkItem(JSON.parse(e.data))));
   source.addEventListener('review', (e) => handlers.review?.(JSON.parse(e.data)));
   source.addEventListener('fleet', (e) => handlers.fleet?.(JSON.parse(e.data)));
+  source.addEventListener('rollout', (e) => handlers.rollout?.(JSON.parse(e.data)));
   return () => source.close();
 }

@@ -13,7 +13,7 @@ let user = null;
 let unmount = () => {};
 let closeLive = () => {};
 let queue = [];
-const listeners = { result: new Set(), review: new Set(), fleet: new Set() };
+const listeners = { result: new Set(), review: new Set(), fleet: new Set(), rollout: new Set() };
 
 const live = {
   on(name, fn) {
@@ -71,6 +71,7 @@ function showApp() {
       result: (item) => emit('result', item),
       review: (e) => emit('review', e),
       fleet: (e) => emit('fleet', e),
+      rollout: (e) => emit('rollout', e),
     },
     (on) => document.getElementById('live').classList.toggle('on', on),
   );

@@ -141,6 +141,15 @@ describe('rollout policy', () => {
     assert.equal(evaluateRollout(after(state, d, T0 + 10)).status, 'completed', 'completed stays completed');
   });
 
+  it('skips the wait for waves that add nobody: a one-agent target completes right after its canary', () => {
+    const targets = ['s/only'];
+    let state = input({ targets, waitS: 3600 });
+    const d = evaluateRollout(state);
+    state = after(state, d, T0 + 1000, { 's/only': 'active' });
+    const done = evaluateRollout(state);
+    assert.deepEqual([done.status, done.wavesIssued, done.assign.length], ['completed', 3, 0]);
+  });
+
   it('counts an offline agent as done for its wave (it converges when it returns)', () => {
     const targets = ['s/a', 's/b'];
     const fleet = fleetOf(targets);

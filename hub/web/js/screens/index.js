@@ -1,6 +1,7 @@
 /** Every dashboard screen, registered once: route pattern, nav label, who may see it, mount function. */
 import { mountAudit } from './audit/audit-screen.js';
 import { mountFleet } from './fleet/fleet-screen.js';
+import { mountModels } from './models/models-screen.js';
 import { mountStats } from './stats/stats-screen.js';
 import { mountViewer } from './viewer/viewer-screen.js';
 import { mountWorklist } from './worklist/worklist-screen.js';
@@ -10,5 +11,6 @@ export const screens = [
   { id: 'viewer', route: /^#\/study\/([0-9a-f]{64})$/, mount: mountViewer },
   { id: 'fleet', nav: 'Fleet', route: /^#\/fleet$/, mount: mountFleet },
   { id: 'stats', nav: 'Statistics', route: /^#\/stats$/, mount: mountStats },
+  { id: 'models', nav: 'Models', route: /^#\/models$/, mount: mountModels, adminOnly: true },
   { id: 'audit', nav: 'Audit log', route: /^#\/audit$/, mount: mountAudit, adminOnly: true },
 ];
