@@ -17,7 +17,7 @@ import { type RunningHub, startHub } from '../../hub/main.ts';
 import { packTar } from '../../models/package/tar.ts';
 import { hubConfig, PASSWORDS, tempDir } from '../hub/fixtures.ts';
 import { samplePaths } from '../hub/realistic-result.ts';
-import { PUBLISH_TOKEN, PUBLISHERS } from '../hub/registry-fixtures.ts';
+import { PUBLISH_TOKEN, publishers } from '../hub/registry-fixtures.ts';
 import { writeTinyModelPackage } from '../support/tiny-model.ts';
 import { ARTIFACTS, chromiumAvailable, launchChromium } from './browser.ts';
 
@@ -60,7 +60,7 @@ const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `e2e-${na
 before(async () => {
   work = tempDir('cxr-e2e-');
   // The registry trusts the key the agent's test model is signed with (written by startAgentProcess).
-  hub = await startHub(hubConfig({ publishers: PUBLISHERS, models: { trustedKeysDir: join(work, 'keys') } }, [A]));
+  hub = await startHub(hubConfig({ publishers: publishers(), models: { trustedKeysDir: join(work, 'keys') } }, [A]));
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
 });

@@ -13,8 +13,9 @@ import { writeTinyModelPackage } from '../support/tiny-model.ts';
 import { hubConfig, statusMessage, tempDir } from './fixtures.ts';
 
 export const PUBLISH_TOKEN = 'publish-token-for-tests-0123456789';
-/** Config `publishers[]` accepting PUBLISH_TOKEN as publisher "ci". */
-export const PUBLISHERS = [{ name: 'ci', tokenHash: hashPassword(PUBLISH_TOKEN) }];
+const tokenHash = hashPassword(PUBLISH_TOKEN);
+/** Config `publishers[]` accepting PUBLISH_TOKEN as publisher "ci" (fresh objects: parsing freezes them). */
+export const publishers = () => [{ name: 'ci', tokenHash }];
 export const PUBLISHER_KEYS: KeyPairPem = generateKeyPair();
 
 /** A hub config whose registry trusts PUBLISHER_KEYS and accepts PUBLISH_TOKEN (publisher "ci"). */
@@ -26,7 +27,7 @@ export function registryHubConfig(
   writeFileSync(join(keysDir, 'publisher.pub.pem'), PUBLISHER_KEYS.publicKeyPem);
   return hubConfig(
     {
-      publishers: PUBLISHERS,
+      publishers: publishers(),
       models: { trustedKeysDir: keysDir },
       rollout: { waitS: 0, evaluateIntervalS: 0.2 },
       ...overrides,

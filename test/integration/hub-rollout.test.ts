@@ -4,6 +4,7 @@
  * subscriber, with a capability URL that downloads the exact bytes), advances to the next wave when the
  * canary reports `active`, completes, and a second rollout that aborts itself when the canary reports
  * `failed` and sends it its previous version back. Rollout changes reach the dashboard as SSE events.
+ * After a restart (the embedded broker keeps retained messages in memory) agents get their desired again.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -202,4 +203,36 @@ describe('hub rollout over the embedded broker', () => {
     agents.push(lateA);
     assert.equal((await waitFor(() => lateA.desired[0])).message.version, '1.1.0', 'retained: the previous version');
   });
+});
+
+it('gives agents their retained desired again after a restart with the embedded broker (kept in memory only)', async () => {
+  const config = registryHubConfig({}, [A]);
+  let hub = await startHub(config);
+  const tar = await packageTar('3.0.0', { seed: 4 });
+  const published = await fetch(`${hub.httpUrl}/api/models`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-tar', authorization: `Bearer ${PUBLISH_TOKEN}` },
+    body: new Uint8Array(tar),
+  });
+  assert.equal(published.status, 201);
+  const admin = await login(hub.httpUrl, 'boss', PASSWORDS.admin);
+  const pin = await fetch(`${hub.httpUrl}/api/pins`, {
+    method: 'PUT',
+    headers: { cookie: admin.cookie, 'x-csrf-token': admin.csrf, 'content-type': 'application/json' },
+    body: JSON.stringify({ site: A.site, agent: A.agent, version: '3.0.0' }),
+  });
+  assert.equal(pin.status, 200);
+  await hub.close();
+
+  hub = await startHub(config);
+  try {
+    const agent = await fakeAgent(hub, A, true);
+    const retained = await waitFor(() => agent.desired[0]);
+    assert.deepEqual([retained.retained, retained.message.version], [true, '3.0.0']);
+    assert.ok(retained.message.url.startsWith(`${hub.httpUrl}/`), 'the URL names the restarted hub');
+    assert.equal((await fetch(retained.message.url, { headers: { range: 'bytes=0-9' } })).status, 206);
+    await agent.close();
+  } finally {
+    await hub.close();
+  }
 });
