@@ -40,3 +40,47 @@ it('lists every problem of a bad config with CXR_ERR_HUB_CONFIG', () => {
     (error: Error) => /mqtt\/url/.test(error.message) && /users\/0\/passwordHash/.test(error.message),
   );
 });
+
+it('reads the registry and rollout settings: public URL, publishers, trusted keys folder, rollout defaults', () => {
+  const defaults = parseHubConfig({ dataDir: '/d' });
+  assert.equal(defaults.http.publicUrl, undefined);
+  assert.deepEqual(defaults.publishers, []);
+  assert.match(defaults.models.trustedKeysDir, /models\/trusted-keys\/?$/);
+  assert.equal(defaults.models.maxPackageBytes, 256 * 1024 * 1024);
+  assert.deepEqual(defaults.rollout.waves, [{ agents: 1 }, { percent: 25 }, { percent: 100 }]);
+  assert.deepEqual([defaults.rollout.waitS, defaults.rollout.abortFailureFraction], [60, 0.2]);
+
+  const config = parseHubConfig(
+    { dataDir: 'var', http: { publicUrl: 'https://hub.example.org/cxr/' }, models: { trustedKeysDir: 'keys' } },
+    { CXR_HUB_MODELS_TRUSTED_KEYS_DIR: '/etc/cxr/keys' },
+    '/srv/cxr',
+  );
+  assert.equal(config.http.publicUrl, 'https://hub.example.org/cxr', 'no trailing slash');
+  assert.equal(config.models.trustedKeysDir, '/etc/cxr/keys', 'env wins over the file');
+  assert.equal(
+    parseHubConfig({ dataDir: 'var', models: { trustedKeysDir: 'keys' } }, {}, '/srv/cxr').models.trustedKeysDir,
+    '/srv/cxr/keys',
+  );
+  assert.equal(
+    parseHubConfig({ dataDir: '/d' }, { CXR_HUB_HTTP_PUBLIC_URL: 'http://10.0.0.5:8080' }).http.publicUrl,
+    'http://10.0.0.5:8080',
+  );
+
+  assert.throws(
+    () =>
+      parseHubConfig({
+        dataDir: '/d',
+        http: { publicUrl: 'ftp://x' },
+        publishers: [
+          { name: 'ci', tokenHash: 'plain' },
+          { name: 'ci', tokenHash: 'plain' },
+        ],
+        rollout: { waves: [{ percent: 0 }] },
+      }),
+    (error: Error) =>
+      /publicUrl/.test(error.message) &&
+      /publishers\/0\/tokenHash is not a scrypt hash/.test(error.message) &&
+      /names must be unique/.test(error.message) &&
+      /rollout\/waves/.test(error.message),
+  );
+});
