@@ -1,8 +1,7 @@
 /**
  * Pins: an agent (or, with `agent` null, every agent of a site) held at one version. An agent pin wins
- * over its site's pin. Rollouts of other versions leave pinned agents out.
+ * over its site's pin (rollout/fleet-snapshot.ts). Rollouts of other versions leave pinned agents out.
  */
-import type { AgentAddress } from '../../protocol/topics.ts';
 import type { HubDb } from './db.ts';
 
 export interface Pin {
@@ -19,8 +18,6 @@ export interface PinsStore {
   get(site: string, agent: string | null): Pin | undefined;
   set(pin: Pin): void;
   clear(site: string, agent: string | null): void;
-  /** The pin in force for an agent: its own, else its site's. */
-  effective(address: AgentAddress): Pin | undefined;
 }
 
 interface PinRow {
@@ -62,6 +59,5 @@ export function createPinsStore(db: HubDb): PinsStore {
     clear(site, agent) {
       remove.run(site, agent ?? '');
     },
-    effective: (address) => get(address.site, address.agent) ?? get(address.site, null),
   };
 }

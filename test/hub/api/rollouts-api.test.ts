@@ -1,16 +1,15 @@
 /**
- * Rollouts and pins through `app.inject` on a built hub, with agents' status and model/state fed into
- * ingest via `dispatch` and every `model/desired` the hub publishes captured: waves, per-agent state,
- * pause/resume/abort/rollback, pins, admin-only + CSRF, audit entries.
+ * Rollouts through `app.inject` on a built hub, with agents' status and model/state fed into ingest via
+ * `dispatch` and every `model/desired` the hub publishes captured: waves, per-agent state,
+ * pause/resume/abort/rollback, admin-only + CSRF, audit entries. Pins: pins-api.test.ts.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { setImmediate as tick } from 'node:timers/promises';
 import { type BuiltHub, buildHub } from '../../../hub/main.ts';
-import type { ModelDesired, ModelStateMessage } from '../../../protocol/messages.ts';
-import { type AgentAddress, topicFor } from '../../../protocol/topics.ts';
+import type { AgentAddress } from '../../../protocol/topics.ts';
 import { PASSWORDS } from '../fixtures.ts';
-import { PUBLISH_TOKEN, packageTar, registryHubConfig, statusOn } from '../registry-fixtures.ts';
+import { agentFeed, agentKey, desiredLog, type InjectUser, injectLogin, publishTiny } from '../inject-session.ts';
+import { registryHubConfig } from '../registry-fixtures.ts';
 
 const AGENTS = [
   { site: 'clinic-a', agent: 'xr-1' },
@@ -18,7 +17,7 @@ const AGENTS = [
   { site: 'clinic-b', agent: 'xr-1' },
   { site: 'clinic-b', agent: 'xr-2' },
 ];
-const key = (a: AgentAddress) => `${a.site}/${a.agent}`;
+const key = agentKey;
 
 interface RolloutBody {
   id: string;
@@ -41,65 +40,20 @@ interface RolloutBody {
 
 describe('rollouts API (inject)', () => {
   let hub: BuiltHub;
-  const sent: { address: AgentAddress; desired: ModelDesired }[] = [];
-  let admin: { cookie: string; csrf: string };
-  let rad: { cookie: string; csrf: string };
+  const desired = desiredLog();
+  let admin: InjectUser;
+  let rad: InjectUser;
+  let feed: ReturnType<typeof agentFeed>;
 
-  async function login(username: string, password: string) {
-    const response = await hub.app.inject({ method: 'POST', url: '/api/session', payload: { username, password } });
-    const cookie = response.cookies.find((c) => c.name === 'cxr_session')!;
-    return { cookie: `cxr_session=${cookie.value}`, csrf: (response.json() as { csrf: string }).csrf };
-  }
-  const post = (url: string, payload: unknown = {}, who = admin) =>
-    hub.app.inject({
-      method: 'POST',
-      url,
-      payload: payload as object,
-      headers: { cookie: who.cookie, 'x-csrf-token': who.csrf },
-    });
-  const put = (url: string, payload: unknown, who = admin) =>
-    hub.app.inject({
-      method: 'PUT',
-      url,
-      payload: payload as object,
-      headers: { cookie: who.cookie, 'x-csrf-token': who.csrf },
-    });
-  const get = async (id: string) =>
-    (await hub.app.inject({ url: `/api/rollouts/${id}`, headers: { cookie: rad.cookie } })).json() as RolloutBody;
-
-  async function publish(version: string, seed: number) {
-    const response = await hub.app.inject({
-      method: 'POST',
-      url: '/api/models',
-      headers: { 'content-type': 'application/x-tar', authorization: `Bearer ${PUBLISH_TOKEN}` },
-      payload: await packageTar(version, { seed }),
-    });
-    assert.ok(response.statusCode === 201, response.body);
-  }
-
-  /** An agent reports; the runner re-evaluates on the event (next turn of the event loop). */
-  async function report(
-    address: AgentAddress,
-    state: Partial<ModelStateMessage> & Pick<ModelStateMessage, 'version' | 'state'>,
-  ) {
-    const message = { v: 1, at: new Date().toISOString(), ...state };
-    hub.dispatch(topicFor(address, 'model/state'), Buffer.from(JSON.stringify(message)));
-    await tick();
-  }
-  async function status(address: AgentAddress, version: string, online = true) {
-    hub.dispatch(
-      topicFor(address, 'status'),
-      Buffer.from(JSON.stringify(statusOn(address.site, address.agent, version, online))),
-    );
-    await tick();
-  }
-  const lastSentTo = (address: AgentAddress) => sent.filter((s) => key(s.address) === key(address)).at(-1)?.desired;
+  const post = (url: string, payload: unknown = {}, who = admin) => who.send('POST', url, payload);
+  const get = async (id: string) => (await rad.get(`/api/rollouts/${id}`)).json() as RolloutBody;
+  const report: ReturnType<typeof agentFeed>['report'] = (address, state) => feed.report(address, state);
+  const status = (address: AgentAddress, version: string, online = true) => feed.status(address, version, online);
+  const lastSentTo = desired.last;
   const auditActions = async (target: string) =>
     (
-      (
-        await hub.app.inject({ url: `/api/audit?target=${target}&limit=100`, headers: { cookie: admin.cookie } })
-      ).json() as {
-        entries: { action: string; actor: string; before: unknown; after: unknown }[];
+      (await admin.get(`/api/audit?target=${target}&limit=100`)).json() as {
+        entries: { action: string; actor: string }[];
       }
     ).entries
       .map((e) => `${e.actor}:${e.action}`)
@@ -108,13 +62,14 @@ describe('rollouts API (inject)', () => {
   before(async () => {
     hub = await buildHub({
       config: registryHubConfig({ http: { port: 0, publicUrl: 'https://hub.example.org/cxr/' } }, AGENTS),
-      publishDesired: (address, desired) => sent.push({ address, desired }),
+      publishDesired: desired.sink,
     });
-    admin = await login('boss', PASSWORDS.admin);
-    rad = await login('rad', PASSWORDS.radiologist);
-    await publish('1.0.0', 1);
-    await publish('1.1.0', 2);
-    await publish('1.2.0', 3);
+    feed = agentFeed(hub);
+    admin = await injectLogin(hub, 'boss', PASSWORDS.admin);
+    rad = await injectLogin(hub, 'rad', PASSWORDS.radiologist);
+    await publishTiny(hub, '1.0.0', 1);
+    await publishTiny(hub, '1.1.0', 2);
+    await publishTiny(hub, '1.2.0', 3);
     for (const a of AGENTS) await status(a, '1.0.0', a.agent === 'xr-1');
   });
   after(() => hub.close());
@@ -250,8 +205,7 @@ describe('rollouts API (inject)', () => {
   });
 
   it('rolls a completed rollout back, and reports an agent whose previous version is not in the registry', async () => {
-    hub.dispatch(topicFor(AGENTS[1]!, 'status'), Buffer.from(JSON.stringify(statusOn('clinic-a', 'xr-2', '0.9.0'))));
-    await tick();
+    await status(AGENTS[1]!, '0.9.0');
     await status(AGENTS[2]!, '1.1.0'); // clinic-b/xr-1 took 1.1.0 up in the first rollout
     const rollout = (
       await post('/api/rollouts', {
@@ -277,35 +231,5 @@ describe('rollouts API (inject)', () => {
       rollouts: RolloutBody[];
     };
     assert.equal(list.rollouts[0]?.id, rollout.id, 'newest first');
-  });
-
-  it('pins an agent and a site: sent at once, left out of rollouts of other versions, audited', async () => {
-    const pin = await put('/api/pins', { site: 'clinic-b', agent: 'xr-2', version: '1.0.0' });
-    assert.equal(pin.statusCode, 200, pin.body);
-    assert.deepEqual((pin.json() as { sentTo: string[] }).sentTo, ['clinic-b/xr-2']);
-    const pinned = lastSentTo(AGENTS[3]!)!;
-    assert.equal(pinned.version, '1.0.0');
-    assert.equal(pinned.rolloutId, undefined);
-    assert.equal((await put('/api/pins', { site: 'clinic-b', version: '1.0.0' }, rad)).statusCode, 403);
-    assert.equal((await put('/api/pins', { site: 'clinic-b', agent: 'xr-2', version: '8.8.8' })).statusCode, 404);
-
-    const rollout = (
-      await post('/api/rollouts', { version: '1.2.0', target: { sites: ['clinic-b'] }, waves: [{ percent: 100 }] })
-    ).json() as RolloutBody;
-    assert.deepEqual(rollout.agents.map(key), ['clinic-b/xr-1'], 'the pinned agent is left out');
-    assert.equal(lastSentTo(AGENTS[3]!)?.version, '1.0.0');
-    await post(`/api/rollouts/${rollout.id}/abort`);
-    const sitePin = (await put('/api/pins', { site: 'clinic-b', version: '1.2.0' })).json() as { sentTo: string[] };
-    assert.deepEqual(sitePin.sentTo, ['clinic-b/xr-1'], 'the agent pin wins over the site pin');
-    assert.equal(lastSentTo(AGENTS[3]!)?.version, '1.0.0');
-    const empty = await post('/api/rollouts', { version: '1.1.0', target: { sites: ['clinic-b'] } });
-    assert.equal((empty.json() as { error: { code: string } }).error.code, 'CXR_ERR_HUB_ROLLOUT_EMPTY');
-    const pins = (await hub.app.inject({ url: '/api/pins', headers: { cookie: rad.cookie } })).json() as {
-      pins: unknown[];
-    };
-    assert.equal(pins.pins.length, 2);
-    assert.equal((await put('/api/pins', { site: 'clinic-b', agent: 'xr-2', version: null })).statusCode, 200);
-    assert.deepEqual(await auditActions('clinic-b/xr-2'), ['boss:pin.set', 'boss:pin.clear']);
-    await put('/api/pins', { site: 'clinic-b', version: null });
   });
 });
