@@ -257,8 +257,9 @@ export async function startHub(config: HubConfig, options: { log?: Logger } = {}
       log: log.child({ component: 'mqtt' }),
     });
     hub.setPublishAck(client.publishAck);
-    // The embedded broker keeps retained messages in memory only: give it every agent's desired state again.
-    if (broker) hub.desired.republishAll();
+    // Every agent's desired state again: the embedded broker keeps retained messages in memory only, and a
+    // crash can have kept a stored message from any broker. Agents take a repeated one idempotently.
+    hub.desired.republishAll();
     hub.setPublishDesired(client.publishDesired);
     hub.rollouts.startTimer(config.rollout.evaluateIntervalS * 1000);
     hub.rollouts.evaluateAll();

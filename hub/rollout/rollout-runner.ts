@@ -2,8 +2,8 @@
  * Runs rollouts: starts them, applies admins' actions, and re-evaluates every running or paused rollout
  * on a timer and soon after each `fleet` event (an agent's status or model/state). Each evaluation asks
  * the pure policy (rollout-policy.ts) what to do, stores the decision (rollout row, per-agent rows, audit
- * entry) in one transaction, then publishes the `model/desired` messages it implies and emits a `rollout`
- * event. Pins are enforced in the same pass.
+ * entries, the `model/desired` messages it implies) in one transaction, then publishes those messages and
+ * emits a `rollout` event. Pins are enforced in the same pass.
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -103,7 +103,7 @@ export function createRolloutRunner(deps: RolloutRunnerDeps): RolloutRunner {
     if (!changed(rollout, d)) return rollout;
     const now = deps.now();
     const at = now.toISOString();
-    db.transaction(() => {
+    const outgoing = db.transaction(() => {
       rollouts.update(rollout.id, d, at);
       for (const a of d.assign) rolloutAgents.assign(rollout.id, addressOf(a.agent), a.wave, a.previousVersion, at);
       for (const r of d.revert) rolloutAgents.revert(rollout.id, addressOf(r.agent), r.version, null, at);
@@ -119,11 +119,17 @@ export function createRolloutRunner(deps: RolloutRunnerDeps): RolloutRunner {
         const name = d.status === 'aborted' ? 'auto-abort' : d.status;
         audit.append({ actor: 'hub', action: `rollout.${name}`, target: rollout.id, before, after }, now);
       }
+      // The desired messages are stored with the decision; they go to the broker once it commits.
+      return [
+        ...d.assign.map((a) => [a.agent, rollout.version, { rolloutId: rollout.id, shadow: rollout.shadow }] as const),
+        ...d.revert.map((r) => [r.agent, r.version, { rolloutId: rollout.id }] as const),
+      ].flatMap(([agent, version, options]) => {
+        const address = addressOf(agent);
+        const message = deps.publisher.prepare(address, version, options);
+        return message ? [{ address, message }] : [];
+      });
     })();
-    for (const a of d.assign) {
-      deps.publisher.send(addressOf(a.agent), rollout.version, { rolloutId: rollout.id, shadow: rollout.shadow });
-    }
-    for (const r of d.revert) deps.publisher.send(addressOf(r.agent), r.version, { rolloutId: rollout.id });
+    for (const { address, message } of outgoing) deps.publisher.publish(address, message);
     if (d.status !== rollout.status || d.assign.length > 0) {
       log.info(
         { rolloutId: rollout.id, status: d.status, wavesIssued: d.wavesIssued, assigned: d.assign.length },

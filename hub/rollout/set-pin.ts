@@ -46,6 +46,7 @@ export function createPinSetter(deps: PinDeps) {
 
   /** Agents whose pin in force differs from their desired version get the pinned one. */
   function ensurePins(): string[] {
+    if (pins.list().length === 0) return [];
     const snapshot = fleetSnapshot(deps.agents, pins);
     const sent: string[] = [];
     for (const key of snapshot.known) {

@@ -37,7 +37,7 @@ export interface RolloutAgentsStore {
   revert(rolloutId: string, address: AgentAddress, version: string | null, reason: string | null, at: string): void;
   /**
    * Records an agent's model/state report on the rollout it belongs to (by `rolloutId`, else the newest
-   * rollout whose version or revert version it names). Returns that rollout's id, or undefined.
+   * running or paused rollout whose version or revert version it names). Returns that rollout's id, or undefined.
    */
   recordReport(address: AgentAddress, report: ModelStateMessage, at: string): string | undefined;
 }
@@ -100,6 +100,7 @@ export function createRolloutAgentsStore(db: HubDb): RolloutAgentsStore {
   const byVersion = db.prepare(
     `SELECT ra.*, r.version AS rollout_version FROM rollout_agents ra JOIN rollouts r ON r.id = ra.rollout_id
      WHERE ra.site = @site AND ra.agent = @agent AND (r.version = @version OR ra.revert_version = @version)
+       AND r.status IN ('running', 'paused')
      ORDER BY r.seq DESC LIMIT 1`,
   );
   const reportTarget = db.prepare(

@@ -205,7 +205,7 @@ describe('hub rollout over the embedded broker', () => {
   });
 });
 
-it('gives agents their retained desired again after a restart with the embedded broker (kept in memory only)', async () => {
+it('gives agents their retained desired again after a restart (the embedded broker kept it in memory only)', async () => {
   const config = registryHubConfig({}, [A]);
   let hub = await startHub(config);
   const tar = await packageTar('3.0.0', { seed: 4 });
