@@ -36,10 +36,13 @@ interface AgentRow {
 }
 
 export function createAgentsStore(db: HubDb): AgentsStore {
+  // An offline status (last will or goodbye) carries only `online` and `at`: it is merged over the last
+  // online status (RFC 7396 json_patch), so the fleet and the rollout policy keep the last known model.
   const status = db.prepare(
     `INSERT INTO agents (site, agent, online, last_seen, status) VALUES (@site, @agent, @online, @seen, @status)
      ON CONFLICT (site, agent) DO UPDATE SET online = excluded.online, last_seen = excluded.last_seen,
-       status = excluded.status`,
+       status = CASE WHEN excluded.online = 0 THEN json_patch(COALESCE(agents.status, '{}'), excluded.status)
+                     ELSE excluded.status END`,
   );
   const modelState = db.prepare(
     `INSERT INTO agents (site, agent, last_seen, model_state) VALUES (?, ?, ?, ?)
