@@ -1,16 +1,28 @@
 /**
- * `npm run bench`: runs every benchmark module in bench/ (each exports `run(): Promise<void>` and
- * prints its own figures). `npm run bench -- decode inference` runs only those.
+ * `npm run bench` (or `cxr bench`): runs every benchmark module in bench/ (each exports `run(): Promise<void>`
+ * and prints its own figures). `npm run bench -- decode inference` runs only those; `--list` prints the names.
  */
 import { readdir } from 'node:fs/promises';
 
-const only = process.argv.slice(2);
+const args = process.argv.slice(2);
+const listOnly = args.includes('--list');
+const only = args.filter((a) => a !== '--list');
 const here = new URL('./', import.meta.url);
 const names = (await readdir(here))
   .filter((file) => file.endsWith('.ts') && file !== 'run.ts')
   .map((file) => file.slice(0, -3))
   .filter((name) => only.length === 0 || only.includes(name))
   .sort();
+
+const unknown = only.filter((name) => !names.includes(name));
+if (unknown.length > 0) {
+  process.stderr.write(`unknown benchmark(s): ${unknown.join(', ')}; known: ${names.join(', ')}\n`);
+  process.exit(2);
+}
+if (listOnly) {
+  process.stdout.write(`${names.join('\n')}\n`);
+  process.exit(0);
+}
 
 let failed = 0;
 for (const name of names) {

@@ -1,6 +1,7 @@
 /** Every `cxr` subcommand, one module each. Adding a command is one file and one line here. */
 import type { Command } from 'commander';
 import { agentCommand } from './agent.ts';
+import { benchCommand } from './bench.ts';
 import { demoCommand } from './demo.ts';
 import { evalCommand } from './eval.ts';
 import { exportCommand } from './export.ts';
@@ -28,6 +29,7 @@ export const commands: CommandModule[] = [
   evalCommand,
   exportCommand,
   searchCommand,
+  benchCommand,
   publishCommand,
   rolloutCommand,
 ];
