@@ -10,7 +10,16 @@
  * tiny random test model (signed with a throw-away key) — said so on stderr and in the summary's `model`.
  */
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +31,7 @@ import { generatePassword, hashPassword } from '../../hub/auth/password.ts';
 import { parseHubConfig } from '../../hub/config.ts';
 import { type RunningHub, startHub } from '../../hub/main.ts';
 import { CxrError } from '../../models/errors.ts';
+import { packTar } from '../../models/package/tar.ts';
 import { writeTinyModelPackage } from '../../test/support/tiny-model.ts';
 import { runCommand } from '../output.ts';
 import type { CommandModule } from './index.ts';
@@ -31,7 +41,17 @@ const SITE = 'demo-site';
 const AGENT = 'xr-1';
 const DEMO_USER = 'demo';
 
-/** The demo's sample set: NIH chest PNGs (must be delivered) and non-chest DICOMs (must be quarantined). */
+/** Real chest DICOMs of models/samples, one per container kind: JPEG Baseline CR, implicit-LE DX, preamble-less CR. */
+const CHEST_DICOMS = [
+  'models/samples/dicom/torchxrayvision/1.2.276.0.7230010.3.1.4.8323329.6904.1517875201.850819.dcm',
+  'models/samples/dicom/nccid/nih_DX_NoFinding_implicitLE.dcm',
+  'models/samples/dicom/fo-dicom/CR-MONO1-10-chest.dcm',
+];
+
+/**
+ * The demo's sample set: NIH chest PNGs and real chest DICOMs (must be delivered) and non-chest DICOMs
+ * (must be quarantined).
+ */
 export function demoSamples(): { chest: string[]; nonChest: string[] } {
   const list = (dir: string, ext: string) =>
     existsSync(dir)
@@ -41,7 +61,10 @@ export function demoSamples(): { chest: string[]; nonChest: string[] } {
           .map((f) => join(dir, f))
       : [];
   return {
-    chest: list(join(REPO, 'models/samples/nih/images'), '.png'),
+    chest: [
+      ...list(join(REPO, 'models/samples/nih/images'), '.png'),
+      ...CHEST_DICOMS.map((f) => join(REPO, f)).filter((f) => existsSync(f)),
+    ],
     nonChest: list(join(REPO, 'models/samples/dicom/non_chest'), '.dcm'),
   };
 }
@@ -59,6 +82,24 @@ async function chooseModel(work: string, log: pino.Logger) {
   const pkg = await writeTinyModelPackage(dir, { name: 'tiny-test-model' });
   writeFileSync(join(trustedKeysDir, 'demo.pub.pem'), pkg.publicKeyPem);
   return { kind: 'tiny-test-model' as const, dir, trustedKeysDir };
+}
+
+/** Publishes the agent's model into the demo hub's registry as `production`, so a rollout can start from it. */
+async function registerModel(hubUrl: string, token: string, dir: string): Promise<void> {
+  const response = await fetch(`${hubUrl}/api/models?alias=production`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-tar' },
+    body: new Uint8Array(await packTar(dir)),
+  });
+  if (!response.ok) {
+    throw new CxrError(
+      'CXR_ERR_INTERNAL',
+      `the demo hub refused the model: ${response.status} ${await response.text()}`,
+      {
+        kind: 'internal',
+      },
+    );
+  }
 }
 
 interface Demo {
@@ -79,6 +120,7 @@ async function startDemo(options: { httpPort: number; mqttPort: number; quiet: b
   const model = await chooseModel(work, log);
   const login = { username: DEMO_USER, password: generatePassword(9) };
   const agentPassword = generatePassword();
+  const publishToken = generatePassword();
   const hub = await startHub(
     parseHubConfig({
       dataDir: join(work, 'hub'),
@@ -87,6 +129,8 @@ async function startDemo(options: { httpPort: number; mqttPort: number; quiet: b
       logLevel: options.quiet ? 'warn' : 'info',
       users: [{ username: login.username, role: 'admin', passwordHash: hashPassword(login.password) }],
       agents: [{ site: SITE, agent: AGENT, passwordHash: hashPassword(agentPassword) }],
+      publishers: [{ name: 'demo', tokenHash: hashPassword(publishToken) }],
+      models: { trustedKeysDir: model.trustedKeysDir },
     }),
     { log: log.child({ service: 'hub' }) },
   );
@@ -94,6 +138,7 @@ async function startDemo(options: { httpPort: number; mqttPort: number; quiet: b
   mkdirSync(inbox, { recursive: true });
   let agent: RunningAgent;
   try {
+    await registerModel(hub.httpUrl, publishToken, model.dir);
     agent = await startAgent(
       parseAgentConfig(
         {
@@ -119,8 +164,7 @@ async function startDemo(options: { httpPort: number; mqttPort: number; quiet: b
   for (const file of [...samples.chest, ...samples.nonChest]) {
     const temp = join(work, `${basename(file)}.part`);
     copyFileSync(file, temp);
-    copyFileSync(temp, join(inbox, basename(file)));
-    rmSync(temp);
+    renameSync(temp, join(inbox, basename(file)));
   }
   return {
     hub,
