@@ -1,130 +1,24 @@
 /**
  * Agent model take-up end to end (docs/rollout.md "Agent"), in-process, with a REAL Mosquitto, the ack-ing
- * test hub, a rollout double that publishes retained `model/desired` and records `model/state`, a real
- * node:http package server with Range support and real signed tiny model packages (`.tar` from packTar):
- * download (with a cut transfer resumed by Range) → verify → self-test → switch between two images, restart,
- * rollback from disk, refusals with codes, shadow mode, start-up rollback and probation rollback.
+ * test hub, a rollout double and a real Range-capable package server (agent-model-harness.ts): download with a
+ * cut transfer resumed → verify → self-test → switch between two images, restart, rollback from disk,
+ * refusals with codes, shadow mode.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import pino from 'pino';
-import { parseAgentConfig } from '../../agent/config.ts';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
 import { startAgent } from '../../agent/main.ts';
 import { generateKeyPair } from '../../models/package/keys.ts';
-import { packTar } from '../../models/package/tar.ts';
-import type { ModelDesired, ResultMessage } from '../../protocol/messages.ts';
-import { agentFixture, SAMPLES, samplesUnder } from '../agent/fixture.ts';
-import { type AckResponder, startAckResponder } from '../support/ack-responder.ts';
-import { type RunningMosquitto, startMosquitto } from '../support/mosquitto.ts';
-import { type PackageServer, startPackageServer } from '../support/package-server.ts';
-import { type RolloutDouble, startRolloutDouble } from '../support/rollout-double.ts';
-import { type TinyModelOptions, writeTinyModelPackage } from '../support/tiny-model.ts';
-
-const quiet = { logger: pino({ level: 'silent' }) };
-const PNGS = samplesUnder('nih/images', /\.png$/i);
-const SITE = 'clinic-1';
-const keys = generateKeyPair();
-const WAIT_MS = 40_000;
-
-interface Pkg {
-  version: string;
-  dir: string;
-  bytes: Buffer;
-  sha256: string;
-}
-
-async function pkg(version: string, options: TinyModelOptions & { alter?: (dir: string) => void } = {}): Promise<Pkg> {
-  const dir = join(await mkdtemp(join(tmpdir(), 'cxr-update-pkg-')), version);
-  await writeTinyModelPackage(dir, { version, keyPair: keys, ...options });
-  options.alter?.(dir);
-  const bytes = await packTar(dir);
-  return { version, dir, bytes, sha256: createHash('sha256').update(bytes).digest('hex') };
-}
+import type { ModelDesired } from '../../protocol/messages.ts';
+import { modelUpdateHarness, PNGS, pkg, quiet, WAIT_MS } from './agent-model-harness.ts';
 
 describe('agent model update (real broker, real package server)', () => {
-  let broker: RunningMosquitto;
-  let hub: AckResponder;
-  let rollout: RolloutDouble;
-  let server: PackageServer;
-  let v1: Pkg;
-  let v2: Pkg;
-
-  before(async () => {
-    broker = await startMosquitto();
-    hub = await startAckResponder(broker.url);
-    rollout = await startRolloutDouble(broker.url);
-    server = await startPackageServer();
-    v1 = await pkg('1.0.0');
-    v2 = await pkg('2.0.0', { seed: 2 });
-  });
-  after(async () => {
-    await rollout?.close();
-    await hub?.close();
-    await server?.close();
-    await broker?.stop();
-  });
-
-  /** A fresh agent folder set with `base` as model.dir and the test publisher key as the only trusted one. */
-  async function setUp(agentId: string, base: Pkg = v1, rolloutConfig: Record<string, unknown> = {}) {
-    const fx = await agentFixture({ model: 'tiny' });
-    writeFileSync(join(fx.keysDir, 'publisher.pub.pem'), keys.publicKeyPem);
-    const raw = fx.config(broker.url, {
-      agentId,
-      sendPixels: false,
-      model: { dir: base.dir, trustedKeysDir: fx.keysDir, runtime: 'auto' },
-      rollout: rolloutConfig,
-    });
-    const config = parseAgentConfig(raw, fx.root);
-    let dropped = 0;
-    return {
-      fx,
-      config,
-      address: { site: SITE, agent: agentId },
-      drop(rel: string) {
-        copyFileSync(join(SAMPLES, rel), join(fx.inDir, `${dropped++}-${basename(rel)}`));
-      },
-      modelsDir: join(fx.dataDir, 'models'),
-      state: () => JSON.parse(readFileSync(join(fx.dataDir, 'models', 'state.json'), 'utf8')),
-    };
-  }
-
-  const desired = (p: Pkg, url: string, rolloutId: string, over: Partial<ModelDesired> = {}): ModelDesired => ({
-    v: 1,
-    rolloutId,
-    name: 'tiny-densenet',
-    version: p.version,
-    sha256: p.sha256,
-    url,
-    sizeBytes: p.bytes.length,
-    issuedAt: new Date().toISOString(),
-    ...over,
-  });
-  const stateFor = (agent: string, version: string, state: string, from = 0) =>
-    rollout.waitFor(
-      () => rollout.statesOf(agent, from).find((s) => s.version === version && s.state === state),
-      WAIT_MS,
-      `${agent}: ${version} ${state}`,
-    );
-  const resultFor = (agent: string, count: number) =>
-    hub.waitFor(
-      () => [...hub.results.values()].filter((r) => r.agent === agent).length >= count,
-      WAIT_MS,
-      `${agent}: ${count} results`,
-    );
-  const results = (agent: string): ResultMessage[] => [...hub.results.values()].filter((r) => r.agent === agent);
-  const steps = (agent: string, version: string, from = 0) =>
-    rollout
-      .statesOf(agent, from)
-      .filter((s) => s.version === version)
-      .map((s) => s.state)
-      .filter((s, i, all) => s !== all[i - 1]);
+  const h = modelUpdateHarness();
+  const { setUp, desired, stateFor, resultFor, results, steps } = h;
 
   it('downloads (resuming a cut transfer), verifies, self-tests and switches between two images; restart keeps it; rollback from disk needs no download', async () => {
+    const { hub, rollout, server, v1, v2 } = h.parts();
     const a = await setUp('upd');
     let agent = await startAgent(a.config, quiet);
     try {
@@ -204,6 +98,7 @@ describe('agent model update (real broker, real package server)', () => {
   });
 
   it('refuses a transfer with a flipped byte, an altered model and an unknown signer with codes; stays on its model; retries only for a new rollout id', async () => {
+    const { rollout, server, v2 } = h.parts();
     const a = await setUp('refuse');
     const agent = await startAgent(a.config, quiet);
     try {
@@ -266,6 +161,7 @@ describe('agent model update (real broker, real package server)', () => {
   });
 
   it('in shadow mode scores with both models, fails on low agreement, reports agreement and switches when it agrees', async () => {
+    const { rollout, server } = h.parts();
     const flagsAll = await pkg('1.0.0', { threshold: 0 });
     const flagsNone = await pkg('2.0.0', { threshold: 1 });
     const same = await pkg('2.1.0', { threshold: 0 });
@@ -311,100 +207,6 @@ describe('agent model update (real broker, real package server)', () => {
       );
     } finally {
       await agent.close();
-    }
-  });
-
-  it('falls back to the previous version when the active one fails at start-up and reports rolled-back once connected', async () => {
-    const a = await setUp('boot');
-    let agent = await startAgent(a.config, quiet);
-    try {
-      await rollout.desire(a.address, desired(v2, server.serve('/boot/2.0.0.tar', v2.bytes), 'r-boot'));
-      await stateFor('boot', '2.0.0', 'active');
-    } finally {
-      await agent.close();
-    }
-    const onnxPath = join(a.modelsDir, '2.0.0', 'model.onnx');
-    const onnx = readFileSync(onnxPath);
-    onnx[onnx.length - 10] = (onnx[onnx.length - 10] as number) ^ 0x01;
-    writeFileSync(onnxPath, onnx);
-
-    const requests = server.requests.length;
-    const states = rollout.states.length;
-    agent = await startAgent(a.config, quiet);
-    try {
-      assert.equal(agent.model.manifest.version, '1.0.0');
-      const rolledBack = await stateFor('boot', '2.0.0', 'rolled-back', states);
-      assert.equal(rolledBack.code, 'CXR_ERR_PACKAGE_HASH_MISMATCH');
-      assert.equal(rolledBack.activeVersion, '1.0.0');
-      assert.equal(rolledBack.rolloutId, 'r-boot');
-      assert.match(rolledBack.reason ?? '', /^at start-up: /);
-      await new Promise((r) => setTimeout(r, 1500)); // the retained desired (same rollout id) arrives meanwhile
-      assert.equal(server.requests.length, requests, 'the version that failed is not taken up again');
-      assert.deepEqual(steps('boot', '2.0.0', states), ['rolled-back']);
-      assert.deepEqual(a.state().failed, [{ version: '2.0.0', sha256: v2.sha256, rolloutId: 'r-boot' }]);
-      a.drop(PNGS[0] as string);
-      await resultFor('boot', 1);
-      assert.equal(results('boot')[0]?.model.version, '1.0.0');
-    } finally {
-      await agent.close();
-    }
-  });
-
-  it('rolls back to the previous version when the new model fails in inference during probation', async () => {
-    const a = await setUp('probe', v1, { probationImages: 2, maxErrorFraction: 0.4 });
-    const agent = await startAgent(a.config, quiet);
-    try {
-      await rollout.desire(a.address, desired(v2, server.serve('/probe/2.0.0.tar', v2.bytes), 'r-probe'));
-      await stateFor('probe', '2.0.0', 'active');
-      assert.equal(agent.model.manifest.version, '2.0.0');
-      await agent.model.session.close(); // the new model's runtime breaks: every inference fails from now on
-      a.drop(PNGS[0] as string);
-      const rolledBack = await stateFor('probe', '2.0.0', 'rolled-back');
-      assert.equal(rolledBack.code, 'CXR_ERR_AGENT_MODEL_PROBATION_FAILED');
-      assert.equal(rolledBack.activeVersion, '1.0.0');
-      assert.equal(rolledBack.rolloutId, 'r-probe');
-      await resultFor('probe', 1); // the failed image is retried with the previous model
-      assert.equal(results('probe')[0]?.model.version, '1.0.0');
-      assert.equal(agent.model.manifest.version, '1.0.0');
-      assert.equal(a.state().active, '1.0.0');
-      assert.deepEqual(a.state().failed, [{ version: '2.0.0', sha256: v2.sha256, rolloutId: 'r-probe' }]);
-    } finally {
-      await agent.close();
-    }
-  });
-
-  it('lets the latest desired message win over a take-up in progress, and reports disabled rollouts', async () => {
-    const a = await setUp('latest');
-    const agent = await startAgent(a.config, quiet);
-    try {
-      const stalled = server.stall('/latest/2.0.0.tar', v2.bytes, 1000);
-      await rollout.desire(a.address, desired(v2, stalled, 'r-slow'));
-      await rollout.waitFor(
-        () => rollout.statesOf('latest').find((s) => s.state === 'downloading' && (s.bytes ?? 0) > 0),
-        WAIT_MS,
-        'download under way',
-      );
-      const v3 = await pkg('3.0.0', { seed: 3 });
-      await rollout.desire(a.address, desired(v3, server.serve('/latest/3.0.0.tar', v3.bytes), 'r-fast'));
-      const active = await stateFor('latest', '3.0.0', 'active');
-      assert.equal(active.activeVersion, '3.0.0');
-      assert.deepEqual(steps('latest', '2.0.0'), ['downloading'], 'the abandoned take-up reports nothing more');
-      assert.ok(existsSync(join(a.modelsDir, '.download', `${v2.sha256}.part`)), 'its .part stays for a resume');
-    } finally {
-      await agent.close();
-    }
-
-    const off = await setUp('off', v1, { enabled: false });
-    const disabled = await startAgent(off.config, quiet);
-    try {
-      await rollout.desire(off.address, desired(v2, server.serve('/off/2.0.0.tar', v2.bytes), 'r-off'));
-      const failed = await stateFor('off', '2.0.0', 'failed');
-      assert.equal(failed.code, 'CXR_ERR_AGENT_ROLLOUT_DISABLED');
-      await rollout.desire(off.address, desired(v1, `${server.baseUrl}/off/1.0.0.tar`, 'r-off-2'));
-      assert.equal((await stateFor('off', '1.0.0', 'active')).activeVersion, '1.0.0');
-      assert.equal(disabled.model.manifest.version, '1.0.0');
-    } finally {
-      await disabled.close();
     }
   });
 });
