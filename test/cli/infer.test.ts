@@ -1,26 +1,11 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { samplePaths } from '../contracts/sample-inputs.ts';
+import { runCxr } from '../support/cxr-cli.ts';
 import { TINY_CLASSES, type TinyModelPackage, writeTinyModelPackage } from '../support/tiny-model.ts';
-
-const CXR = fileURLToPath(new URL('../../bin/cxr.mjs', import.meta.url));
-const run = promisify(execFile);
-
-async function cxr(args: string[], env: NodeJS.ProcessEnv = {}) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CXR, ...args], { env: { ...process.env, ...env } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 let root: string;
 let pkg: TinyModelPackage;
@@ -36,7 +21,7 @@ after(() => rm(root, { recursive: true, force: true }));
 test('--json lists probabilities per class, flags from thresholds, runtime, version and ms; a bad file gives exit 2', async () => {
   const images = await samplePaths(2);
   const missing = join(root, 'missing.png');
-  const out = await cxr(['infer', '--model', pkg.dir, '--trust', pubPath, ...images, missing, '--json']);
+  const out = await runCxr(['infer', '--model', pkg.dir, '--trust', pubPath, ...images, missing, '--json']);
   assert.equal(out.code, 2, out.stderr);
   const results = JSON.parse(out.stdout);
   assert.equal(results.length, 3);
@@ -53,7 +38,7 @@ test('--json lists probabilities per class, flags from thresholds, runtime, vers
 
 test('ONNX Runtime by choice and OpenVINO by auto print the same probabilities (human output names the runtime)', async () => {
   const [image] = await samplePaths(1);
-  const ort = await cxr([
+  const ort = await runCxr([
     'infer',
     '--model',
     pkg.dir,
@@ -64,12 +49,12 @@ test('ONNX Runtime by choice and OpenVINO by auto print the same probabilities (
     image as string,
     '--json',
   ]);
-  const ov = await cxr(['infer', '--model', pkg.dir, '--trust', pubPath, image as string, '--json']);
+  const ov = await runCxr(['infer', '--model', pkg.dir, '--trust', pubPath, image as string, '--json']);
   const [a, b] = [JSON.parse(ort.stdout)[0], JSON.parse(ov.stdout)[0]];
   assert.equal(a.runtime, 'onnxruntime');
   for (const c of TINY_CLASSES) assert.ok(Math.abs(a.probabilities[c] - b.probabilities[c]) <= 1e-4);
-  const human = await cxr(['infer', '--model', pkg.dir, '--trust', pubPath, image as string], {
-    CXR_OPENVINO_LIB: join(root, 'nope.so'),
+  const human = await runCxr(['infer', '--model', pkg.dir, '--trust', pubPath, image as string], {
+    env: { CXR_OPENVINO_LIB: join(root, 'nope.so') },
   });
   assert.equal(human.code, 0, human.stderr);
   assert.match(human.stdout, /^runtime: onnxruntime \(auto: fell back because OpenVINO library/);
@@ -77,7 +62,7 @@ test('ONNX Runtime by choice and OpenVINO by auto print the same probabilities (
 
 test('an untrusted package is refused with exit 2 and CXR_ERR_PACKAGE_UNTRUSTED_KEY', async () => {
   const [image] = await samplePaths(1);
-  const out = await cxr(['infer', '--model', pkg.dir, image as string, '--json']);
+  const out = await runCxr(['infer', '--model', pkg.dir, image as string, '--json']);
   assert.equal(out.code, 2);
   assert.equal(JSON.parse(out.stdout).error.code, 'CXR_ERR_PACKAGE_UNTRUSTED_KEY');
 });

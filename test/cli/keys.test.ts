@@ -1,25 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { runCxr } from '../support/cxr-cli.ts';
 import { writeTinyModelPackage } from '../support/tiny-model.ts';
-
-const CXR = fileURLToPath(new URL('../../bin/cxr.mjs', import.meta.url));
-const run = promisify(execFile);
-
-async function cxr(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CXR, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 let root: string;
 before(async () => {
@@ -29,27 +14,27 @@ after(() => rm(root, { recursive: true, force: true }));
 
 test('generate → sign → verify (dir and .tar) round trip with --json; tampering makes verify exit 2', async () => {
   const keysDir = join(root, 'keys');
-  const generated = await cxr('keys', 'generate', '--out', keysDir, '--name', 'acme', '--json');
+  const generated = await runCxr(['keys', 'generate', '--out', keysDir, '--name', 'acme', '--json']);
   assert.equal(generated.code, 0, generated.stderr);
   const keys = JSON.parse(generated.stdout);
   assert.match(keys.keyId, /^[0-9a-f]{16}$/);
   assert.equal((await stat(keys.privateKey)).mode & 0o777, 0o600);
-  const again = await cxr('keys', 'generate', '--out', keysDir, '--name', 'acme', '--json');
+  const again = await runCxr(['keys', 'generate', '--out', keysDir, '--name', 'acme', '--json']);
   assert.equal(again.code, 2, 'refuses to overwrite an existing key');
   assert.equal(JSON.parse(again.stdout).error.code, 'CXR_ERR_KEY_EXISTS');
 
   const pkg = await writeTinyModelPackage(join(root, 'pkg'));
   const tar = join(root, 'pkg.tar');
-  const signed = await cxr('keys', 'sign', pkg.dir, '--key', keys.privateKey, '--tar', tar, '--json');
+  const signed = await runCxr(['keys', 'sign', pkg.dir, '--key', keys.privateKey, '--tar', tar, '--json']);
   assert.equal(signed.code, 0, signed.stderr);
   assert.equal(JSON.parse(signed.stdout).keyId, keys.keyId);
 
   for (const target of [pkg.dir, tar]) {
-    const verified = await cxr('keys', 'verify', target, '--trust', keys.publicKey, '--json');
+    const verified = await runCxr(['keys', 'verify', target, '--trust', keys.publicKey, '--json']);
     assert.equal(verified.code, 0, verified.stderr);
     assert.deepEqual([JSON.parse(verified.stdout).valid, JSON.parse(verified.stdout).keyId], [true, keys.keyId]);
   }
-  const untrusted = await cxr('keys', 'verify', pkg.dir, '--json');
+  const untrusted = await runCxr(['keys', 'verify', pkg.dir, '--json']);
   assert.equal(untrusted.code, 2);
   assert.equal(JSON.parse(untrusted.stdout).error.code, 'CXR_ERR_PACKAGE_UNTRUSTED_KEY');
 
@@ -57,7 +42,7 @@ test('generate → sign → verify (dir and .tar) round trip with --json; tamper
   const bytes = await readFile(model);
   bytes[100] = (bytes[100] ?? 0) ^ 1;
   await writeFile(model, bytes);
-  const tampered = await cxr('keys', 'verify', pkg.dir, '--trust', keys.publicKey);
+  const tampered = await runCxr(['keys', 'verify', pkg.dir, '--trust', keys.publicKey]);
   assert.equal(tampered.code, 2);
   assert.match(tampered.stderr, /CXR_ERR_PACKAGE_HASH_MISMATCH/);
 });

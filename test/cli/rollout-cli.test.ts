@@ -4,36 +4,22 @@
  * (exit 1), and --json printing only JSON on stdout.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { type RunningHub, startHub } from '../../hub/main.ts';
 import { topicFor } from '../../protocol/topics.ts';
 import { PASSWORDS, tempDir } from '../hub/fixtures.ts';
 import { PUBLISH_TOKEN, PUBLISHER_KEYS, registryHubConfig, statusOn } from '../hub/registry-fixtures.ts';
+import { runCxr } from '../support/cxr-cli.ts';
 import { writeTinyModelPackage } from '../support/tiny-model.ts';
 
-const CXR = fileURLToPath(new URL('../../bin/cxr.mjs', import.meta.url));
-const run = promisify(execFile);
 const A = { site: 'clinic-a', agent: 'xr-1' };
-
-async function cxr(args: string[], env: Record<string, string> = {}) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CXR, ...args], { env: { ...process.env, ...env } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe('cxr publish and cxr rollout', () => {
   let hub: RunningHub;
   let packageDir: string;
-  const admin = { CXR_HUB_PASSWORD: PASSWORDS.admin };
+  const admin = { env: { CXR_HUB_PASSWORD: PASSWORDS.admin } };
 
   before(async () => {
     hub = await startHub(registryHubConfig({}, [A]));
@@ -45,37 +31,42 @@ describe('cxr publish and cxr rollout', () => {
   after(() => hub.close());
 
   it('publishes a package directory with the token from the environment, idempotently', async () => {
-    const first = await cxr(['publish', packageDir, '--hub', hub.httpUrl, '--alias', 'candidate', '--json'], {
-      CXR_PUBLISH_TOKEN: PUBLISH_TOKEN,
+    const first = await runCxr(['publish', packageDir, '--hub', hub.httpUrl, '--alias', 'candidate', '--json'], {
+      env: { CXR_PUBLISH_TOKEN: PUBLISH_TOKEN },
     });
     assert.equal(first.code, 0, first.stderr);
     const body = JSON.parse(first.stdout) as { created: boolean; model: { version: string; aliases: string[] } };
     assert.deepEqual([body.created, body.model.version, body.model.aliases], [true, '2.0.0', ['candidate']]);
-    const again = await cxr(['publish', packageDir, '--hub', hub.httpUrl, '--token', PUBLISH_TOKEN]);
+    const again = await runCxr(['publish', packageDir, '--hub', hub.httpUrl, '--token', PUBLISH_TOKEN]);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /^already registered: tiny-densenet 2\.0\.0/);
   });
 
   it('exits 2 with the hub code for a wrong token or a missing one, 1 when the hub is unreachable', async () => {
-    const wrong = await cxr(['publish', packageDir, '--hub', hub.httpUrl, '--token', 'nope', '--json']);
+    const wrong = await runCxr(['publish', packageDir, '--hub', hub.httpUrl, '--token', 'nope', '--json']);
     assert.equal(wrong.code, 2);
     assert.equal(JSON.parse(wrong.stdout).error.code, 'CXR_ERR_HUB_UNAUTHENTICATED');
-    const none = await cxr(['publish', packageDir, '--hub', hub.httpUrl, '--json'], { CXR_PUBLISH_TOKEN: '' });
+    const none = await runCxr(['publish', packageDir, '--hub', hub.httpUrl, '--json'], {
+      env: { CXR_PUBLISH_TOKEN: '' },
+    });
     assert.equal(none.code, 2);
-    const down = await cxr(['rollout', 'status', '--hub', 'http://127.0.0.1:9', '--user', 'boss', '--json'], admin);
+    const down = await runCxr(['rollout', 'status', '--hub', 'http://127.0.0.1:9', '--user', 'boss', '--json'], admin);
     assert.equal(down.code, 1);
     assert.equal(JSON.parse(down.stdout).error.code, 'CXR_ERR_CLI_HUB_UNREACHABLE');
   });
 
   it('starts, shows, pauses and aborts a rollout as an admin, and pins an agent', async () => {
     const common = ['--hub', hub.httpUrl, '--user', 'boss', '--json'];
-    const noPassword = await cxr(['rollout', 'status', ...common], { CXR_HUB_PASSWORD: '' });
+    const noPassword = await runCxr(['rollout', 'status', ...common], { env: { CXR_HUB_PASSWORD: '' } });
     assert.equal(noPassword.code, 2);
-    const badWaves = await cxr(['rollout', 'start', '2.0.0', '--waves', '1,x', ...common], admin);
+    const badWaves = await runCxr(['rollout', 'start', '2.0.0', '--waves', '1,x', ...common], admin);
     assert.equal(badWaves.code, 2);
     assert.equal(JSON.parse(badWaves.stdout).error.code, 'CXR_ERR_HUB_BAD_REQUEST');
 
-    const started = await cxr(['rollout', 'start', 'candidate', '--waves', '1,100%', '--wait', '0', ...common], admin);
+    const started = await runCxr(
+      ['rollout', 'start', 'candidate', '--waves', '1,100%', '--wait', '0', ...common],
+      admin,
+    );
     assert.equal(started.code, 0, started.stderr);
     const rollout = JSON.parse(started.stdout) as {
       id: string;
@@ -85,34 +76,35 @@ describe('cxr publish and cxr rollout', () => {
     };
     assert.deepEqual([rollout.version, rollout.status, rollout.agents.length], ['2.0.0', 'running', 1]);
 
-    const status = await cxr(['rollout', 'status', rollout.id, '--hub', hub.httpUrl, '--user', 'boss'], admin);
+    const status = await runCxr(['rollout', 'status', rollout.id, '--hub', hub.httpUrl, '--user', 'boss'], admin);
     assert.equal(status.code, 0, status.stderr);
     assert.match(status.stdout, new RegExp(`^${rollout.id}  2\\.0\\.0  running  waves 1/2`));
     assert.match(status.stdout, /clinic-a\/xr-1 {2}wave 0 {2}pending/);
 
-    const paused = await cxr(['rollout', 'pause', rollout.id, ...common], admin);
+    const paused = await runCxr(['rollout', 'pause', rollout.id, ...common], admin);
     assert.equal(JSON.parse(paused.stdout).status, 'paused');
-    const again = await cxr(['rollout', 'pause', rollout.id, ...common], admin);
+    const again = await runCxr(['rollout', 'pause', rollout.id, ...common], admin);
     assert.equal(again.code, 2);
     assert.equal(JSON.parse(again.stdout).error.code, 'CXR_ERR_HUB_ROLLOUT_STATE');
-    const aborted = await cxr(['rollout', 'abort', rollout.id, ...common], admin);
+    const aborted = await runCxr(['rollout', 'abort', rollout.id, ...common], admin);
     assert.equal(JSON.parse(aborted.stdout).status, 'aborted');
 
-    const pinned = await cxr(
+    const pinned = await runCxr(
       ['rollout', 'pin', '--site', 'clinic-a', '--agent', 'xr-1', '--version', '2.0.0', ...common],
       admin,
     );
     assert.equal(pinned.code, 0, pinned.stderr);
     assert.equal(JSON.parse(pinned.stdout).version, '2.0.0');
-    const cleared = await cxr(
+    const cleared = await runCxr(
       ['rollout', 'pin', '--site', 'clinic-a', '--agent', 'xr-1', '--clear', '--hub', hub.httpUrl, '--user', 'boss'],
       admin,
     );
     assert.equal(cleared.code, 0, cleared.stderr);
     assert.match(cleared.stdout, /pin of clinic-a\/xr-1 cleared/);
-    const radiologist = await cxr(['rollout', 'abort', rollout.id, '--hub', hub.httpUrl, '--user', 'rad', '--json'], {
-      CXR_HUB_PASSWORD: PASSWORDS.radiologist,
-    });
+    const radiologist = await runCxr(
+      ['rollout', 'abort', rollout.id, '--hub', hub.httpUrl, '--user', 'rad', '--json'],
+      { env: { CXR_HUB_PASSWORD: PASSWORDS.radiologist } },
+    );
     assert.equal(JSON.parse(radiologist.stdout).error.code, 'CXR_ERR_HUB_FORBIDDEN');
   });
 });

@@ -1,32 +1,16 @@
 /** Shared steps for the trainer CLI tests: run `cxr` as a child process on the sample images. */
-import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateKeyPair } from '../../models/package/keys.ts';
+import { type CxrRun, runCxr } from '../support/cxr-cli.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SAMPLES_CSV = join(ROOT, 'models/samples/nih/labels.csv');
 export const TINY = ['--alpha', '0.5', '--phi', '1', '--width', '0.0625', '--stages', '3', '--resolution', '32'];
 
-export interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-export function cxr(args: string[]): Promise<CliRun> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [join(ROOT, 'bin/cxr.mjs'), ...args],
-      { cwd: ROOT, maxBuffer: 64 << 20 },
-      (error, stdout, stderr) => {
-        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-      },
-    );
-  });
-}
+/** `cxr` with the repository root as its working directory. */
+export const cxr = (args: string[]) => runCxr(args, { cwd: ROOT });
 
 export async function prepareTiny(work: string): Promise<string> {
   const cache = join(work, 'cache');
@@ -75,7 +59,7 @@ export async function exportTiny(
   work: string,
   cache: string,
   run: string,
-): Promise<{ pkg: string; pub: string; run: CliRun }> {
+): Promise<{ pkg: string; pub: string; run: CxrRun }> {
   const keys = generateKeyPair();
   const key = join(work, 'key.pem');
   const pub = join(work, 'key.pub.pem');

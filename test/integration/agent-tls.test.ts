@@ -4,8 +4,7 @@
  * and keeps its results in the outbox.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,87 +14,33 @@ import { startAgent } from '../../agent/main.ts';
 import { agentFixture, SAMPLES } from '../agent/fixture.ts';
 import { type AckResponder, startAckResponder } from '../support/ack-responder.ts';
 import { type RunningMosquitto, startMosquitto } from '../support/mosquitto.ts';
-
-const pki = mkdtempSync(join(tmpdir(), 'cxr-agent-pki-'));
-const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: pki, stdio: 'ignore' });
-
-function makePki(): void {
-  ssl(
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=cxr test CA',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.pem',
-  );
-  writeFileSync(join(pki, 'server.ext'), 'subjectAltName=IP:127.0.0.1\n');
-  for (const [name, cn, ext] of [
-    ['server', '127.0.0.1', ['-extfile', 'server.ext']],
-    ['client', 'clinic-1\\/room-2', []],
-  ] as const) {
-    ssl(
-      'req',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-subj',
-      `/CN=${cn}`,
-      '-keyout',
-      `${name}.key`,
-      '-out',
-      `${name}.csr`,
-    );
-    ssl(
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      'ca.pem',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-days',
-      '2',
-      '-out',
-      `${name}.pem`,
-      ...ext,
-    );
-  }
-}
+import { issueCert, makeTestCa, type TestCa, type TestCert } from '../support/test-certs.ts';
 
 describe('agent over TLS with a client certificate (real Mosquitto)', () => {
   let broker: RunningMosquitto;
   let hub: AckResponder;
   let url: string;
+  let ca: TestCa;
+  let client: TestCert;
 
   before(async () => {
-    makePki();
+    ca = makeTestCa(mkdtempSync(join(tmpdir(), 'cxr-agent-pki-')));
+    const server = issueCert(ca, 'server', { cn: '127.0.0.1', san: 'IP:127.0.0.1' });
+    client = issueCert(ca, 'client', { cn: 'clinic-1/room-2' });
     broker = await startMosquitto({
       extraConfig: [
-        `cafile ${join(pki, 'ca.pem')}`,
-        `certfile ${join(pki, 'server.pem')}`,
-        `keyfile ${join(pki, 'server.key')}`,
+        `cafile ${ca.certFile}`,
+        `certfile ${server.certFile}`,
+        `keyfile ${server.keyFile}`,
         'require_certificate true',
         'use_identity_as_username true',
       ].join('\n'),
     });
     url = `mqtts://127.0.0.1:${broker.port}`;
     hub = await startAckResponder(url, 'tls-responder', {
-      ca: readFileSync(join(pki, 'ca.pem')),
-      cert: readFileSync(join(pki, 'client.pem')),
-      key: readFileSync(join(pki, 'client.key')),
+      ca: ca.cert,
+      cert: client.cert,
+      key: client.key,
     });
   });
   after(async () => {
@@ -108,9 +53,9 @@ describe('agent over TLS with a client certificate (real Mosquitto)', () => {
     const base = fx.config(url);
     const mqtt = {
       ...(base.mqtt as object),
-      caFile: join(pki, 'ca.pem'),
-      certFile: join(pki, 'client.pem'),
-      keyFile: join(pki, 'client.key'),
+      caFile: ca.certFile,
+      certFile: client.certFile,
+      keyFile: client.keyFile,
     };
     const agent = await startAgent(parseAgentConfig({ ...base, mqtt }, fx.root), { logger: pino({ level: 'silent' }) });
     try {
@@ -128,7 +73,7 @@ describe('agent over TLS with a client certificate (real Mosquitto)', () => {
   it('is refused without a client certificate and keeps the result in its outbox', async () => {
     const fx = await agentFixture();
     const base = fx.config(url);
-    const mqtt = { ...(base.mqtt as object), caFile: join(pki, 'ca.pem') };
+    const mqtt = { ...(base.mqtt as object), caFile: ca.certFile };
     const agent = await startAgent(parseAgentConfig({ ...base, agentId: 'no-cert', mqtt }, fx.root), {
       logger: pino({ level: 'silent' }),
     });

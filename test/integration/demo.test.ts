@@ -3,20 +3,16 @@
  * model, the real sample images through watcher → pipeline → MQTT → ingest → worklist.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { demoSamples } from '../../cli/commands/demo.ts';
+import { runCxr } from '../support/cxr-cli.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
-it('delivers every sample chest image exactly once and quarantines the non-chest ones', () => {
-  const run = spawnSync(process.execPath, ['bin/cxr.mjs', 'demo', '--check', '--json', '--timeout', '90'], {
-    cwd: REPO,
-    encoding: 'utf8',
-    timeout: 150_000,
-  });
-  assert.equal(run.status, 0, run.stderr.slice(-2000));
+it('delivers every sample chest image exactly once and quarantines the non-chest ones', async () => {
+  const run = await runCxr(['demo', '--check', '--json', '--timeout', '90'], { cwd: REPO, timeout: 150_000 });
+  assert.equal(run.code, 0, run.stderr.slice(-2000));
   const summary = JSON.parse(run.stdout);
   const samples = demoSamples();
   assert.ok(samples.chest.length > 0 && samples.nonChest.length > 0);

@@ -3,47 +3,22 @@
  * against its CA) and the dashboard/API over HTTPS, where the session cookie is marked Secure.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import mqtt from 'mqtt';
 import { type RunningHub, startHub } from '../../hub/main.ts';
 import { topicFor } from '../../protocol/topics.ts';
 import { hubConfig, PASSWORDS, resultMessage, tempDir } from '../hub/fixtures.ts';
+import { selfSignedCert } from '../support/test-certs.ts';
 
 const A = { site: 'clinic-a', agent: 'xr-1' };
 let hub: RunningHub;
 let cert: string;
 
 before(async () => {
-  const dir = tempDir('cxr-hub-tls-');
-  const [certFile, keyFile] = [join(dir, 'hub.crt'), join(dir, 'hub.key')];
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-    ],
-    { stdio: 'ignore' },
-  );
-  cert = readFileSync(certFile, 'utf8');
+  const san = 'DNS:localhost,IP:127.0.0.1';
+  const { certFile, keyFile, cert: pem } = selfSignedCert(tempDir('cxr-hub-tls-'), 'hub', { cn: 'localhost', san });
+  cert = pem.toString('utf8');
   hub = await startHub(
     hubConfig({
       http: { port: 0, tls: { certFile, keyFile } },

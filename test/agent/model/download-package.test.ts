@@ -1,6 +1,5 @@
 /** Package downloads against a real node:http server: Range resume, size and sha256 checks, HTTP errors. */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:https';
@@ -10,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { type DownloadRequest, downloadPackage } from '../../../agent/model/download-package.ts';
 import { type PackageServer, startPackageServer } from '../../support/package-server.ts';
+import { issueCert, makeTestCa } from '../../support/test-certs.ts';
 
 const BYTES = randomBytes(200_000);
 const SHA = createHash('sha256').update(BYTES).digest('hex');
@@ -122,44 +122,16 @@ it('stops when aborted and rethrows the abort reason', async () => {
   await assert.rejects(downloadPackage(request({ signal: controller.signal })), (e) => e === reason);
 });
 
-/** A CA and a server certificate for 127.0.0.1 (openssl, as in agent-tls.test.ts). */
-function makePki(): { ca: Buffer; key: Buffer; cert: Buffer } {
-  const dir = mkdtempSync(join(tmpdir(), 'cxr-download-pki-'));
-  const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
-  ssl('req', '-x509', ...ec, '-days', '2', '-subj', '/CN=cxr test CA', '-keyout', 'ca.key', '-out', 'ca.pem');
-  writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1\n');
-  ssl('req', ...ec, '-subj', '/CN=127.0.0.1', '-keyout', 'server.key', '-out', 'server.csr');
-  ssl(
-    'x509',
-    '-req',
-    '-in',
-    'server.csr',
-    '-CA',
-    'ca.pem',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-days',
-    '2',
-    '-out',
-    'server.pem',
-    '-extfile',
-    'server.ext',
-  );
-  const read = (name: string) => readFileSync(join(dir, name));
-  return { ca: read('ca.pem'), key: read('server.key'), cert: read('server.pem') };
-}
-
 it('downloads over https trusting the configured CA (mqtt.caFile), and refuses an unknown issuer without it', async () => {
-  const pki = makePki();
-  const tls = createServer({ key: pki.key, cert: pki.cert }, (_req, res) => {
+  const ca = makeTestCa(mkdtempSync(join(tmpdir(), 'cxr-download-pki-')));
+  const { key, cert } = issueCert(ca, 'server', { cn: '127.0.0.1', san: 'IP:127.0.0.1' });
+  const tls = createServer({ key, cert }, (_req, res) => {
     res.writeHead(200, { 'content-length': BYTES.length }).end(BYTES);
   });
   await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', resolve));
   const httpsUrl = `https://127.0.0.1:${(tls.address() as AddressInfo).port}/pkg.tar`;
   try {
-    const req = request({ url: httpsUrl, ca: pki.ca });
+    const req = request({ url: httpsUrl, ca: ca.cert });
     await downloadPackage(req);
     assert.ok(readFileSync(req.partPath).equals(BYTES));
     await assert.rejects(
