@@ -6,6 +6,7 @@
  * the pure JS `cpu` backend only with CXR_BENCH_TRAIN_CPU=1 (one step at batch 2: it is ~100x slower).
  * Env: CXR_BENCH_TRAIN_STEPS (timed steps, default 3).
  */
+import { readFileSync } from 'node:fs';
 import type * as tfType from '@tensorflow/tfjs';
 import { type SelectedBackend, selectBackend, type TrainingBackend } from '../trainer/backend/select-backend.ts';
 import { denseNetCost } from '../trainer/cost/densenet-cost.ts';
@@ -16,7 +17,14 @@ import { measureLatencyMs } from '../trainer/search/latency.ts';
 import { weightedBce } from '../trainer/train/loss.ts';
 
 const STEPS = Number(process.env.CXR_BENCH_TRAIN_STEPS ?? 3);
-const BASELINE: ScalingParams = { alpha: 1, beta: 1, phi: 1, width: 0.25 };
+/** The bundled baseline's family member (its manifest's scaling), so the figures follow the shipped model. */
+const BASELINE: ScalingParams = (() => {
+  const manifest = JSON.parse(readFileSync(new URL('../models/baseline/manifest.json', import.meta.url), 'utf8')) as {
+    architecture: { scaling: ScalingParams };
+  };
+  const { baseResolution: _base, ...scaling } = manifest.architecture.scaling;
+  return scaling;
+})();
 
 async function trainImagesPerSecond(
   tf: typeof tfType,

@@ -30,9 +30,9 @@ export function rocSvg(roc: Record<string, RocPoint[]>): string {
         `<text x="210" y="${20 + i * 16}" fill="${COLOURS[i % COLOURS.length]}" font-size="11">${esc(n)}</text>`,
     )
     .join('');
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="420" height="230" viewBox="-10 -10 430 240">
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="440" height="230" viewBox="-20 -10 440 240">
 <rect x="0" y="0" width="200" height="200" fill="none" stroke="#888"/><line x1="0" y1="200" x2="200" y2="0" stroke="#ccc" stroke-dasharray="4"/>
-${lines.join('\n')}${legend}<text x="70" y="218" font-size="11">false positive rate</text></svg>`;
+${lines.join('\n')}${legend}<text x="70" y="218" font-size="11">false positive rate</text><text x="-150" y="-6" font-size="11" transform="rotate(-90)">true positive rate</text></svg>`;
 }
 
 export function trainingSvg(history: EpochRecord[]): string {
@@ -58,6 +58,11 @@ export function trainingSvg(history: EpochRecord[]): string {
 <text x="110" y="168" font-size="11">epoch 1..${history.length}</text></svg>`;
 }
 
+/** ROC curves of the classes with a defined AUROC (a class without positives or negatives has no curve). */
+function definedRocs(evalReport: EvalReport): Record<string, RocPoint[]> {
+  return Object.fromEntries(Object.entries(evalReport.roc).filter(([c]) => evalReport.auroc[c] != null));
+}
+
 export function htmlReport(title: string, evalReport: EvalReport, history: EpochRecord[] = [], extraHtml = ''): string {
   const rows = evalReport.classes
     .map((c) => {
@@ -74,7 +79,7 @@ export function htmlReport(title: string, evalReport: EvalReport, history: Epoch
 <p><b>Mean AUROC (classes with a defined AUROC): ${fmt(evalReport.meanAuroc)}</b>. AUROC is n/a (null) when a class has fewer than 2 positives or 2 negatives.</p>
 <table><tr><th>class</th><th>AUROC</th><th>95% CI (bootstrap)</th><th>positives/n</th><th>threshold (val)</th><th>sensitivity</th><th>specificity</th></tr>
 ${rows}</table>
-<h2>ROC curves</h2>${rocSvg(evalReport.roc)}
+<h2>ROC curves</h2>${rocSvg(definedRocs(evalReport))}
 <h2>Training curves</h2>${trainingSvg(history)}
 ${extraHtml}
 </body></html>
