@@ -6,8 +6,8 @@
  *   committed), which includes the completeness window `stableMs` (set to 200 ms here);
  * - pure inference throughput of the same session (batches of batchSize, preprocessed inputs) and the ratio
  *   end-to-end / pure (target >= 0.8);
- * - RSS while a backlog of CXR_BENCH_BACKLOG files (default 2000) present at start-up is worked through
- *   (CXR_BENCH_BACKLOG_SECONDS, default 60).
+ * - RSS while a backlog of CXR_BENCH_BACKLOG files (default 10,000) present at start-up is worked through
+ *   (CXR_BENCH_BACKLOG_SECONDS, default 120).
  * Results go only to the local outbox (no broker: the agent runs offline). Pixels are rendered (sendPixels).
  *
  * Model: `models/baseline/` when it verifies against models/trusted-keys, else a random-weight DenseNet-BC with
@@ -37,8 +37,8 @@ import type { RuntimeName } from '../models/runtime/types.ts';
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const BURST = Number(process.env.CXR_BENCH_BURST ?? 200);
 const LATENCY_FILES = Number(process.env.CXR_BENCH_LATENCY_FILES ?? 40);
-const BACKLOG = Number(process.env.CXR_BENCH_BACKLOG ?? 2000);
-const BACKLOG_SECONDS = Number(process.env.CXR_BENCH_BACKLOG_SECONDS ?? 60);
+const BACKLOG = Number(process.env.CXR_BENCH_BACKLOG ?? 10_000);
+const BACKLOG_SECONDS = Number(process.env.CXR_BENCH_BACKLOG_SECONDS ?? 120);
 const SAMPLE = join(ROOT, 'models/samples/dicom/nccid/nih_DX_NoFinding_implicitLE.dcm');
 const log = pino({ level: 'silent' });
 
