@@ -1,6 +1,9 @@
 /** Response schemas shared by several features (a field not listed here is never sent). */
 import { Type } from '@sinclair/typebox';
 
+/** `T | null` in a response schema. */
+export const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+
 export const StudySummaryView = Type.Object({
   resultId: Type.String(),
   site: Type.String(),

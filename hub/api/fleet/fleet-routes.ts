@@ -4,8 +4,7 @@ import type { AgentsStore } from '../../store/agents-store.ts';
 import { requireRole } from '../auth/guards.ts';
 import { ErrorBody } from '../errors.ts';
 import type { HubApp } from '../type-provider.ts';
-
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+import { Nullable } from '../views.ts';
 
 const AgentView = Type.Object({
   site: Type.String(),

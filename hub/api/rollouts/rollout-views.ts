@@ -5,10 +5,10 @@ import { TERMINAL_STATES } from '../../rollout/rollout-policy.ts';
 import { RolloutWaveSchema } from '../../rollout/wave.ts';
 import type { RolloutAgent } from '../../store/rollout-agents-store.ts';
 import type { Rollout } from '../../store/rollouts-store.ts';
+import { Nullable } from '../views.ts';
 
 const Id = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
 const AgentKey = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}/[A-Za-z0-9_-]{1,64}$', description: 'site/agent' });
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
 export const RolloutTargetSchema = Type.Union([
   Type.Object({ all: Type.Literal(true) }, { additionalProperties: false }),
