@@ -23,6 +23,23 @@ export const GoldenCaseSchema = Type.Object({
   tolerance: Type.Number({ exclusiveMinimum: 0 }),
 });
 
+/**
+ * What the classes mean for triage (docs/model-package.md#triage). A model's classes are not all findings:
+ * "Normal" means the absence of one. Manifests without this section get the documented legacy reading
+ * (`models/triage/class-roles.ts`).
+ */
+export const TriageSpecSchema = Type.Object({
+  /** The class that means "no finding", if the model has one. Never shown or counted as a finding. */
+  normalClass: Type.Optional(Type.String()),
+  /** The classes that are findings. The abnormality score is the highest of their probabilities. */
+  findingClasses: Type.Array(Type.String(), { minItems: 1 }),
+  /**
+   * Per finding class, a high-specificity operating point (chosen on validation): at or above it the study
+   * is `urgent`. Classes without one never make a study urgent.
+   */
+  urgent: Type.Optional(Type.Record(Type.String(), ClassThresholdSchema)),
+});
+
 export const ManifestSchema = Type.Object({
   formatVersion: Type.Literal(1),
   name: Type.String({ minLength: 1 }),
@@ -31,7 +48,9 @@ export const ManifestSchema = Type.Object({
   classes: Type.Array(Type.String(), { minItems: 1 }),
   input: InputSpecSchema,
   outputs: Type.Object({ probabilities: Type.String(), cam: Type.String(), inputName: Type.String() }),
+  /** Screening operating points (target sensitivity, chosen on validation), on calibrated probabilities. */
   thresholds: Type.Record(Type.String(), ClassThresholdSchema),
+  triage: Type.Optional(TriageSpecSchema),
   metrics: Type.Record(Type.String(), Type.Unknown()),
   architecture: Type.Record(Type.String(), Type.Unknown()),
   macs: Type.Number({ minimum: 0 }),
@@ -44,3 +63,4 @@ export const ManifestSchema = Type.Object({
 });
 export type Manifest = Static<typeof ManifestSchema>;
 export type ClassThreshold = Static<typeof ClassThresholdSchema>;
+export type TriageSpec = Static<typeof TriageSpecSchema>;
