@@ -5,6 +5,7 @@
 import { FormatRegistry } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { CxrError } from '../errors.ts';
+import { triageRoles } from '../triage/class-roles.ts';
 import { type Manifest, ManifestSchema } from './manifest.ts';
 
 if (!FormatRegistry.Has('date-time')) {
@@ -29,6 +30,7 @@ export function checkManifest(value: unknown): Manifest {
   for (const name of manifest.classes) {
     if (!manifest.thresholds[name]) throw invalid(`manifest.json: no threshold for class "${name}"`);
   }
+  triageRoles(manifest); // throws when the triage section names classes the model does not have
   manifest.golden.forEach((golden, index) => {
     if (golden.expectedProbabilities.length !== manifest.classes.length) {
       throw invalid(`manifest.json: golden[${index}] has ${golden.expectedProbabilities.length} probabilities`);
