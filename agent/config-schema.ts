@@ -91,8 +91,6 @@ export const AgentConfigSchema = Type.Object(
     ),
     sendPixels: Type.Boolean({ default: true }),
     previewMaxSide: Type.Integer({ minimum: 64, maximum: 4096, default: 1024 }),
-    /** Heatmap PNG long side; same aspect as the preview and covering it exactly (the viewer scales it up). */
-    heatmapMaxSide: Type.Integer({ minimum: 16, maximum: 4096, default: 256 }),
     disk: Type.Object(
       {
         minFreeBytes: Type.Integer({ minimum: 0, default: 1_000_000_000 }),

@@ -45,7 +45,6 @@ export const ENV_SETTINGS: ReadonlyArray<readonly [string, string, Kind]> = [
   ['CXR_AGENT_ROLLOUT_DOWNLOAD_TIMEOUT_MS', 'rollout.downloadTimeoutMs', 'int'],
   ['CXR_AGENT_SEND_PIXELS', 'sendPixels', 'bool'],
   ['CXR_AGENT_PREVIEW_MAX_SIDE', 'previewMaxSide', 'int'],
-  ['CXR_AGENT_HEATMAP_MAX_SIDE', 'heatmapMaxSide', 'int'],
   ['CXR_AGENT_DISK_MIN_FREE_BYTES', 'disk.minFreeBytes', 'int'],
   ['CXR_AGENT_DISK_MIN_FREE_PERCENT', 'disk.minFreePercent', 'number'],
   ['CXR_AGENT_HTTP_PORT', 'http.port', 'int'],

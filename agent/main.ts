@@ -195,7 +195,6 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
             pixels: {
               send: config.sendPixels,
               previewMaxSide: config.previewMaxSide,
-              heatmapMaxSide: config.heatmapMaxSide,
             },
             incompleteGraceMs: (f) => graceByRoot.get(f.root) ?? 60_000,
             store,

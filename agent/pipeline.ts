@@ -2,7 +2,7 @@
  * The agent's data flow for ONE complete file (STYLE.md rule 2): each line is a stage.
  *
  *   bytes ─▶ content hash ─▶ (known? duplicate) ─▶ readImage ─▶ chest? ─▶ take the current model
- *         ─▶ preprocess ─▶ infer (batched) ─▶ buildResult (+ preview/heatmap) ─▶ validate ─▶ release the model
+ *         ─▶ preprocess ─▶ infer (batched) ─▶ buildResult (+ preview/activation maps) ─▶ validate ─▶ release the model
  *         ─▶ outbox commit (one transaction) ─▶ move/leave
  *
  * The model is taken once per file (agent/model/model-slot.ts): a switch to another version happens between
@@ -16,6 +16,7 @@ import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { pseudonymize } from '../models/deid/pseudonymize.ts';
 import { CxrError, isCxrError } from '../models/errors.ts';
+import { plausibleAcquisition } from '../models/image/dicom/acquisition-time.ts';
 import { readImage } from '../models/image/read-image.ts';
 import { preprocess } from '../models/preprocess/preprocess.ts';
 import { decoders } from '../protocol/validate.ts';
@@ -31,7 +32,7 @@ export interface PipelineDeps {
   identity: { site: string; agent: string; siteSecret: string };
   /** The current model; a lease is held from preprocessing until the result is built. */
   models: { take(): ModelLease };
-  pixels: { send: boolean; previewMaxSide: number; heatmapMaxSide: number };
+  pixels: { send: boolean; previewMaxSide: number };
   incompleteGraceMs: (file: ArrivedFile) => number;
   store: AgentStore;
   targets: DispositionTargets;
@@ -101,6 +102,7 @@ export async function screenFile(deps: PipelineDeps, file: ArrivedFile): Promise
       probabilities: output.probabilities,
       timingsMs: { read: readMs, preprocess: preprocessMs, infer: inferMs },
       receivedAt: file.receivedAt,
+      acquiredAt: plausibleAcquisition(image.acquiredAt, file.receivedAt),
       scoredAt: new Date(deps.now()),
     });
     if (deps.pixels.send) result = await attachPixels(result, image, output, manifest.input, deps.pixels);

@@ -4,6 +4,7 @@
  * PHI never appears here: identifiers are HMAC keys, images are de-identified renders.
  */
 import { type Static, Type } from '@sinclair/typebox';
+import { TIERS } from '../models/triage/triage-policy.ts';
 
 const Sha256 = Type.String({ pattern: '^[0-9a-f]{64}$' });
 const Key = Type.String({ pattern: '^[0-9a-f]{16,64}$', description: 'HMAC-SHA256 with the site secret, hex' });
@@ -15,6 +16,45 @@ export const ImageBlobSchema = Type.Object({
   height: Type.Integer({ minimum: 1, maximum: 4096 }),
   base64: Type.String({ maxLength: 8_000_000 }),
 });
+
+/** The agent's triage of one image (models/triage/triage-policy.ts; docs/hub.md#triage). */
+export const TriageSchema = Type.Object(
+  {
+    tier: Type.Union(TIERS.map((t) => Type.Literal(t))),
+    /** Abnormality score: the highest finding probability. */
+    score: Type.Number({ minimum: 0, maximum: 1 }),
+    /** Finding classes at or above their screening operating point, most probable first. */
+    findings: Type.Array(Type.String()),
+    /** Finding classes at or above their urgent operating point. */
+    urgentFindings: Type.Array(Type.String()),
+    /** What the classes mean: the model's finding classes and its normal class (never a finding). */
+    findingClasses: Type.Array(Type.String(), { minItems: 1 }),
+    normalClass: Type.Optional(Type.String()),
+    /** The operating points the tier was computed with, per class (screening; urgent where the model has one). */
+    operatingPoints: Type.Record(
+      Type.String(),
+      Type.Object({ threshold: Type.Number(), urgentThreshold: Type.Optional(Type.Number()) }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type TriageMessage = Static<typeof TriageSchema>;
+
+/**
+ * Per finding class, where the model's evidence for it lies: a small grid over the whole image (row-major,
+ * `width` × `height`, the model's class activation map resampled into the image's frame), one byte per cell,
+ * base64. 0 = no meaningful evidence (the cell's local logit is below the class's screening operating point);
+ * 1–255 = from the operating point up to the strongest evidence on this film (agent/screening/activation-map.ts).
+ */
+export const ActivationSchema = Type.Object(
+  {
+    width: Type.Integer({ minimum: 1, maximum: 256 }),
+    height: Type.Integer({ minimum: 1, maximum: 256 }),
+    maps: Type.Record(Type.String(), Type.String({ maxLength: 90_000 })),
+  },
+  { additionalProperties: false },
+);
+export type ActivationMessage = Static<typeof ActivationSchema>;
 
 export const ResultMessageSchema = Type.Object(
   {
@@ -31,13 +71,17 @@ export const ResultMessageSchema = Type.Object(
       patient: Type.Optional(Key),
     }),
     receivedAt: IsoTime,
+    /** When the image was acquired (DICOM acquisition/content date-time), if the file says. */
+    acquiredAt: Type.Optional(IsoTime),
     scoredAt: IsoTime,
     model: Type.Object({ name: Type.String(), version: Type.String(), sha256: Sha256 }),
     runtime: Type.Union([Type.Literal('openvino'), Type.Literal('onnxruntime')]),
     classes: Type.Array(Type.String(), { minItems: 1 }),
     probabilities: Type.Record(Type.String(), Type.Number({ minimum: 0, maximum: 1 })),
-    /** Classes at or above their manifest threshold. */
+    /** Finding classes at or above their screening operating point (never the normal class). */
     flags: Type.Array(Type.String()),
+    /** Absent only from agents older than the triage policy: the hub then triages with the legacy class roles. */
+    triage: Type.Optional(TriageSchema),
     timingsMs: Type.Record(Type.String(), Type.Number({ minimum: 0 })),
     image: Type.Object({
       format: Type.Union([Type.Literal('dicom'), Type.Literal('png'), Type.Literal('jpeg')]),
@@ -48,6 +92,7 @@ export const ResultMessageSchema = Type.Object(
     }),
     preview: Type.Optional(ImageBlobSchema),
     heatmap: Type.Optional(ImageBlobSchema),
+    activation: Type.Optional(ActivationSchema),
   },
   { additionalProperties: false },
 );

@@ -1,7 +1,7 @@
 /**
  * Shadow mode (docs/rollout.md): the candidate scores the next `images` images beside the active model,
  * and only the active model's results are kept. In: the slot (whose inferences it observes) and the
- * self-tested candidate. Out: the tally of compared images and how many had identical flags
+ * self-tested candidate. Out: the tally of compared images and how many had identical findings called
  * (take-up-policy.ts decides pass/fail). Each image is preprocessed for the candidate's own input spec.
  * Progress goes to `progress(tally)` after every compared image.
  *
@@ -10,7 +10,7 @@
  */
 import { asCxrError, CxrError } from '../../models/errors.ts';
 import { preprocess } from '../../models/preprocess/preprocess.ts';
-import { flagsFor } from '../screening/result-builder.ts';
+import { findingsOf } from '../screening/result-builder.ts';
 import type { ActiveModel } from './active-model.ts';
 import type { InferenceOutcome, ModelSlot } from './model-slot.ts';
 import { type ShadowTally, tallyShadow } from './take-up-policy.ts';
@@ -43,8 +43,8 @@ export async function runShadow(
     try {
       const [shadowOutput] = await candidate.session.infer([input]);
       if (!shadowOutput || !output) throw new Error('no output for the shadow image');
-      const activeFlags = flagsFor(model.manifest.classes, output.probabilities, model.manifest.thresholds);
-      const candidateFlags = flagsFor(manifest.classes, shadowOutput.probabilities, manifest.thresholds);
+      const activeFlags = findingsOf(model.manifest, output.probabilities);
+      const candidateFlags = findingsOf(manifest, shadowOutput.probabilities);
       if (finished) return;
       tally = tallyShadow(tally, activeFlags, candidateFlags);
       progress(tally);

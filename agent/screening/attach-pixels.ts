@@ -1,6 +1,7 @@
 /**
- * Adds the de-identified preview (JPEG, long side <= previewMaxSide) and the heatmap (PNG, CAM of the heatmap
- * class, same aspect as the preview and covering it exactly, long side <= heatmapMaxSide) to a result. Called only when the site sends pixels (`sendPixels`).
+ * Adds what the hub shows of the film to a result: the de-identified preview (JPEG, long side <= previewMaxSide)
+ * and the activation map of each finding class (activation-map.ts; never of the normal class). Called only when
+ * the site sends pixels (`sendPixels`).
  */
 
 import type { DecodedImage } from '../../models/image/types.ts';
@@ -8,34 +9,41 @@ import type { InputSpec } from '../../models/preprocess/input-spec.ts';
 import { resizeGeometry } from '../../models/preprocess/preprocess.ts';
 import type { ModelOutput } from '../../models/runtime/types.ts';
 import type { ResultMessage } from '../../protocol/messages.ts';
-import { heatmapRgba, previewSize } from './heatmap.ts';
-import { renderHeatmap, renderPreview } from './render-images.ts';
-import { heatmapClassIndex } from './result-builder.ts';
+import { activationMaps, logit } from './activation-map.ts';
+import { renderPreview } from './render-images.ts';
+
+/** Preview size: long side at most `maxSide`, never enlarged. */
+export function previewSize(cols: number, rows: number, maxSide: number): { width: number; height: number } {
+  const scale = Math.min(1, maxSide / Math.max(cols, rows));
+  return { width: Math.max(1, Math.round(cols * scale)), height: Math.max(1, Math.round(rows * scale)) };
+}
 
 export async function attachPixels(
   result: ResultMessage,
   image: Pick<DecodedImage, 'pixels' | 'rows' | 'cols'>,
   output: ModelOutput,
   spec: InputSpec,
-  sides: { previewMaxSide: number; heatmapMaxSide: number },
+  sides: { previewMaxSide: number },
 ): Promise<ResultMessage> {
-  const size = previewSize(image.cols, image.rows, sides.previewMaxSide);
-  const heatSize = previewSize(image.cols, image.rows, Math.min(sides.heatmapMaxSide, sides.previewMaxSide));
-  const probabilities = result.classes.map((name) => result.probabilities[name] ?? 0);
-  const classIndex = heatmapClassIndex(result.classes, probabilities, result.flags);
-  const plane = output.camSize * output.camSize;
-  const rgba = heatmapRgba({
-    cam: output.cam.subarray(classIndex * plane, (classIndex + 1) * plane),
+  const findings = (result.triage?.findingClasses ?? []).map((name) => ({
+    name,
+    index: result.classes.indexOf(name),
+    logitThreshold: logit(result.triage?.operatingPoints[name]?.threshold ?? 0.5),
+  }));
+  const activation = activationMaps({
+    cam: output.cam,
     camSize: output.camSize,
     inputSize: spec.size,
     geometry: resizeGeometry(image.cols, image.rows, spec),
     cols: image.cols,
     rows: image.rows,
-    ...heatSize,
+    findings: findings.filter((f) => f.index >= 0),
   });
-  const [preview, heatmap] = await Promise.all([
-    renderPreview(image.pixels, image.cols, image.rows, size),
-    renderHeatmap(rgba, heatSize.width, heatSize.height),
-  ]);
-  return { ...result, preview, heatmap };
+  const preview = await renderPreview(
+    image.pixels,
+    image.cols,
+    image.rows,
+    previewSize(image.cols, image.rows, sides.previewMaxSide),
+  );
+  return { ...result, preview, activation };
 }

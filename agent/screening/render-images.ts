@@ -1,5 +1,5 @@
 /**
- * Renders the de-identified preview (JPEG) and the heatmap (PNG) with sharp. The preview is drawn from the
+ * Renders the de-identified preview (JPEG) with sharp. The preview is drawn from the
  * DECODED pixels, never from the file's bytes, so no header or embedded metadata can survive; sharp writes
  * no EXIF/ICC unless asked (`withMetadata` is never called).
  */
@@ -19,11 +19,4 @@ export async function renderPreview(
     .jpeg({ quality: 85, mozjpeg: false })
     .toBuffer();
   return { mime: 'image/jpeg', width: size.width, height: size.height, base64: jpeg.toString('base64') };
-}
-
-export async function renderHeatmap(rgba: Uint8Array, width: number, height: number): Promise<ImageBlob> {
-  const png = await sharp(rgba, { raw: { width, height, channels: 4 } })
-    .png({ compressionLevel: 6 })
-    .toBuffer();
-  return { mime: 'image/png', width, height, base64: png.toString('base64') };
 }

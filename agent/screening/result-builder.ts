@@ -1,8 +1,9 @@
 /**
  * Result builder (pure). In: the decoded image's non-PHI facts, its identifiers, the model's output and the
- * manifest. Out: a protocol `ResultMessage` (probabilities, threshold flags, pseudonymous keys, timings).
+ * manifest. Out: a protocol `ResultMessage` (probabilities, the triage tier and the findings called —
+ * models/triage, never "Normal" as a finding —, pseudonymous keys, acquisition time, timings).
  * Identifiers leave only as HMACs with the site secret (ARCHITECTURE.md "Privacy"); the preview and heatmap
- * are attached by the caller (render-images.ts) or left out when `sendPixels` is false.
+ * and activation maps are attached by the caller (attach-pixels.ts) or left out when `sendPixels` is false.
  */
 import { createHash } from 'node:crypto';
 import { pseudonymize, pseudonymizeIdentifiers } from '../../models/deid/pseudonymize.ts';
@@ -10,7 +11,9 @@ import { CxrError } from '../../models/errors.ts';
 import type { DecodedImage } from '../../models/image/types.ts';
 import type { Manifest } from '../../models/package/manifest.ts';
 import type { RuntimeName } from '../../models/runtime/types.ts';
-import type { ResultMessage } from '../../protocol/messages.ts';
+import { type TriageRoles, triageRoles } from '../../models/triage/class-roles.ts';
+import { triage } from '../../models/triage/triage-policy.ts';
+import type { ResultMessage, TriageMessage } from '../../protocol/messages.ts';
 
 export interface ResultFacts {
   site: string;
@@ -19,11 +22,13 @@ export interface ResultFacts {
   /** sha256 of the file's bytes. */
   contentSha256: string;
   image: Pick<DecodedImage, 'format' | 'rows' | 'cols' | 'meta' | 'identifiers'>;
-  manifest: Pick<Manifest, 'name' | 'version' | 'modelSha256' | 'classes' | 'thresholds'>;
+  manifest: Pick<Manifest, 'name' | 'version' | 'modelSha256' | 'classes' | 'thresholds' | 'triage'>;
   runtime: RuntimeName;
   probabilities: Float32Array;
   timingsMs: Record<string, number>;
   receivedAt: Date;
+  /** From the file's header (DICOM acquisition/content date-time), when it says. */
+  acquiredAt?: Date;
   scoredAt: Date;
 }
 
@@ -32,34 +37,44 @@ export function resultIdFor(site: string, contentSha256: string, modelVersion: s
   return createHash('sha256').update(`${site}|${contentSha256}|${modelVersion}`).digest('hex');
 }
 
-/** Classes at or above their manifest threshold, in manifest order. */
-export function flagsFor(
-  classes: readonly string[],
-  probabilities: ArrayLike<number>,
-  thresholds: Manifest['thresholds'],
-): string[] {
-  return classes.filter((name, i) => {
-    const threshold = thresholds[name]?.threshold;
-    return threshold !== undefined && (probabilities[i] ?? 0) >= threshold;
-  });
-}
-
-/** The class whose CAM the heatmap shows: the most probable flagged class, else the most probable class. */
-export function heatmapClassIndex(
-  classes: readonly string[],
-  probabilities: ArrayLike<number>,
-  flags: readonly string[],
-): number {
-  let best = -1;
-  for (let i = 0; i < classes.length; i++) {
-    const eligible = flags.length === 0 || flags.includes(classes[i] as string);
-    if (eligible && (best < 0 || (probabilities[i] ?? 0) > (probabilities[best] ?? 0))) best = i;
+/** The triage of one image with the model's class roles, as the protocol carries it (pure). */
+export function triageFor(roles: TriageRoles, probabilities: Record<string, number>): TriageMessage {
+  const t = triage(roles, probabilities);
+  const operatingPoints: TriageMessage['operatingPoints'] = {};
+  for (const f of roles.findings) {
+    operatingPoints[f.name] = {
+      threshold: f.threshold,
+      ...(f.urgentThreshold === undefined ? {} : { urgentThreshold: f.urgentThreshold }),
+    };
   }
-  return Math.max(best, 0);
+  if (roles.normal) operatingPoints[roles.normal.name] = { threshold: roles.normal.threshold };
+  return {
+    ...t,
+    findingClasses: roles.findings.map((f) => f.name),
+    ...(roles.normal ? { normalClass: roles.normal.name } : {}),
+    operatingPoints,
+  };
 }
 
 function short(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value.slice(0, 16);
+}
+
+/** Probabilities by class name, clamped to [0, 1]. */
+export function probabilitiesOf(classes: readonly string[], probabilities: ArrayLike<number>): Record<string, number> {
+  const probs: Record<string, number> = {};
+  classes.forEach((name, i) => {
+    probs[name] = Math.min(1, Math.max(0, probabilities[i] as number));
+  });
+  return probs;
+}
+
+/** The findings a model calls on one output (what shadow mode compares between two models). */
+export function findingsOf(
+  manifest: Pick<Manifest, 'classes' | 'thresholds' | 'triage'>,
+  probabilities: ArrayLike<number>,
+): string[] {
+  return triage(triageRoles(manifest), probabilitiesOf(manifest.classes, probabilities)).findings;
 }
 
 export function buildResult(facts: ResultFacts): ResultMessage {
@@ -69,12 +84,10 @@ export function buildResult(facts: ResultFacts): ResultMessage {
       kind: 'internal',
     });
   }
-  const probs: Record<string, number> = {};
-  manifest.classes.forEach((name, i) => {
-    probs[name] = Math.min(1, Math.max(0, probabilities[i] as number));
-  });
+  const probs = probabilitiesOf(manifest.classes, probabilities);
   const timingsMs: Record<string, number> = {};
   for (const [stage, ms] of Object.entries(facts.timingsMs)) timingsMs[stage] = Math.max(0, Math.round(ms * 100) / 100);
+  const triageOfImage = triageFor(triageRoles(manifest), probs);
   const modality = short(facts.image.meta.modality);
   const viewPosition = short(facts.image.meta.viewPosition);
   return {
@@ -87,12 +100,14 @@ export function buildResult(facts: ResultFacts): ResultMessage {
       ...pseudonymizeIdentifiers(facts.siteSecret, facts.image.identifiers),
     },
     receivedAt: facts.receivedAt.toISOString(),
+    ...(facts.acquiredAt ? { acquiredAt: facts.acquiredAt.toISOString() } : {}),
     scoredAt: facts.scoredAt.toISOString(),
     model: { name: manifest.name, version: manifest.version, sha256: manifest.modelSha256 },
     runtime: facts.runtime,
     classes: [...manifest.classes],
     probabilities: probs,
-    flags: flagsFor(manifest.classes, probabilities, manifest.thresholds),
+    flags: triageOfImage.findings,
+    triage: triageOfImage,
     timingsMs,
     image: {
       format: facts.image.format,

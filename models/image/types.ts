@@ -34,6 +34,8 @@ export interface DecodedImage {
   pixels: Float32Array;
   meta: ImageMeta;
   identifiers: ImageIdentifiers;
+  /** When the image was acquired, if the header says (DICOM only; acquisition-time.ts). Never logged. */
+  acquiredAt?: Date;
   /** Whether this looks like a chest radiograph (see models/image/chest-check.ts). */
   isChest: boolean;
   /** Why isChest is false, for the quarantine reason; undefined when isChest. */

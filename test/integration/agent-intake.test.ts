@@ -117,14 +117,20 @@ describe('agent intake (real broker, real images)', () => {
     assert.equal(health.quarantined, 4);
   });
 
-  it('sends a de-identified preview and an aligned heatmap with each result', () => {
+  it('sends a de-identified preview, the triage and an activation map per finding class (never Normal)', () => {
     const result = [...hub.results.values()].find((r) => r.image.rows === 1024 && r.image.format === 'dicom');
-    assert.ok(result?.preview && result.heatmap);
+    assert.ok(result?.preview && result.activation && result.triage);
     assert.equal(result.preview.mime, 'image/jpeg');
     assert.equal(result.preview.width, 1024);
-    assert.equal(result.heatmap.mime, 'image/png');
-    assert.equal(result.heatmap.width / result.heatmap.height, result.preview.width / result.preview.height);
     assert.equal(Buffer.from(result.preview.base64, 'base64').subarray(0, 2).toString('hex'), 'ffd8');
+    assert.deepEqual(Object.keys(result.activation.maps).sort(), [...result.triage.findingClasses].sort());
+    assert.ok(!('Normal' in result.activation.maps));
+    assert.equal(result.activation.width, result.activation.height, 'a square film gives a square grid');
+    for (const map of Object.values(result.activation.maps)) {
+      assert.equal(Buffer.from(map, 'base64').length, result.activation.width * result.activation.height);
+    }
+    assert.ok(!result.flags.includes('Normal'));
+    assert.ok(['urgent', 'abnormal', 'indeterminate', 'likely-normal'].includes(result.triage.tier));
   });
 
   it('publishes a retained online status with backlog, outbox, model and runtime', async () => {

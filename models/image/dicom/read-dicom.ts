@@ -9,6 +9,7 @@ import { type ChestPolicy, checkChest } from '../chest-check.ts';
 import { imageError } from '../image-errors.ts';
 import type { SniffedFormat } from '../sniff-format.ts';
 import type { DecodedImage } from '../types.ts';
+import { acquisitionTime } from './acquisition-time.ts';
 import { decodeFirstFrame } from './decode-frame.ts';
 import { readDicomHeader } from './dicom-header.ts';
 import { parseDicom } from './parse-dicom.ts';
@@ -51,6 +52,7 @@ export async function readDicom(
     sopClassUid: header.sopClassUid,
     bitsStored: header.bitsStored,
   };
+  const acquiredAt = acquisitionTime(dataSet);
   const verdict = checkChest({ format: 'dicom', ...meta, descriptions: header.descriptions }, options.chestPolicy);
   return {
     format: 'dicom',
@@ -59,6 +61,7 @@ export async function readDicom(
     pixels,
     meta,
     identifiers: header.identifiers,
+    ...(acquiredAt ? { acquiredAt } : {}),
     isChest: verdict.isChest,
     ...(verdict.isChest ? {} : { notChestReason: verdict.reason }),
   };

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { buildResult, flagsFor, heatmapClassIndex, resultIdFor } from '../../../agent/screening/result-builder.ts';
+import { buildResult, findingsOf, resultIdFor } from '../../../agent/screening/result-builder.ts';
 import { decoders } from '../../../protocol/validate.ts';
 
 const classes = ['Lung Opacity', 'Normal', 'Other'];
@@ -40,10 +40,14 @@ function facts(probabilities = Float32Array.from([0.6, 0.2, 0.55])) {
 }
 
 describe('result builder', () => {
-  it('builds a protocol-valid result with probabilities per class and flags at/above the thresholds', () => {
-    const result = buildResult(facts());
+  it('builds a protocol-valid result with probabilities per class and the findings called, never "Normal"', () => {
+    const result = buildResult(facts(Float32Array.from([0.6, 0.95, 0.55])));
     assert.ok(decoders.result.check(result));
     assert.deepEqual(result.flags, ['Lung Opacity', 'Other']);
+    assert.equal(result.triage?.tier, 'abnormal');
+    assert.equal(result.triage?.normalClass, 'Normal');
+    assert.deepEqual(result.triage?.findingClasses, ['Lung Opacity', 'Other']);
+    assert.deepEqual(result.triage?.operatingPoints.Normal, { threshold: 0.9 });
     assert.ok(Math.abs((result.probabilities['Lung Opacity'] as number) - 0.6) < 1e-6);
     assert.deepEqual(result.image, { format: 'dicom', modality: 'CR', viewPosition: 'PA', rows: 2048, cols: 1800 });
     assert.deepEqual(result.model, { name: 'cxr', version: '1.2.0', sha256: 'b'.repeat(64) });
@@ -77,12 +81,17 @@ describe('result builder', () => {
     });
   });
 
-  it('flags nothing for a class without a threshold', () => {
-    assert.deepEqual(flagsFor(['A', 'B'], [0.99, 0.99], { A: { threshold: 0.5, chosenOn: 'v' } }), ['A']);
+  it('triages a confident normal film as likely-normal with no findings', () => {
+    const result = buildResult(facts(Float32Array.from([0.1, 0.95, 0.2])));
+    assert.deepEqual(result.flags, []);
+    assert.equal(result.triage?.tier, 'likely-normal');
+    assert.equal(result.triage?.score, Math.fround(0.2));
+    assert.deepEqual(findingsOf(facts().manifest, [0.1, 0.95, 0.2]), []);
   });
 
-  it('shows the heatmap of the most probable flagged class, else of the most probable class', () => {
-    assert.equal(heatmapClassIndex(classes, [0.6, 0.95, 0.55], ['Lung Opacity', 'Other']), 0);
-    assert.equal(heatmapClassIndex(classes, [0.1, 0.3, 0.2], []), 1);
+  it('carries the acquisition time when the file gives one, and only then', () => {
+    assert.equal(buildResult(facts()).acquiredAt, undefined);
+    const acquiredAt = new Date('2025-12-31T23:40:00Z');
+    assert.equal(buildResult({ ...facts(), acquiredAt }).acquiredAt, '2025-12-31T23:40:00.000Z');
   });
 });
