@@ -192,3 +192,58 @@ export const ModelStateSchema = Type.Object(
   { additionalProperties: false },
 );
 export type ModelStateMessage = Static<typeof ModelStateSchema>;
+
+/** A radiologist's explicit decision on one finding class. */
+export const ReadDecisionSchema = Type.Union([Type.Literal('present'), Type.Literal('absent')]);
+export type ReadDecision = Static<typeof ReadDecisionSchema>;
+
+/**
+ * hub → agent on `report` (QoS 1; docs/clinic.md): a signed read of one result, sent to the agent that produced
+ * it. `version` 1 is the original read, 2+ an addendum; each version carries the read as it stands then, and the
+ * clinic keeps every version. Kept on the hub until the agent acks it on `report/ack`; idempotent by
+ * (resultId, version). No PHI: the agent finds the patient and study in its own identity store by `resultId`
+ * (and `keys.image`).
+ */
+export const ClinicReportSchema = Type.Object(
+  {
+    v: Type.Literal(1),
+    resultId: Sha256,
+    site: Type.String(),
+    agent: Type.String(),
+    keys: Type.Object({ image: Key, study: Type.Optional(Key) }, { additionalProperties: false }),
+    version: Type.Integer({ minimum: 1, maximum: 10_000 }),
+    /** The signing radiologist's display name. */
+    reader: Type.String({ minLength: 1, maxLength: 200 }),
+    signedAt: IsoTime,
+    /** Per finding class, the radiologist's decision. */
+    findings: Type.Record(Type.String({ maxLength: 128 }), ReadDecisionSchema),
+    impression: Type.String({ maxLength: 20_000 }),
+    /** What this addendum adds (version 2+). */
+    addendum: Type.Optional(Type.String({ maxLength: 20_000 })),
+    /** The AI triage of the study, as the radiologist saw it. */
+    triage: Type.Object(
+      {
+        tier: Type.Union(TIERS.map((t) => Type.Literal(t))),
+        score: Type.Number({ minimum: 0, maximum: 1 }),
+        probabilities: Type.Record(Type.String(), Type.Number({ minimum: 0, maximum: 1 })),
+      },
+      { additionalProperties: false },
+    ),
+    model: Type.Optional(Type.Object({ name: Type.String(), version: Type.String() }, { additionalProperties: false })),
+  },
+  { additionalProperties: false },
+);
+export type ClinicReport = Static<typeof ClinicReportSchema>;
+
+/** agent → hub on `report/ack`: the report is stored at the clinic (or refused for good); the hub may forget it. */
+export const ReportAckSchema = Type.Object(
+  {
+    v: Type.Literal(1),
+    resultId: Sha256,
+    version: Type.Integer({ minimum: 1, maximum: 10_000 }),
+    status: Type.Union([Type.Literal('stored'), Type.Literal('duplicate'), Type.Literal('rejected')]),
+    reason: Type.Optional(Type.String({ maxLength: 1000 })),
+  },
+  { additionalProperties: false },
+);
+export type ReportAck = Static<typeof ReportAckSchema>;

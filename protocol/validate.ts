@@ -5,8 +5,10 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { CxrError } from '../models/errors.ts';
 import {
   AckMessageSchema,
+  ClinicReportSchema,
   ModelDesiredSchema,
   ModelStateSchema,
+  ReportAckSchema,
   ResultMessageSchema,
   StatusMessageSchema,
 } from './messages.ts';
@@ -51,4 +53,6 @@ export const decoders = {
   status: decoderFor('status', StatusMessageSchema),
   modelDesired: decoderFor('model/desired', ModelDesiredSchema),
   modelState: decoderFor('model/state', ModelStateSchema),
+  report: decoderFor('report', ClinicReportSchema),
+  reportAck: decoderFor('report/ack', ReportAckSchema),
 };
