@@ -1,8 +1,11 @@
 /**
  * The embedded MQTT broker (aedes, MQTT 3.1.1) so one command runs a hub. Agents log in as
- * `<site>/<agent>` with a password checked against its scrypt hash; the hub's own client logs in with a
- * per-process random secret. Publishing or subscribing outside the ACL (mqtt/acl.ts) is refused: a
- * refused publish closes the agent's connection [MQTT-3.3.5-2], a refused subscription gets 0x80.
+ * `<site>/<agent>` with a password checked against its scrypt hash, or, when `tls.caFile` is set, with a
+ * client certificate signed by that CA whose common name is `<site>/<agent>` (as Mosquitto's
+ * `use_identity_as_username`; docs/pki.md). The hub's own client logs in with a per-process random secret.
+ * Every login's client id is scoped to that login (acl.ts `scopedClientId`): an agent cannot knock the hub
+ * or another agent off the broker by reusing its client id. Publishing or subscribing outside the ACL is
+ * refused: a refused publish closes the agent's connection [MQTT-3.3.5-2], a refused subscription gets 0x80.
  *
  * Persistence is aedes' in-memory default: queued messages are lost when the hub restarts. That is
  * acceptable because the agent's SQLite outbox is the durable truth (ARCHITECTURE.md): anything not
@@ -10,11 +13,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { createServer as createTlsServer } from 'node:tls';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { Aedes, type Client } from 'aedes';
 import type { Logger } from 'pino';
 import { generatePassword, verifyPassword } from '../auth/password.ts';
-import { agentFromUsername, type MqttPrincipal, mayPublish, maySubscribe } from './acl.ts';
+import { agentFromUsername, type MqttPrincipal, mayPublish, maySubscribe, scopedClientId } from './acl.ts';
 
 export interface EmbeddedBroker {
   url: string;
@@ -31,7 +34,8 @@ export interface EmbeddedBroker {
 export interface EmbeddedBrokerOptions {
   host: string;
   port: number;
-  tls?: { certFile: string; keyFile: string };
+  /** With `caFile`, clients are asked for a certificate and agents must log in with one (docs/pki.md). */
+  tls?: { certFile: string; keyFile: string; caFile?: string; crlFile?: string };
   /** Returns the stored scrypt hash for an agent username, if any. */
   agentPasswordHash(username: string): string | undefined;
   log: Logger;
@@ -45,11 +49,33 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   const refused = { connect: 0, publish: 0, subscribe: 0 };
   const log = options.log;
 
+  const certificatesRequired = options.tls?.caFile !== undefined;
+  const refuse = (reason: string, returnCode: 4 | 5) => {
+    refused.connect++;
+    log.warn({ reason }, 'MQTT login refused');
+    return Object.assign(new Error(reason), { returnCode });
+  };
+
   const aedes = await Aedes.createBroker({
+    preConnect(client, packet, done) {
+      // Before the session is looked up: the id is scoped to the login it claims (checked in authenticate).
+      packet.clientId = scopedClientId(packet.username ?? certificateName(client), packet.clientId, HUB_USERNAME);
+      done(null, true);
+    },
     authenticate(client, username, password, done) {
       const secret = password?.toString() ?? '';
       if (username === HUB_USERNAME && secret === hubPassword) {
         principals.set(client, { kind: 'hub' });
+        return done(null, true);
+      }
+      const fail = (reason: string, code: 4 | 5) => done(refuse(reason, code) as Parameters<typeof done>[0], false);
+      if (certificatesRequired) {
+        // The certificate is the login; a username, if sent, must be the certificate's own name.
+        const name = certificateName(client);
+        const address = name ? agentFromUsername(name) : undefined;
+        if (!address) return fail('no valid client certificate with an agent name', 5);
+        if (username !== undefined && username !== name) return fail('username differs from the certificate', 5);
+        principals.set(client, { kind: 'agent', address });
         return done(null, true);
       }
       const address = username ? agentFromUsername(username) : undefined;
@@ -58,10 +84,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
         principals.set(client, { kind: 'agent', address });
         return done(null, true);
       }
-      refused.connect++;
-      log.warn({ clientId: client.id }, 'MQTT login refused');
-      const error = Object.assign(new Error('bad username or password'), { returnCode: 4 });
-      return done(error as Parameters<typeof done>[0], false);
+      return fail('bad username or password', 4);
     },
     authorizePublish(client, packet, done) {
       const principal = client ? principals.get(client) : undefined;
@@ -79,9 +102,19 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     },
   });
 
-  const certificatePem = options.tls ? readFileSync(options.tls.certFile, 'utf8') : undefined;
-  const server: Server = options.tls
-    ? createTlsServer({ cert: certificatePem, key: readFileSync(options.tls.keyFile) }, aedes.handle)
+  const tls = options.tls;
+  const certificatePem = tls ? readFileSync(tls.certFile, 'utf8') : undefined;
+  // Client certificates are asked for but checked per login (the hub's own loopback client has none).
+  const clientCertificates = tls?.caFile
+    ? {
+        ca: readFileSync(tls.caFile),
+        requestCert: true,
+        rejectUnauthorized: false,
+        ...(tls.crlFile ? { crl: readFileSync(tls.crlFile) } : {}),
+      }
+    : {};
+  const server: Server = tls
+    ? createTlsServer({ cert: certificatePem, key: readFileSync(tls.keyFile), ...clientCertificates }, aedes.handle)
     : createServer(aedes.handle);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -90,7 +123,10 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const host = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
-  log.info({ port, tls: options.tls !== undefined }, 'embedded MQTT broker listening');
+  log.info(
+    { port, tls: tls !== undefined, clientCertificates: certificatesRequired },
+    'embedded MQTT broker listening',
+  );
 
   return {
     url: `${options.tls ? 'mqtts' : 'mqtt'}://${host}:${port}`,
@@ -103,4 +139,12 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** The common name of the client's certificate when the TLS layer verified it against the CA, else undefined. */
+function certificateName(client: Client): string | undefined {
+  const socket = client.conn as Partial<TLSSocket>;
+  if (socket.authorized !== true || typeof socket.getPeerCertificate !== 'function') return undefined;
+  const cn = socket.getPeerCertificate().subject?.CN;
+  return typeof cn === 'string' ? cn : undefined;
 }

@@ -20,6 +20,8 @@ export interface MosquittoOptions {
   dataDir?: string;
   /** Appended to the generated config (e.g. `allow_anonymous false\npassword_file ...`). */
   extraConfig?: string;
+  /** A whole config instead of the generated one (it must listen on `port`): test/support/shipped-mosquitto.ts. */
+  configText?: string;
 }
 
 export interface RunningMosquitto {
@@ -78,7 +80,7 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Runni
   const port = opts.port ?? (await freePort());
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'cxr-mosquitto-'));
   const configPath = join(dataDir, 'mosquitto.conf');
-  writeFileSync(configPath, configText(port, dataDir, opts.extraConfig));
+  writeFileSync(configPath, opts.configText ?? configText(port, dataDir, opts.extraConfig));
 
   let child: ChildProcess | undefined;
   let stderr = '';
