@@ -21,8 +21,15 @@ export const WatchFolderSchema = Type.Object(
     stableMs: Ms(2000, 0),
     /** Full directory rescan to catch missed events. */
     rescanIntervalMs: Ms(60_000, 100),
-    /** A DICOM that fails to parse as truncated is retried until unchanged this long, then quarantined. */
+    /** A DICOM that fails to parse as truncated (or an empty file) is retried until unchanged this long, then quarantined. */
     incompleteGraceMs: Ms(60_000, 0),
+    /** Larger files are quarantined unread (CXR_ERR_AGENT_FILE_TOO_LARGE): the agent reads whole files into memory. */
+    maxFileBytes: Type.Integer({ minimum: 1, default: 1024 ** 3 }),
+    /** Symbolic links: `inside-roots` follows a link only to a file inside a watch folder; `refuse` quarantines
+     * every link; `follow` follows any (the old behaviour). A refused link's target is never read. */
+    symlinks: Type.Union([Type.Literal('inside-roots'), Type.Literal('refuse'), Type.Literal('follow')], {
+      default: 'inside-roots',
+    }),
   },
   { additionalProperties: false },
 );

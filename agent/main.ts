@@ -179,9 +179,12 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
 
     const pipelineLog = log.child({ component: 'pipeline' });
     const graceByRoot = new Map(config.watch.map((w) => [w.path, w.incompleteGraceMs]));
+    const targets = { processedDir: config.processedDir as string, quarantineDir: config.quarantineDir as string };
     const workers = new WorkerPool({
       queue,
       folders: config.watch,
+      store,
+      targets,
       concurrency: config.concurrency,
       paused: () => disk.paused,
       metrics,
@@ -198,7 +201,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
             },
             incompleteGraceMs: (f) => graceByRoot.get(f.root) ?? 60_000,
             store,
-            targets: { processedDir: config.processedDir as string, quarantineDir: config.quarantineDir as string },
+            targets,
             log: pipelineLog,
             now,
           },

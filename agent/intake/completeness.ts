@@ -2,7 +2,8 @@
  * Pure rules for "is this file a candidate, and is it complete yet?" (ARCHITECTURE.md, chokidar row:
  * `awaitWriteFinish` fires early when a writer pauses, so we check ourselves).
  * - Names: dotfiles, `.part`/`.tmp`/`.crdownload`/`.partial`/`~` and our own `.error.json` are never candidates.
- * - Stability: same size and mtime across two looks at least `stableMs` apart, size > 0.
+ * - Stability: same size and mtime across two looks at least `stableMs` apart (an empty file too: admission.ts
+ *   then quarantines it once the grace below has passed, instead of looking at it forever).
  * - A DICOM that parses as truncated is retried while it keeps changing or is younger than the grace period.
  */
 
@@ -40,7 +41,6 @@ export type Stability = { complete: true } | { complete: false; recheckInMs: num
  * look just taken. Carrying the FIRST look of a state forward (not the latest) makes the wait converge.
  */
 export function checkStable(previous: Observation | undefined, current: Observation, stableMs: number): Stability {
-  if (current.sizeBytes === 0) return { complete: false, recheckInMs: Math.max(stableMs, 100), since: current };
   const unchanged =
     previous !== undefined && previous.sizeBytes === current.sizeBytes && previous.mtimeMs === current.mtimeMs;
   if (!unchanged) return { complete: false, recheckInMs: stableMs, since: current };

@@ -4,7 +4,7 @@
  * `<name>.error.json` ({code, message, at}) beside them. Names are kept; a clash gets a numeric suffix.
  * The folder structure under the watch root is kept, so two folders' `a.dcm` do not collide.
  */
-import { access, copyFile, mkdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, readlink, rename, symlink, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, relative } from 'node:path';
 
 export interface DispositionTargets {
@@ -13,7 +13,8 @@ export interface DispositionTargets {
 }
 
 async function exists(path: string): Promise<boolean> {
-  return access(path).then(
+  return lstat(path).then(
+    // a link counts, even a dangling one
     () => true,
     () => false,
   );
@@ -30,10 +31,12 @@ async function freeName(dir: string, name: string): Promise<string> {
 
 async function moveFile(from: string, to: string): Promise<void> {
   try {
-    await rename(from, to);
+    await rename(from, to); // a symbolic link moves as the link; its target stays where it is
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
-    await copyFile(from, to); // across filesystems (e.g. a network share)
+    // Across filesystems (e.g. a network share): copy, but a link as a link, never its target's content.
+    if ((await lstat(from)).isSymbolicLink()) await symlink(await readlink(from), to);
+    else await copyFile(from, to);
     await unlink(from);
   }
 }

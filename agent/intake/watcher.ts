@@ -2,7 +2,9 @@
  * Watcher stage. In: the configured folders. Out: candidate paths offered to the IntakeQueue, with a first
  * look (size, mtime). chokidar reports adds/changes (inotify, or polling for network shares); a rescan on
  * start and every `rescanIntervalMs` catches anything it missed (ARCHITECTURE.md, chokidar row).
- * Nothing here reads file contents; completeness is judged later by the worker.
+ * Nothing here reads file contents; completeness is judged later by the worker. Symbolic links are offered
+ * like files (the worker's admission check decides); chokidar descends into linked folders only when the
+ * folder's `symlinks` policy is `follow`.
  */
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve, sep } from 'node:path';
@@ -62,7 +64,7 @@ export class FolderWatcher {
       for (const entry of entries) {
         const path = join(dir, entry.name);
         if (entry.isDirectory()) await walk(path);
-        else if (entry.isFile()) await this.#consider(path, folder);
+        else if (entry.isFile() || entry.isSymbolicLink()) await this.#consider(path, folder);
       }
     };
     await walk(root);
@@ -80,6 +82,7 @@ export class FolderWatcher {
       const watcher = watch(folder.path, {
         ignoreInitial: true, // the rescan below handles files present at start
         usePolling: folder.usePolling,
+        followSymlinks: folder.symlinks === 'follow',
         interval: folder.pollIntervalMs,
         binaryInterval: folder.pollIntervalMs,
         ignored: (path: string) => this.#isExcluded(resolve(path)),

@@ -1,26 +1,32 @@
 /**
  * Worker pool: `concurrency` loops take due paths from the IntakeQueue, confirm the file is complete
- * (size and mtime stable across two looks `stableMs` apart) and hand it to the pipeline. This is the
- * backpressure: at most `concurrency` files are read/decoded at once, whatever the backlog.
- * Outcomes: done (scored/duplicate/quarantined/gone), look again later (still changing, maybe unfinished),
- * or an internal failure → the same path again after an exponential backoff.
+ * (size and mtime stable across two looks `stableMs` apart), check from its metadata that it may be read
+ * at all (admission.ts: links, empty, too large: quarantined unread, with a log line) and hand it to the
+ * pipeline. This is the backpressure: at most `concurrency` files are read/decoded at once, whatever the
+ * backlog. Outcomes: done (scored/duplicate/quarantined/gone), look again later (still changing, maybe
+ * unfinished), or an internal failure → the same path again after an exponential backoff.
  */
-import { stat } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { asCxrError } from '../../models/errors.ts';
 import type { WatchFolderConfig } from '../config.ts';
 import type { AgentMetrics } from '../http/metrics.ts';
 import type { Outcome } from '../pipeline.ts';
+import type { AgentStore } from '../store/agent-store.ts';
 import { backoffMs } from '../sync/backoff.ts';
-import { checkStable } from './completeness.ts';
+import { admissionRefusal, inspectPath, type Refusal, resolveRoots, unreadKey } from './admission.ts';
+import { checkStable, type Observation, retryIncomplete } from './completeness.ts';
+import type { DispositionTargets } from './disposition.ts';
 import type { IntakeQueue, QueueItem } from './intake-queue.ts';
-import type { ArrivedFile } from './settle.ts';
+import { type ArrivedFile, settleQuarantined } from './settle.ts';
 
 export interface WorkerDeps {
   queue: IntakeQueue;
   folders: readonly WatchFolderConfig[];
   concurrency: number;
   screen(file: ArrivedFile): Promise<Outcome>;
+  /** Where files refused unread are recorded and moved. */
+  store: AgentStore;
+  targets: DispositionTargets;
   /** True while intake is paused (disk watermark). */
   paused(): boolean;
   metrics: AgentMetrics;
@@ -63,23 +69,28 @@ export class WorkerPool {
   async #handle(item: QueueItem): Promise<void> {
     const { queue, now } = this.deps;
     const folder = this.deps.folders[item.folder] as WatchFolderConfig;
-    const info = await stat(item.path).catch(() => undefined);
-    if (!info?.isFile()) return queue.done(item);
+    const facts = await inspectPath(item.path);
+    if (!facts?.info.isFile()) return queue.done(item);
+    const { info } = facts;
     const look = { sizeBytes: info.size, mtimeMs: info.mtimeMs, atMs: now() };
     const stability = checkStable(item.observation, look, folder.stableMs);
     if (!stability.complete)
       return queue.requeue({ ...item, observation: stability.since }, now() + stability.recheckInMs);
 
     this.deps.metrics.filesSeen.inc();
+    const file: ArrivedFile = {
+      path: item.path,
+      root: folder.path,
+      policy: folder.policy,
+      sizeBytes: info.size,
+      mtimeMs: info.mtimeMs,
+      receivedAt: new Date(item.firstSeenAt),
+    };
     try {
-      const outcome = await this.deps.screen({
-        path: item.path,
-        root: folder.path,
-        policy: folder.policy,
-        sizeBytes: info.size,
-        mtimeMs: info.mtimeMs,
-        receivedAt: new Date(item.firstSeenAt),
-      });
+      const roots = facts.isLink ? await resolveRoots(this.deps.folders.map((f) => f.path)) : [];
+      const refusal = admissionRefusal({ sizeBytes: info.size, ...facts }, folder, roots);
+      if (refusal) return await this.#refuse(item, file, refusal, look);
+      const outcome = await this.deps.screen(file);
       this.#count(outcome);
       // An unfinished DICOM: look again (a fresh look must confirm stability again).
       if (outcome.kind === 'retry')
@@ -92,6 +103,22 @@ export class WorkerPool {
       this.deps.log.error({ code: error.code, err: error.message, retryInMs: delay }, 'screening failed; will retry');
       queue.requeue({ ...item, observation: look, attempts: item.attempts + 1 }, now() + delay);
     }
+  }
+
+  /** Quarantines a file without reading it; an empty one only once its writer has had the grace period. */
+  async #refuse(item: QueueItem, file: ArrivedFile, refusal: Refusal, look: Observation): Promise<void> {
+    const { queue, now } = this.deps;
+    const folder = this.deps.folders[item.folder] as WatchFolderConfig;
+    const graceMs = folder.incompleteGraceMs;
+    if (refusal.code === 'CXR_ERR_EMPTY_FILE' && retryIncomplete(refusal.code, file.mtimeMs, now(), graceMs)) {
+      const waitMs = Math.max(folder.stableMs, 200, file.mtimeMs + graceMs - now());
+      return queue.requeue({ ...item, observation: look }, now() + waitMs);
+    }
+    const key = unreadKey(refusal, file.path, file.sizeBytes, file.mtimeMs);
+    await settleQuarantined(file, key, refusal, this.deps);
+    this.deps.log.warn({ code: refusal.code, sizeBytes: file.sizeBytes }, 'quarantined unread');
+    this.#count({ kind: 'quarantined', code: refusal.code });
+    queue.done(item);
   }
 
   #count(outcome: Outcome): void {

@@ -64,8 +64,9 @@ describe('completeness', () => {
     assert.equal(checkStable(look(10, 1, 100), look(20, 2, 5000), 500).complete, false);
     assert.equal(checkStable(look(10, 1, 100), look(10, 2, 5000), 500).complete, false);
   });
-  it('never calls an empty file complete', () => {
-    assert.equal(checkStable(look(0, 1, 0), look(0, 1, 10_000), 500).complete, false);
+  it('calls an unchanged empty file complete (admission then refuses it), not "still being written" forever', () => {
+    assert.equal(checkStable(look(0, 1, 0), look(0, 1, 10_000), 500).complete, true);
+    assert.equal(checkStable(look(0, 1, 0), look(0, 1, 100), 500).complete, false);
   });
 });
 
