@@ -25,7 +25,8 @@ export async function decodeFirstFrame(ds: DataSet, header: DicomHeader): Promis
     );
   }
   if (codec === 'native' || codec === 'native-big') {
-    return unpackNative(nativeFrameBytes(ds, header), header, codec === 'native-big');
+    const bigEndian = codec === 'native-big';
+    return unpackNative(nativeFrameBytes(ds, header, bigEndian), header, bigEndian);
   }
   const bytes = encapsulatedFrameBytes(ds, header);
   const { rows, cols } = header;
@@ -38,7 +39,7 @@ export async function decodeFirstFrame(ds: DataSet, header: DicomHeader): Promis
     case 'rle':
       return decodeRle(bytes, header);
     case 'jpeg-dct':
-      return decodeJpegDct(bytes);
+      return decodeJpegDct(bytes, header.photometric);
     case 'jpeg-lossless':
       return decodeJpegLossless(bytes, header.bitsAllocated, rows * cols);
     case 'jpeg-ls':

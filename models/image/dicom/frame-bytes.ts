@@ -1,6 +1,8 @@
 /**
  * Pixel Data element → the bytes of the first frame.
- * Native: a slice of rows*cols*samples*bitsAllocated bits. Encapsulated (PS3.5 A.4): the first frame's
+ * Native: a slice of rows*cols*samples*bitsAllocated bits (YBR_FULL_422: two samples per pixel, PS3.3
+ * C.7.6.3.1.2); in Explicit VR Big Endian, OW data of 8 or fewer bits allocated is a run of 16-bit words,
+ * so its bytes are swapped back in pairs (PS3.5 8.1.1, 8.2). Encapsulated (PS3.5 A.4): the first frame's
  * fragments; when the Basic Offset Table is empty and there is one frame, all fragments are concatenated.
  * Bad input: CXR_ERR_DICOM_TRUNCATED (fewer bytes than the geometry needs), CXR_ERR_DICOM_INVALID.
  */
@@ -8,9 +10,14 @@ import dicomParser, { type DataSet } from 'dicom-parser';
 import { imageError } from '../image-errors.ts';
 import type { DicomHeader } from './dicom-header.ts';
 
-export function nativeFrameBytes(ds: DataSet, header: DicomHeader): Uint8Array {
-  const { rows, cols, samplesPerPixel, bitsAllocated, pixelData } = header;
-  const needed = Math.ceil((rows * cols * samplesPerPixel * bitsAllocated) / 8);
+/** Samples stored per pixel: YBR_FULL_422 keeps one Cb and one Cr for each pair of pixels. */
+function storedSamplesPerPixel(header: Pick<DicomHeader, 'photometric' | 'samplesPerPixel'>): number {
+  return header.photometric === 'YBR_FULL_422' && header.samplesPerPixel === 3 ? 2 : header.samplesPerPixel;
+}
+
+export function nativeFrameBytes(ds: DataSet, header: DicomHeader, bigEndian: boolean): Uint8Array {
+  const { rows, cols, bitsAllocated, pixelData } = header;
+  const needed = Math.ceil((rows * cols * storedSamplesPerPixel(header) * bitsAllocated) / 8);
   const available = Math.min(pixelData.length, ds.byteArray.length - pixelData.dataOffset);
   if (available < needed) {
     throw imageError(
@@ -18,7 +25,12 @@ export function nativeFrameBytes(ds: DataSet, header: DicomHeader): Uint8Array {
       `the pixel data is truncated: ${Math.max(available, 0)} bytes present, ${needed} needed for the first frame`,
     );
   }
-  return ds.byteArray.subarray(pixelData.dataOffset, pixelData.dataOffset + needed);
+  const bytes = ds.byteArray.subarray(pixelData.dataOffset, pixelData.dataOffset + needed);
+  if (!(bigEndian && bitsAllocated <= 8 && pixelData.vr === 'OW')) return bytes;
+  const swapped = new Uint8Array(needed);
+  const start = pixelData.dataOffset;
+  for (let i = 0; i < needed; i++) swapped[i] = ds.byteArray[start + (i ^ 1)] ?? 0; // the element length is even
+  return swapped;
 }
 
 function concatenate(parts: Uint8Array[]): Uint8Array {

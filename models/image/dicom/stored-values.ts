@@ -17,9 +17,26 @@ export interface CodecFrame {
   rgb?: boolean;
 }
 
+/** YBR_FULL_422 (PS3.3 C.7.6.3.1.2): Y1 Y2 Cb Cr for each pair of pixels → Y Cb Cr for every pixel. */
+function expand422(stored: IntSamples, pixels: number): CodecFrame {
+  const out = stored instanceof Uint16Array ? new Uint16Array(pixels * 3) : new Uint8Array(pixels * 3);
+  for (let p = 0; p < pixels; p++) {
+    const pair = 4 * (p >> 1);
+    out[3 * p] = stored[pair + (p & 1)] ?? 0;
+    out[3 * p + 1] = stored[pair + 2] ?? 0;
+    out[3 * p + 2] = stored[pair + 3] ?? 0;
+  }
+  return { samples: out, samplesPerPixel: 3, planar: false };
+}
+
 /** Native (uncompressed) little/big endian bytes → integer samples of Bits Allocated width. */
 export function unpackNative(bytes: Uint8Array, header: DicomHeader, bigEndian: boolean): CodecFrame {
-  const count = header.rows * header.cols * header.samplesPerPixel;
+  const pixels = header.rows * header.cols;
+  if (header.photometric === 'YBR_FULL_422' && header.samplesPerPixel === 3) {
+    const stored = unpackNative(bytes, { ...header, photometric: 'YBR_FULL', samplesPerPixel: 2 }, bigEndian);
+    return expand422(stored.samples, pixels);
+  }
+  const count = pixels * header.samplesPerPixel;
   const planar = header.planarConfiguration === 1;
   const frame = { samplesPerPixel: header.samplesPerPixel, planar };
   if (header.bitsAllocated === 8) return { ...frame, samples: bytes.subarray(0, count) };

@@ -1,12 +1,15 @@
 /**
  * JPEG DCT frames: Baseline (4.50, 8-bit) through sharp/libjpeg-turbo; Extended (4.51, 12-bit) through
  * our pure-JS sequential decoder, since libjpeg as built into sharp reads 8-bit samples only.
- * In: one frame's JPEG stream. Out: integer samples. Bad input: CXR_ERR_DECODE_FAILED.
+ * In: one frame's JPEG stream and the header's Photometric Interpretation. Out: integer samples; 8-bit
+ * colour comes back as RGB (libjpeg converts YCbCr unless the stream or DICOM says the data are RGB,
+ * see jpeg-colour.ts). Bad input: CXR_ERR_DECODE_FAILED.
  */
 import sharp from 'sharp';
 import { imageError } from '../../image-errors.ts';
 import type { CodecFrame } from '../stored-values.ts';
 import { jpegFrameSize } from './codestream-size.ts';
+import { declareDicomColourSpace } from './jpeg-colour.ts';
 import { decodeJpegSequential } from './jpeg-sequential.ts';
 
 async function decodeWithSharp(bytes: Uint8Array): Promise<CodecFrame> {
@@ -29,10 +32,10 @@ async function decodeWithSharp(bytes: Uint8Array): Promise<CodecFrame> {
   }
 }
 
-export async function decodeJpegDct(bytes: Uint8Array): Promise<CodecFrame> {
+export async function decodeJpegDct(bytes: Uint8Array, photometric: string): Promise<CodecFrame> {
   const precision = jpegFrameSize(bytes)?.precision;
   if (precision === undefined) throw imageError('CXR_ERR_DECODE_FAILED', 'no JPEG frame header (SOF) found');
-  if (precision <= 8) return decodeWithSharp(bytes);
+  if (precision <= 8) return decodeWithSharp(declareDicomColourSpace(bytes, photometric));
   try {
     return decodeJpegSequential(bytes);
   } catch (thrown) {
