@@ -2,7 +2,8 @@
  * Reads the image size a compressed codestream declares, before any codec allocates for it, so that a
  * stream claiming 60000×60000 inside a 1024×1024 DICOM is refused instead of exhausting memory. Pure.
  * JPEG family: the SOFn segment (ITU T.81 B.2.2; JPEG-LS SOF55, T.87 C.2.2). JPEG 2000: the SIZ segment
- * (T.800 A.5.1), also inside a JP2 wrapper.
+ * (T.800 A.5.1), also inside a JP2 wrapper. Also whether a JPEG 2000 main header asks for the multiple
+ * component transform (COD, T.800 A.6.1), which OpenJPEG undoes, so that the samples come back as RGB.
  */
 import { imageError } from '../../image-errors.ts';
 
@@ -41,18 +42,35 @@ export function jpegFrameSize(bytes: Uint8Array): CodestreamSize | undefined {
   return undefined;
 }
 
-/** The SIZ segment of a J2K codestream (FF4F FF51), found at the start or inside a JP2 file. */
-export function j2kSize(bytes: Uint8Array): CodestreamSize | undefined {
+/** Where the SIZ segment of a J2K codestream starts (after FF4F FF51), at the start or inside a JP2 file. */
+function sizAt(bytes: Uint8Array): number | undefined {
   const limit = Math.min(bytes.length - 24, 4096);
   for (let i = 0; i <= limit; i++) {
-    if (bytes[i] === 0xff && bytes[i + 1] === 0x4f && bytes[i + 2] === 0xff && bytes[i + 3] === 0x51) {
-      const siz = i + 4; // Lsiz(2) Rsiz(2) Xsiz(4) Ysiz(4) XOsiz(4) YOsiz(4)
-      const cols = u32(bytes, siz + 4) - u32(bytes, siz + 12);
-      const rows = u32(bytes, siz + 8) - u32(bytes, siz + 16);
-      return { rows, cols };
-    }
+    if (bytes[i] === 0xff && bytes[i + 1] === 0x4f && bytes[i + 2] === 0xff && bytes[i + 3] === 0x51) return i + 4;
   }
   return undefined;
+}
+
+/** The SIZ segment's image size (Lsiz(2) Rsiz(2) Xsiz(4) Ysiz(4) XOsiz(4) YOsiz(4)). */
+export function j2kSize(bytes: Uint8Array): CodestreamSize | undefined {
+  const siz = sizAt(bytes);
+  if (siz === undefined) return undefined;
+  const cols = u32(bytes, siz + 4) - u32(bytes, siz + 12);
+  const rows = u32(bytes, siz + 8) - u32(bytes, siz + 16);
+  return { rows, cols };
+}
+
+/** Whether the main header's COD segment sets the multiple component transform (SGcod byte 4). */
+export function j2kUsesMct(bytes: Uint8Array): boolean {
+  const siz = sizAt(bytes);
+  if (siz === undefined) return false;
+  let i = siz + u16(bytes, siz); // marker segments follow SIZ until the first tile part (SOT FF90)
+  while (i + 4 <= bytes.length && bytes[i] === 0xff && bytes[i + 1] !== 0x90) {
+    // Lcod(2) Scod(1) progression(1) layers(2) MCT(1)
+    if (bytes[i + 1] === 0x52) return bytes[i + 8] === 1;
+    i += 2 + u16(bytes, i + 2);
+  }
+  return false;
 }
 
 /** Refuses a codestream whose declared size differs from the DICOM header's (or that declares none). */

@@ -13,6 +13,8 @@ export interface WasmDecoder {
   decode(): void;
   getDecodedBuffer(): Uint8Array;
   getFrameInfo(): { width: number; height: number; bitsPerSample: number; componentCount: number; isSigned?: boolean };
+  /** CharLS only: 0 none (one scan per component), 1 line, 2 sample (T.87 A.2). */
+  getInterleaveMode?(): number;
   delete(): void;
 }
 

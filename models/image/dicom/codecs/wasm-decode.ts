@@ -1,10 +1,13 @@
 /**
  * JPEG-LS (4.80/4.81, CharLS) and JPEG 2000 (4.90/4.91, OpenJPEG) frames → integer samples.
- * In: one frame's codestream and the header's signedness. Out: interleaved integer samples (a copy,
- * so the wasm heap can be reused). Bad input: CXR_ERR_DECODE_FAILED.
+ * In: one frame's codestream and the header's signedness. Out: integer samples (a copy, so the wasm heap
+ * can be reused): JPEG-LS interleave mode 0 (one scan per component) comes back planar, modes 1 and 2
+ * interleaved (T.87 A.2); JPEG 2000 with the multiple component transform (YBR_RCT/YBR_ICT) comes back as
+ * RGB, since OpenJPEG undoes it. Bad input: CXR_ERR_DECODE_FAILED.
  */
 import { imageError } from '../../image-errors.ts';
 import type { CodecFrame } from '../stored-values.ts';
+import { j2kUsesMct } from './codestream-size.ts';
 import { dropCodec, loadCodec, type WasmCodecName, type WasmDecoder } from './wasm-codecs.ts';
 
 function copySamples(decoded: Uint8Array, bitsPerSample: number, signed: boolean): CodecFrame['samples'] {
@@ -34,10 +37,12 @@ export async function decodeWasm(
       );
     }
     const signed = info.isSigned ?? expected.signed;
+    const colour = info.componentCount >= 3;
     return {
       samples: copySamples(decoder.getDecodedBuffer(), info.bitsPerSample, signed),
       samplesPerPixel: info.componentCount,
-      planar: false,
+      planar: colour && codec === 'charls' && decoder.getInterleaveMode?.() === 0,
+      ...(colour && codec === 'openjpeg' && j2kUsesMct(bytes) ? { rgb: true } : {}),
     };
   } catch (thrown) {
     if (thrown instanceof Error && thrown.name === 'CxrError') throw thrown;
