@@ -1,7 +1,8 @@
 /**
  * The tags we need, read once from a parsed data set into a plain typed object.
  * In: dicom-parser DataSet. Out: DicomHeader (image geometry, LUTs, descriptive tags, identifiers apart).
- * Bad input: CXR_ERR_DICOM_NO_PIXEL_DATA, CXR_ERR_DICOM_INVALID (missing/absurd geometry).
+ * Bad input: CXR_ERR_DICOM_NO_PIXEL_DATA (no image in the object), CXR_ERR_DICOM_TRUNCATED (an image cut before
+ * its Pixel Data), CXR_ERR_DICOM_INVALID (missing/absurd geometry).
  */
 import type { DataSet, Element } from 'dicom-parser';
 import { imageError } from '../image-errors.ts';
@@ -50,8 +51,9 @@ export interface DicomHeader {
 }
 
 /** SOP classes that carry no pixels: SR and key objects (88.x), presentation states (11.x), encapsulated
- * documents (104.x), raw data/registration/segmentation surfaces (66.x), RT plans and records (481.x). */
-const NON_IMAGE_SOP_CLASS = /^1\.2\.840\.10008\.5\.1\.4\.1\.1\.(88|11|104|66|481)\./;
+ * documents (104.x), raw data/registration/segmentation surfaces (66.x), RT plans and records (481.x),
+ * waveforms (9.x), colour palettes (39.x) and the DICOMDIR (Media Storage Directory, PS3.10 7.2). */
+const NON_IMAGE_SOP_CLASS = /^1\.2\.840\.10008\.(5\.1\.4\.1\.1\.(88|11|104|66|481|9)\.|5\.1\.4\.39\.|1\.3\.10$)/;
 
 function str(ds: DataSet, tag: string): string | undefined {
   const value = ds.string(tag)?.trim();
@@ -95,10 +97,14 @@ export function readDicomHeader(ds: DataSet, transferSyntax: string): DicomHeade
   }
   if (!pixelData) {
     const sopClass = str(ds, 'x00080016') ?? str(ds, 'x00020002') ?? '';
-    if (NON_IMAGE_SOP_CLASS.test(sopClass)) {
-      throw imageError('CXR_ERR_DICOM_NO_PIXEL_DATA', `the DICOM object (SOP class ${sopClass}) holds no image`);
+    // Elements come in tag order (PS3.5 7.1): an element past Columns (0028,0011) without Rows and Columns
+    // means the object has no image; with none past it, the file may have been cut between two elements.
+    const geometry = ds.elements.x00280010 && ds.elements.x00280011;
+    const pastGeometry = Object.keys(ds.elements).some((tag) => tag > 'x00280011');
+    if (NON_IMAGE_SOP_CLASS.test(sopClass) || (!geometry && pastGeometry)) {
+      const name = sopClass || 'not given';
+      throw imageError('CXR_ERR_DICOM_NO_PIXEL_DATA', `the DICOM object (SOP class ${name}) holds no image`);
     }
-    // An image object whose data set ends cleanly before (7FE0,0010) was cut between two elements.
     throw imageError('CXR_ERR_DICOM_TRUNCATED', 'the DICOM file ends before its Pixel Data (7FE0,0010)');
   }
   const rows = ds.uint16('x00280010') ?? 0;

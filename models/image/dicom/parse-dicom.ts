@@ -1,6 +1,8 @@
 /**
  * DICOM bytes → parsed data set (dicom-parser), with parser failures mapped to typed errors.
  * In: bytes and the sniffed container. Out: dicom-parser DataSet plus the transfer syntax actually used.
+ * A data set written in implicit VR behind a meta group that names an explicit little endian syntax (some
+ * writers do this; pydicom reads it too) is told from its first element and read as implicit VR.
  * Bad input: CXR_ERR_DICOM_TRUNCATED (ran past the end) or CXR_ERR_DICOM_INVALID (anything else malformed).
  */
 import { inflateRawSync } from 'node:zlib';
@@ -49,6 +51,45 @@ function inflater(bytes: Uint8Array, position: number): Uint8Array {
   return out;
 }
 
+const isUpper = (byte: number | undefined): boolean => byte !== undefined && byte >= 0x41 && byte <= 0x5a;
+
+/** Where the data set starts when the meta group names explicit little endian but its first element has no VR. */
+function implicitBodyStart(input: Uint8Array): number | undefined {
+  let meta: DataSet & { position?: number };
+  try {
+    meta = dicomParser.readPart10Header(input);
+  } catch {
+    return undefined; // the full parse below reports it
+  }
+  const syntax = meta.string('x00020010');
+  const at = meta.position;
+  if (syntax === undefined || at === undefined || at + 8 > input.length) return undefined;
+  const explicitLittle =
+    syntax !== TS.implicitLittle && syntax !== TS.explicitBig && syntax !== TS.deflatedExplicitLittle;
+  // PS3.5 7.1.2: an explicit VR element has its VR, two upper-case letters, right after the tag.
+  return explicitLittle && !(isUpper(input[at + 4]) && isUpper(input[at + 5])) ? at : undefined;
+}
+
+/** The data set from `start` read as implicit VR little endian; encapsulated Pixel Data keeps its fragments. */
+function parseImplicitBody(input: Uint8Array, start: number): DataSet {
+  const parser = dicomParser.littleEndianByteArrayParser;
+  const dataSet = dicomParser.readPart10Header(input); // the meta elements; the body's are added to them
+  // Pixel Data is not a sequence even when its first item looks like one. For other tags, undefined means
+  // "VR unknown, peek for items" in dicom-parser (readDicomElementImplicit), though its type says string.
+  // No untilTag: read to the end.
+  const vrCallback = (tag: string): string => (tag === 'x7fe00010' ? 'OB' : (undefined as unknown as string));
+  const stream = new dicomParser.ByteStream(parser, input, start);
+  dicomParser.parseDicomDataSetImplicit(dataSet, stream, input.length, { untilTag: '', vrCallback });
+  const pixelData = dataSet.elements.x7fe00010;
+  if (pixelData?.hadUndefinedLength) {
+    dicomParser.findEndOfEncapsulatedElement(
+      new dicomParser.ByteStream(parser, input, pixelData.dataOffset),
+      pixelData,
+    );
+  }
+  return dataSet;
+}
+
 export function parseDicom(bytes: Uint8Array, container: SniffedFormat): ParsedDicom {
   const input = container === 'dicom-meta-no-preamble' ? withPreamble(bytes) : bytes;
   const rawSyntax =
@@ -59,10 +100,14 @@ export function parseDicom(bytes: Uint8Array, container: SniffedFormat): ParsedD
         : undefined;
   let dataSet: DataSet;
   try {
-    dataSet = dicomParser.parseDicom(input, {
-      ...(rawSyntax === undefined ? {} : { TransferSyntaxUID: rawSyntax }),
-      inflater,
-    } as dicomParser.ParseDicomOptions);
+    const implicitStart = rawSyntax === undefined ? implicitBodyStart(input) : undefined;
+    dataSet =
+      implicitStart === undefined
+        ? dicomParser.parseDicom(input, {
+            ...(rawSyntax === undefined ? {} : { TransferSyntaxUID: rawSyntax }),
+            inflater,
+          } as dicomParser.ParseDicomOptions)
+        : parseImplicitBody(input, implicitStart);
   } catch (thrown) {
     const message = parserMessage(thrown);
     if (TRUNCATION_HINTS.test(message) || (container !== 'dicom-implicit-raw' && endsInsideMeta(input))) {
