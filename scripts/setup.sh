@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One-time, idempotent set-up on a fresh Debian 12 machine with Node 20 and Python 3:
-#   apt packages (mosquitto, chromium, dcmtk, poppler-utils), the pinned OpenVINO runtime from PyPI in .venv, npm packages.
+#   apt packages (mosquitto, chromium, dcmtk, poppler-utils), the pinned OpenVINO runtime from PyPI in .venv
+#   (and, for tests, pydicom with its codecs), npm packages.
 # Network used: Debian's apt, PyPI, the npm registry. Nothing else.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +30,16 @@ if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import openvino, sys; sys
   log "python: OpenVINO $OPENVINO_VERSION into .venv"
   python3 -m venv .venv
   .venv/bin/pip install -q --disable-pip-version-check "openvino==$OPENVINO_VERSION"
+fi
+
+# Test only: pydicom, the DICOM files its two wheels carry, and its JPEG/JPEG-LS/JPEG 2000 plugins, for the
+# reader's cross-check (test/models/image/pydicom-crosscheck.test.ts). Wheels only: nothing is built or fetched
+# at run time.
+PYDICOM_PACKAGES=(pydicom==3.0.2 pydicom-data==1.0.0 pylibjpeg==2.1.0 pylibjpeg-libjpeg==2.5.0
+  pylibjpeg-openjpeg==2.6.0 pyjpegls==1.5.1)
+if ! .venv/bin/python -c "import pydicom, data_store, libjpeg, openjpeg, jpeg_ls, sys; sys.exit(pydicom.__version__ != '3.0.2')" 2>/dev/null; then
+  log "python: pydicom and its codecs into .venv (reader cross-check)"
+  .venv/bin/pip install -q --disable-pip-version-check --only-binary=:all: "${PYDICOM_PACKAGES[@]}"
 fi
 
 # npm: skip onnxruntime-node's CUDA download (CPU binary is bundled); build better-sqlite3 against
