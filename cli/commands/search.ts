@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { type Command, Option } from 'commander';
 import pino from 'pino';
 import type { BackendPreference } from '../../trainer/backend/select-backend.ts';
-import { readIndex } from '../../trainer/data/prepare-cache.ts';
+import { readIndex, sitesOf } from '../../trainer/data/prepare-cache.ts';
 import { runSearch } from '../../trainer/search/run-search.ts';
 import { searchTableMarkdown } from '../../trainer/search/search-table.ts';
 import { runCommand } from '../output.ts';
@@ -27,6 +27,7 @@ interface SearchCliOptions {
   latency: boolean;
   backend: BackendPreference;
   grid?: string;
+  camFromBlock: string;
   json?: boolean;
 }
 
@@ -42,7 +43,8 @@ export const searchCommand: CommandModule = {
       .option('--macs-budget <n>', 'max MACs per image', '300e6')
       .option('--latency-budget <ms>', 'max median OpenVINO CPU latency per image')
       .option('--rung-epochs <list>', 'cumulative epochs per rung', '1,3')
-      .option('--rung-images <list>', 'training images per rung', '200,1000000')
+      .option('--rung-images <list>', 'images drawn per epoch in each rung (equal share per site)', '200,1000000')
+      .option('--cam-from-block <n>', 'multi-scale head of every candidate (0: off)', '2')
       .option('--eta <n>', 'keep 1/eta per rung', '2')
       .option('--full-epochs <n>', 'epochs of a full training (cost comparison)', '25')
       .option('--resolution <px>', 'base resolution gamma scales', '128')
@@ -73,13 +75,15 @@ export const searchCommand: CommandModule = {
               measureLatency: o.latency,
               ...(o.grid ? { grid: JSON.parse(o.grid) } : {}),
               backend: o.backend,
+              camFromBlock: Number(o.camFromBlock),
               logger,
               onRow: (row) =>
                 process.stderr.write(
-                  `search: ${row.id} rung ${row.rung} mean val AUROC ${row.score?.toFixed(3) ?? 'n/a'}\n`,
+                  `search: ${row.id} rung ${row.rung} val score ${row.score?.toFixed(3) ?? 'n/a'} ${JSON.stringify(row.valAurocBySite)}\n`,
                 ),
             });
-            markdown = searchTableMarkdown(result, (await readIndex(o.cache)).classes);
+            const index = await readIndex(o.cache);
+            markdown = searchTableMarkdown(result, index.classes, sitesOf(index));
             await writeFile(join(o.out, 'search.md'), `${markdown}\n`);
             return result;
           },

@@ -1,6 +1,8 @@
 /**
- * `cxr train prepare --data <csv|rsna root|class folders> --cache <dir> [--val 0.15 --test 0.2 --seed 1 --resolution 128]`
- * `cxr train --cache <dir> --out <dir> [family options] [--epochs --batch --lr --patience --seed --head --resume]`
+ * `cxr train prepare --data <csv|rsna root|class folders> [--data <another site> ...] --cache <dir>
+ *    [--val 0.15 --test 0.2 --seed 1 --resolution 128 --min-class-images 0]`
+ * `cxr train --cache <dir> --out <dir> [family options] [--epochs --batch --lr --patience --seed --head --resume
+ *    --cam-from-block 2 --samples-per-epoch <n>]`
  *
  * Training progress (bar with ETA, loss, live validation AUROC) goes to stderr; stdout carries only the
  * result (JSON under --json).
@@ -18,7 +20,8 @@ import { runCommand } from '../output.ts';
 import type { CommandModule } from './index.ts';
 
 interface PrepareOptions {
-  data: string;
+  data: string[];
+  minClassImages: string;
   cache: string;
   val: string;
   test: string;
@@ -42,8 +45,12 @@ interface TrainOptions extends ScalingCliOptions {
   timeBudget?: string;
   stopAfter?: string;
   maxTrain?: string;
+  camFromBlock: string;
+  samplesPerEpoch?: string;
   json?: boolean;
 }
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 const fmt = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : v.toFixed(3));
 
@@ -69,7 +76,12 @@ export const trainCommand: CommandModule = {
     train
       .command('prepare')
       .description('split a dataset by patient (stratified, seeded) and cache preprocessed pixels')
-      .requiredOption('--data <path>', 'labels CSV (file,label[,patient_id]), RSNA 2018 root or class-per-folder root')
+      .requiredOption(
+        '--data <path>',
+        'labels CSV (file,label[,patient_id][,site]), RSNA 2018 root or class-per-folder root; repeat for more sites',
+        collect,
+      )
+      .option('--min-class-images <n>', 'drop classes with fewer images (and those images)', '0')
       .option('--cache <dir>', 'output cache folder')
       .option('--val <fraction>', 'validation fraction of patients', '0.15')
       .option('--test <fraction>', 'test fraction of patients', '0.2')
@@ -89,14 +101,18 @@ export const trainCommand: CommandModule = {
               val: Number(o.val),
               test: Number(o.test),
               seed: Number(o.seed),
+              minClassImages: Number(o.minClassImages),
             });
             for (const r of String(o.resolution).split(',').map(Number)) await loadPixels(o.cache, index, r);
             return {
               cache: o.cache,
               source: index.source,
               classes: index.classes,
+              sites: index.sites,
               counts: index.counts,
+              countsBySite: index.countsBySite,
               patients: index.patients,
+              dropped: index.dropped,
             };
           },
           (r) =>
@@ -106,6 +122,11 @@ export const trainCommand: CommandModule = {
                 (s) =>
                   `${s}: ${r.patients[s]} patients, ${r.counts[s].reduce((a, b) => a + b, 0)} images (${r.classes.map((c, i) => `${c} ${r.counts[s][i]}`).join(', ')})`,
               ),
+              ...r.sites.map(
+                (site) =>
+                  `site ${site}: ${(['train', 'val', 'test'] as const).map((s) => `${s} ${r.countsBySite[site]![s].join('/')}`).join(', ')}`,
+              ),
+              ...r.dropped.map((d) => `dropped class '${d.name}' (${d.images} images: fewer than --min-class-images)`),
             ].join('\n'),
         );
       });
@@ -130,6 +151,8 @@ export const trainCommand: CommandModule = {
       .option('--time-budget <s>', 'stop after this many seconds (whole epochs)')
       .option('--stop-after <n>', 'stop after n epochs (the learning-rate schedule still spans --epochs)')
       .option('--max-train <n>', 'use only the first n training images')
+      .option('--cam-from-block <n>', 'multi-scale head: this dense block also feeds the classifier (0: off)', '2')
+      .option('--samples-per-epoch <n>', 'images drawn per epoch, equal share per site (default: training images)')
       .option('--json', 'print JSON')
       .action(async (o: TrainOptions) => {
         await runCommand(
@@ -166,6 +189,8 @@ export const trainCommand: CommandModule = {
                 ...(o.timeBudget ? { timeBudgetS: Number(o.timeBudget) } : {}),
                 ...(o.maxTrain ? { maxTrainImages: Number(o.maxTrain) } : {}),
                 ...(o.stopAfter ? { stopAfterEpochs: Number(o.stopAfter) } : {}),
+                camFromBlock: Number(o.camFromBlock),
+                ...(o.samplesPerEpoch ? { samplesPerEpoch: Number(o.samplesPerEpoch) } : {}),
               },
               {
                 logger,
@@ -180,8 +205,11 @@ export const trainCommand: CommandModule = {
                 onEpoch: (rec) => {
                   bar.update({ auroc: fmt(rec.valMeanAuroc) });
                   bar.stop();
+                  const sites = Object.entries(rec.valAurocBySite ?? {})
+                    .map(([site, v]) => `${site} ${v.map(fmt).join('/')}`)
+                    .join('; ');
                   process.stderr.write(
-                    `epoch ${rec.epoch}: loss ${rec.loss.toFixed(4)}, val AUROC ${rec.valAuroc.map(fmt).join(' / ')} (mean ${fmt(rec.valMeanAuroc)}), ${rec.imagesPerSecond.toFixed(2)} img/s\n`,
+                    `epoch ${rec.epoch}: loss ${rec.loss.toFixed(4)}, val AUROC ${rec.valAuroc.map(fmt).join(' / ')} [${sites}] (score ${fmt(rec.valMeanAuroc)}), ${rec.imagesPerSecond.toFixed(2)} img/s\n`,
                   );
                 },
               },

@@ -11,7 +11,8 @@
  *   A dense node may take a [N, C, 1, 1] tensor (the global average pool output): the writer flattens it.
  * - `batchnorm` is folded into the preceding conv when that conv's output feeds nothing else; otherwise
  *   it is written as BatchNormalization.
- * - The two graph outputs are always named `probabilities` [N, classes] and `cam` [N, classes, h, w].
+ * - The first two graph outputs are always named `probabilities` [N, classes] and `cam` [N, classes, h, w];
+ *   `extraOutputs` may add more (the not-a-chest gate's head and embedding).
  */
 
 /** Explicit pads [top, left, bottom, right], or TF/Keras `same` padding (ONNX auto_pad SAME_UPPER). */
@@ -87,9 +88,22 @@ export type OnnxNode = ConvNode | BatchNormNode | UnaryNode | ConcatNode | PoolN
  */
 export interface CamSpec {
   featureMap: string;
+  /**
+   * Multi-scale head: coarser maps whose global average pools follow `featureMap`'s in the classifier's input,
+   * in this order (the classifier reads concat(GAP(featureMap), GAP(coarser[0]), ...)). Each map's share of the
+   * CAM is upsampled (nearest, integer factor) to `featureMap`'s size and added, so the spatial mean of the CAM
+   * is still the logit. Absent: the classifier reads GAP(featureMap) alone.
+   */
+  coarserMaps?: readonly string[];
   /** Output tensor name of the dense (classifier) node. */
   classifier: string;
   addBias: boolean;
+}
+
+/** A further graph output (e.g. the not-a-chest gate's scores): `[N, ...shape of tensor]`, named `name`. */
+export interface ExtraOutput {
+  name: string;
+  tensor: string;
 }
 
 export interface OnnxGraph {
@@ -99,6 +113,8 @@ export interface OnnxGraph {
   /** Tensor holding the per-class probabilities (normally the sigmoid's output). */
   probabilities: string;
   cam: CamSpec;
+  /** Outputs besides `probabilities` and `cam`, in this order. */
+  extraOutputs?: readonly ExtraOutput[];
   /** ONNX opset; default and minimum 13. */
   opset?: number;
   /** Free text stored as the model's doc_string. */

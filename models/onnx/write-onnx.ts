@@ -3,7 +3,8 @@
  *
  * In: the IR (models/onnx/graph.ts). Out: the serialised model bytes: opset >= 13, IR version 8,
  * input `input` [N, C, H, W] float32 with a dynamic batch axis `N`, outputs `probabilities` [N, K] and
- * `cam` [N, K, h, w]. Conv→BatchNorm pairs are folded. Bad graphs throw CXR_ERR_ONNX_GRAPH_INVALID.
+ * `cam` [N, K, h, w] (multi-scale: coarser maps' shares upsampled with Resize nearest and added), then any
+ * `extraOutputs`. Conv→BatchNorm pairs are folded. Bad graphs throw CXR_ERR_ONNX_GRAPH_INVALID.
  */
 import onnxProto from 'onnx-proto';
 import { CxrError } from '../errors.ts';
@@ -121,40 +122,117 @@ function emitNode(node: OnnxNode, index: number, out: Emitted): void {
   }
 }
 
-/** The CAM as a 1x1 conv over the feature map with the classifier's weights transposed to [K, C, 1, 1]. */
-function emitCam(dense: DenseNode, featureMap: string, addBias: boolean, out: Emitted): void {
-  const { inFeatures: c, units: k } = dense;
-  const weight = new Float32Array(k * c);
-  for (let i = 0; i < c; i++) for (let j = 0; j < k; j++) weight[j * c + i] = dense.weight[i * k + j] ?? 0;
-  out.initializers.push(tensor('cam.weight', [k, c, 1, 1], weight));
-  const input = [featureMap, 'cam.weight'];
-  if (addBias && dense.bias) {
-    out.initializers.push(tensor('cam.bias', [k], dense.bias));
-    input.push('cam.bias');
+/**
+ * The CAM: per feature map, a 1x1 conv with the classifier's weights for that map's channels, transposed to
+ * [K, C, 1, 1]; coarser maps' results are upsampled to the first map's size (Resize, nearest, integer scale)
+ * and everything is summed. The bias (when kept) is added once, on the first map.
+ */
+function emitCam(
+  dense: DenseNode,
+  maps: readonly { name: string; channels: number; factor: [number, number] }[],
+  addBias: boolean,
+  out: Emitted,
+): void {
+  const k = dense.units;
+  const parts: string[] = [];
+  let offset = 0;
+  maps.forEach((map, m) => {
+    const c = map.channels;
+    const weight = new Float32Array(k * c);
+    for (let i = 0; i < c; i++) for (let j = 0; j < k; j++) weight[j * c + i] = dense.weight[(offset + i) * k + j] ?? 0;
+    offset += c;
+    const prefix = m === 0 ? 'cam' : `cam_${m}`;
+    out.initializers.push(tensor(`${prefix}.weight`, [k, c, 1, 1], weight));
+    const input = [map.name, `${prefix}.weight`];
+    if (m === 0 && addBias && dense.bias) {
+      out.initializers.push(tensor(`${prefix}.bias`, [k], dense.bias));
+      input.push(`${prefix}.bias`);
+    }
+    const single = maps.length === 1;
+    const conv = single ? CAM_NAME : `${prefix}.part`;
+    out.nodes.push({ name: prefix, opType: 'Conv', input, output: [conv], attribute: [ints('kernel_shape', [1, 1])] });
+    if (single) return;
+    if (m === 0) {
+      parts.push(conv);
+      return;
+    }
+    const scales = `${prefix}.scales`;
+    out.initializers.push(tensor(scales, [4], Float32Array.of(1, 1, map.factor[0], map.factor[1])));
+    const str = (name: string, value: string): AttributeProto => ({
+      name,
+      type: A.STRING,
+      s: new TextEncoder().encode(value),
+    });
+    out.nodes.push({
+      name: `${prefix}_up`,
+      opType: 'Resize',
+      input: [conv, '', scales],
+      output: [`${prefix}.up`],
+      attribute: [
+        str('mode', 'nearest'),
+        str('coordinate_transformation_mode', 'asymmetric'),
+        str('nearest_mode', 'floor'),
+      ],
+    });
+    parts.push(`${prefix}.up`);
+  });
+  if (parts.length === 0) return;
+  let sum = parts[0]!;
+  parts.slice(1).forEach((part, i) => {
+    const output = i === parts.length - 2 ? CAM_NAME : `cam.sum${i}`;
+    out.nodes.push({ name: `cam_add${i}`, opType: 'Add', input: [sum, part], output: [output] });
+    sum = output;
+  });
+}
+
+/** The CAM's maps with their channel counts and upsampling factors; a misfit throws CXR_ERR_ONNX_GRAPH_INVALID. */
+function camMaps(graph: OnnxGraph, shapes: Map<string, readonly number[]>, dense: DenseNode | undefined) {
+  const names = [graph.cam.featureMap, ...(graph.cam.coarserMaps ?? [])];
+  const fine = shapes.get(graph.cam.featureMap);
+  const maps = names.map((name) => {
+    const shape = shapes.get(name);
+    if (shape?.length !== 3 || !fine) return undefined;
+    const factor: [number, number] = [(fine[1] ?? 0) / (shape[1] ?? 1), (fine[2] ?? 0) / (shape[2] ?? 1)];
+    if (!factor.every((f) => Number.isInteger(f) && f >= 1)) return undefined;
+    return { name, channels: shape[0] ?? 0, factor };
+  });
+  const channels = maps.reduce((n, m) => n + (m?.channels ?? 0), 0);
+  if (!dense || maps.some((m) => m === undefined) || channels !== dense.inFeatures) {
+    throw new CxrError(
+      'CXR_ERR_ONNX_GRAPH_INVALID',
+      'cam.classifier must name a dense output whose inputs are the channels of cam.featureMap (+ cam.coarserMaps, ' +
+        'each an integer factor smaller) [C,h,w]',
+      { kind: 'input' },
+    );
   }
-  out.nodes.push({ name: 'cam', opType: 'Conv', input, output: [CAM_NAME], attribute: [ints('kernel_shape', [1, 1])] });
+  return { maps: maps as { name: string; channels: number; factor: [number, number] }[], fine: fine as number[] };
 }
 
 export function writeOnnx(graph: OnnxGraph): Uint8Array {
   const opset = graph.opset ?? 13;
   if (opset < 13) throw new CxrError('CXR_ERR_ONNX_GRAPH_INVALID', `opset ${opset} < 13`, { kind: 'input' });
   const shapes = inferShapes(graph);
-  const dense = graph.nodes.find((n): n is DenseNode => n.op === 'dense' && n.output === graph.cam.classifier);
-  const feature = shapes.get(graph.cam.featureMap);
-  const probShape = shapes.get(graph.probabilities);
-  if (!dense || !feature || feature.length !== 3 || feature[0] !== dense.inFeatures || !probShape) {
-    throw new CxrError(
-      'CXR_ERR_ONNX_GRAPH_INVALID',
-      'cam.classifier must name a dense output whose inputs are the channels of cam.featureMap [C,h,w]',
-      { kind: 'input' },
-    );
+  const found = graph.nodes.find((n): n is DenseNode => n.op === 'dense' && n.output === graph.cam.classifier);
+  const { maps, fine: feature } = camMaps(graph, shapes, found);
+  const dense = found as DenseNode;
+  const extras = graph.extraOutputs ?? [];
+  for (const extra of extras) {
+    if (!shapes.has(extra.tensor) || [PROBABILITIES_NAME, CAM_NAME, INPUT_NAME].includes(extra.name)) {
+      throw new CxrError('CXR_ERR_ONNX_GRAPH_INVALID', `extra output ${extra.name} (${extra.tensor}) is invalid`, {
+        kind: 'input',
+      });
+    }
   }
-  const keep = new Set([graph.probabilities, graph.cam.featureMap, graph.cam.classifier]);
+  const keep = new Set([graph.probabilities, graph.cam.classifier, ...maps.map((m) => m.name)]);
+  for (const extra of extras) keep.add(extra.tensor);
   const out: Emitted = { nodes: [], initializers: [] };
   foldBatchNorms(graph.nodes, keep).forEach((node, index) => {
     emitNode(node, index, out);
   });
-  emitCam(dense, graph.cam.featureMap, graph.cam.addBias, out);
+  emitCam(dense, maps, graph.cam.addBias, out);
+  for (const extra of extras) {
+    out.nodes.push({ name: extra.name, opType: 'Identity', input: [extra.tensor], output: [extra.name] });
+  }
   if (graph.probabilities !== PROBABILITIES_NAME) {
     out.nodes.push({
       name: 'probabilities',
@@ -179,6 +257,7 @@ export function writeOnnx(graph: OnnxGraph): Uint8Array {
       output: [
         valueInfo(PROBABILITIES_NAME, ['N', dense.units]),
         valueInfo(CAM_NAME, ['N', dense.units, feature[1] ?? 1, feature[2] ?? 1]),
+        ...extras.map((extra) => valueInfo(extra.name, ['N', ...(shapes.get(extra.tensor) ?? [])])),
       ],
     },
   };

@@ -13,6 +13,8 @@ export interface CostOptions {
   classes: number;
   /** Override the architecture's resolution. */
   resolution?: number;
+  /** Multi-scale head (trainer/model/build-densenet.ts): this block's output is pooled into the classifier too. */
+  camFromBlock?: number;
 }
 
 export interface ModelCost {
@@ -24,7 +26,7 @@ export interface ModelCost {
   nonTrainable: number;
   /** Channels entering the classifier. */
   featureChannels: number;
-  /** Side of the last feature map (the CAM size). */
+  /** Side of the CAM: the tapped block's map with a multi-scale head, else the last feature map. */
   featureSize: number;
 }
 
@@ -51,6 +53,7 @@ export function denseNetCost(arch: DenseNetArch, options: CostOptions): ModelCos
   size = Math.ceil(size / 2); // max pool 3x3/2 'same'
   let c = arch.stem;
   const inner = arch.bnSize * arch.growth;
+  let tap = { channels: 0, size: 0 };
   arch.blocks.forEach((layers, i) => {
     for (let j = 0; j < layers; j++) {
       bnRelu(c, size);
@@ -61,6 +64,10 @@ export function denseNetCost(arch: DenseNetArch, options: CostOptions): ModelCos
     }
     if (i < arch.blocks.length - 1) {
       bnRelu(c, size);
+      if (options.camFromBlock === i + 1) {
+        tap = { channels: c, size };
+        elementwise += size * size * c; // its global average pool
+      }
       const out = Math.floor(c * arch.compression);
       conv(1, c, out, size);
       elementwise += size * size * out; // avg pool input
@@ -70,7 +77,9 @@ export function denseNetCost(arch: DenseNetArch, options: CostOptions): ModelCos
   });
   bnRelu(c, size);
   elementwise -= size * size * c; // the final ReLU is functional in torchvision: not counted there
-  macs += c * options.classes + options.classes;
-  params += c * options.classes + options.classes;
-  return { macs: macs + elementwise, convMacs: macs, params, nonTrainable, featureChannels: c, featureSize: size };
+  const features = c + tap.channels;
+  macs += features * options.classes + options.classes;
+  params += features * options.classes + options.classes;
+  const featureSize = tap.channels ? tap.size : size;
+  return { macs: macs + elementwise, convMacs: macs, params, nonTrainable, featureChannels: features, featureSize };
 }

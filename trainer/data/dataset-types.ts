@@ -5,6 +5,11 @@ export interface LabelledImage {
   label: number;
   /** Images of one patient always land in one split; the file itself when the source has no patient ids. */
   patientId: string;
+  /**
+   * The hospital / source the image comes from: the labels CSV's `site` (or `source`) column, else the name of
+   * the folder that holds the CSV (e.g. `nih`, `site-b-pediatric`). Splits and sampling are balanced per site.
+   */
+  site: string;
 }
 
 export interface LabelledSet {

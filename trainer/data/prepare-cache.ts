@@ -1,8 +1,9 @@
 /**
- * `cxr train prepare`: reads a dataset, splits it by patient and caches the preprocessed pixels.
- * In: a dataset source (see read-sources.ts), split options, a cache dir, resolutions.
- * Out: `<cache>/index.json` (classes, splits with labels), `<cache>/{train,val,test}.csv` (labels CSVs for
- * `cxr eval`) and `<cache>/r<R>.f32` per resolution: every
+ * `cxr train prepare`: reads one or more datasets (sites), splits them by patient and caches the pixels.
+ * In: dataset sources (see read-sources.ts), split options, a cache dir, resolutions; classes with fewer than
+ * `minClassImages` images are dropped with their images (recorded in index.json as `dropped`).
+ * Out: `<cache>/index.json` (classes, sites, splits with labels), `<cache>/{train,val,test}.csv` (labels CSVs
+ * `file,label,patient_id,site` for `cxr eval`) and `<cache>/r<R>.f32` per resolution: every
  * image of train, val, test (in index order) through models/preprocess `preprocess()` (the agent's exact
  * code) with mean 0 / std 1, i.e. [0,1] pixels at R x R; normalisation is applied at training time with the
  * train-split statistics and then stored in the manifest, so the agent reproduces it exactly.
@@ -17,7 +18,7 @@ import type { InputSpec } from '../../models/preprocess/input-spec.ts';
 import { preprocess } from '../../models/preprocess/preprocess.ts';
 import type { LabelledImage, SplitName } from './dataset-types.ts';
 import { patientSplit, type SplitOptions } from './patient-split.ts';
-import { readDataset } from './read-sources.ts';
+import { readDatasets } from './read-sources.ts';
 
 export const SPLITS: SplitName[] = ['train', 'val', 'test'];
 
@@ -25,27 +26,66 @@ export interface CacheIndex {
   formatVersion: 1;
   classes: string[];
   source: string;
+  /** Sites in sorted order (one per source unless the CSVs say otherwise). */
+  sites: string[];
   split: SplitOptions;
   splits: Record<SplitName, LabelledImage[]>;
   counts: Record<SplitName, number[]>;
+  /** Per site: images per class in each split. */
+  countsBySite: Record<string, Record<SplitName, number[]>>;
   patients: Record<SplitName, number>;
+  /** Classes left out for having too few images, with how many images went with them. */
+  dropped: { name: string; images: number }[];
+}
+
+export interface PrepareOptions extends SplitOptions {
+  /** Classes with fewer images than this are dropped, with their images (default 0: keep all). */
+  minClassImages?: number;
+}
+
+/** Sites of an index written before sites existed: one site named after the source. */
+export function sitesOf(index: CacheIndex): string[] {
+  return index.sites ?? [index.source];
 }
 
 export function cacheSpec(resolution: number): InputSpec {
   return { size: resolution, channels: 1, mean: 0, std: 1, resize: 'letterbox', padValue: 0, layout: 'NCHW' };
 }
 
-export async function prepareIndex(source: string, cacheDir: string, split: SplitOptions): Promise<CacheIndex> {
-  const set = await readDataset(source);
+export async function prepareIndex(
+  sources: string | readonly string[],
+  cacheDir: string,
+  options: PrepareOptions,
+): Promise<CacheIndex> {
+  const read = await readDatasets(typeof sources === 'string' ? [sources] : sources);
+  const min = options.minClassImages ?? 0;
+  const sizes = read.classes.map((_, c) => read.items.filter((i) => i.label === c).length);
+  const classes = read.classes.filter((_, c) => sizes[c]! >= min);
+  const dropped = read.classes.flatMap((name, c) => (sizes[c]! < min ? [{ name, images: sizes[c]! }] : []));
+  const items = read.items
+    .filter((i) => sizes[i.label]! >= min)
+    .map((i) => ({ ...i, label: classes.indexOf(read.classes[i.label]!) }));
+  const set = { ...read, classes, items };
+  const split: SplitOptions = { val: options.val, test: options.test, seed: options.seed };
   const { splits } = patientSplit(set.classes, set.items, split);
   const count = (items: LabelledImage[]) => set.classes.map((_, c) => items.filter((i) => i.label === c).length);
+  const sites = [...new Set(set.items.map((i) => i.site))].sort();
+  const countsBySite = Object.fromEntries(
+    sites.map((site) => {
+      const of = (s: SplitName) => count(splits[s].filter((i) => i.site === site));
+      return [site, { train: of('train'), val: of('val'), test: of('test') }];
+    }),
+  );
   const index: CacheIndex = {
     formatVersion: 1,
     classes: set.classes,
     source: set.source,
+    sites,
     split,
     splits,
     counts: { train: count(splits.train), val: count(splits.val), test: count(splits.test) },
+    countsBySite,
+    dropped,
     patients: {
       train: new Set(splits.train.map((i) => i.patientId)).size,
       val: new Set(splits.val.map((i) => i.patientId)).size,
@@ -58,9 +98,9 @@ export async function prepareIndex(source: string, cacheDir: string, split: Spli
   const quote = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
   for (const s of SPLITS) {
     const rows = splits[s].map((i) =>
-      [relative(cacheDir, i.path), set.classes[i.label]!, i.patientId].map(quote).join(','),
+      [relative(cacheDir, i.path), set.classes[i.label]!, i.patientId, i.site].map(quote).join(','),
     );
-    await writeFile(join(cacheDir, `${s}.csv`), `file,label,patient_id\n${rows.join('\n')}\n`);
+    await writeFile(join(cacheDir, `${s}.csv`), `file,label,patient_id,site\n${rows.join('\n')}\n`);
   }
   return index;
 }

@@ -3,6 +3,8 @@
  * In: a `tf.LayersModel` with NHWC input. Out: an `OnnxGraph` with NCHW input [N, C, R, R], outputs
  * `probabilities` and `cam`. Layout changes: conv kernels HWIO -> OIHW, 'same' -> SAME_UPPER (TF pads the
  * extra row/column at the bottom/right, as SAME_UPPER does), concat axis -1 -> 1 (the IR's channel axis).
+ * A classifier over concatenated global pools (the multi-scale head) gives a multi-scale CAM: the first pooled
+ * map is the CAM grid, the others are `cam.coarserMaps`.
  * Unknown layer types throw CXR_ERR_EXPORT_UNSUPPORTED (kind internal).
  */
 import type * as tfType from '@tensorflow/tfjs';
@@ -49,8 +51,10 @@ export function tfjsToOnnxGraph(model: tfType.LayersModel, name = 'cxr-densenet'
   const tensorOf = (layerName: string) => alias.get(layerName) ?? layerName;
   const nodes: OnnxNode[] = [];
   let probabilities = '';
-  let featureMap = '';
+  let featureMaps: string[] = [];
   let classifier = '';
+  /** Global pool output -> the map it pools. */
+  const pooled = new Map<string, string>();
   for (const layer of model.layers) {
     const cls = layer.getClassName();
     const cfg = layer.getConfig() as LayerConfig;
@@ -117,12 +121,15 @@ export function tfjsToOnnxGraph(model: tfType.LayersModel, name = 'cxr-densenet'
         nodes.push({ op: 'concat', inputs: ins, output: out });
         break;
       case 'GlobalAveragePooling2D':
-        featureMap = input;
+        pooled.set(out, input);
         nodes.push({ op: 'globalavgpool', input, output: out });
         break;
       case 'Dense': {
         const [k, b] = weights;
         const [inFeatures, units] = k!.shape as [number, number];
+        const concat = nodes.find((n) => n.output === input && n.op === 'concat');
+        const sources = concat?.op === 'concat' ? concat.inputs : [input];
+        featureMaps = sources.map((name) => pooled.get(name) ?? '');
         const logits = `${out}_logits`;
         nodes.push({
           op: 'dense',
@@ -153,7 +160,8 @@ export function tfjsToOnnxGraph(model: tfType.LayersModel, name = 'cxr-densenet'
         });
     }
   }
-  if (!probabilities || !featureMap) {
+  const [featureMap, ...coarserMaps] = featureMaps;
+  if (!probabilities || !featureMap || featureMaps.some((m) => m === '')) {
     throw new CxrError('CXR_ERR_EXPORT_UNSUPPORTED', 'model has no global pooling + dense classifier head', {
       kind: 'internal',
     });
@@ -163,7 +171,7 @@ export function tfjsToOnnxGraph(model: tfType.LayersModel, name = 'cxr-densenet'
     input: { name: INPUT_NAME, channels: inputShape[3], height: inputShape[1], width: inputShape[2] },
     nodes,
     probabilities,
-    cam: { featureMap, classifier, addBias: true },
+    cam: { featureMap, ...(coarserMaps.length ? { coarserMaps } : {}), classifier, addBias: true },
     docString: 'cxr-edge DenseNet family member, exported from tfjs by trainer/export',
   };
 }

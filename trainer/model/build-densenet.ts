@@ -4,8 +4,13 @@
  * Out: a `tf.LayersModel`, NHWC input [R, R, C], output [classes] probabilities (sigmoid or softmax).
  * Layer names are stable (`conv0`, `b1_l3_conv2`, `t2_conv`, `classifier`, ...): checkpoints and the ONNX
  * exporter rely on them. Convs have no bias (BN follows), as in torchvision's DenseNet.
+ * Multi-scale head (`camFromBlock`): the BN-ReLU output of that dense block (the transition's `t<b>_relu`, at
+ * stride 8 for block 2) is also globally pooled (`gap_fine`) and concatenated before the pooled last feature
+ * map, so the classifier reads both scales and the class activation map can be drawn on the finer grid
+ * (R/8 x R/8: 16 x 16 at 128 px; docs/trainer.md, "Activation map").
  */
 import type * as tfType from '@tensorflow/tfjs';
+import { CxrError } from '../../models/errors.ts';
 import type { DenseNetArch } from '../family/scaling.ts';
 
 export type Tf = typeof tfType;
@@ -21,6 +26,8 @@ export interface BuildOptions {
   bnEpsilon?: number;
   /** Dropout before the classifier (training only); default 0. */
   dropout?: number;
+  /** 1-based dense block (not the last) whose output also feeds the classifier; absent: the last map only. */
+  camFromBlock?: number;
 }
 
 export function buildDenseNet(tf: Tf, arch: DenseNetArch, options: BuildOptions): tfType.LayersModel {
@@ -44,6 +51,11 @@ export function buildDenseNet(tf: Tf, arch: DenseNetArch, options: BuildOptions)
     .maxPooling2d({ name: 'pool0', poolSize: 3, strides: 2, padding: 'same' })
     .apply(x) as tfType.SymbolicTensor;
   let channels = arch.stem;
+  let fine: tfType.SymbolicTensor | undefined;
+  const tap = options.camFromBlock;
+  if (tap !== undefined && !(Number.isInteger(tap) && tap >= 1 && tap < arch.blocks.length)) {
+    throw new CxrError('CXR_ERR_SCALING', `camFromBlock ${tap} must name a dense block before the last`);
+  }
   arch.blocks.forEach((layers, bi) => {
     for (let j = 0; j < layers; j++) {
       const p = `b${bi + 1}_l${j + 1}`;
@@ -58,6 +70,9 @@ export function buildDenseNet(tf: Tf, arch: DenseNetArch, options: BuildOptions)
       const p = `t${bi + 1}`;
       channels = Math.floor(channels * arch.compression);
       x = bnRelu(x, p);
+      if (tap === bi + 1) {
+        fine = tf.layers.globalAveragePooling2d({ name: 'gap_fine' }).apply(x) as tfType.SymbolicTensor;
+      }
       x = conv(x, channels, 1, `${p}_conv`);
       x = tf.layers
         .averagePooling2d({ name: `${p}_pool`, poolSize: 2, strides: 2, padding: 'valid' })
@@ -66,6 +81,7 @@ export function buildDenseNet(tf: Tf, arch: DenseNetArch, options: BuildOptions)
   });
   x = bnRelu(x, 'final');
   x = tf.layers.globalAveragePooling2d({ name: 'gap' }).apply(x) as tfType.SymbolicTensor;
+  if (fine) x = tf.layers.concatenate({ name: 'gap_cat', axis: -1 }).apply([fine, x]) as tfType.SymbolicTensor;
   if (options.dropout)
     x = tf.layers.dropout({ name: 'drop', rate: options.dropout, seed: seed++ }).apply(x) as tfType.SymbolicTensor;
   const out = tf.layers

@@ -29,12 +29,13 @@ export function makeCandidates(
   baseResolution: number,
   macsBudget: number,
   classes = 3,
+  camFromBlock = 0,
 ): Candidate[] {
   const out: Candidate[] = [];
   for (const s of grid) {
     const scaling = { ...s, baseResolution: s.baseResolution ?? baseResolution };
     const arch = scaleDenseNet(scaling);
-    const cost = denseNetCost(arch, { inChannels: 1, classes });
+    const cost = denseNetCost(arch, { inChannels: 1, classes, ...(camFromBlock ? { camFromBlock } : {}) });
     if (cost.macs <= macsBudget) out.push({ id: archName(arch), scaling, arch, cost });
   }
   return out.filter((c, i) => out.findIndex((d) => d.id === c.id) === i);

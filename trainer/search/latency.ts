@@ -19,10 +19,14 @@ import { buildDenseNet } from '../model/build-densenet.ts';
 export async function measureLatencyMs(
   tf: typeof tfType,
   arch: DenseNetArch,
-  options: { runtime?: RuntimeName; runs?: number; classes?: number } = {},
+  options: { runtime?: RuntimeName; runs?: number; classes?: number; camFromBlock?: number } = {},
 ): Promise<number> {
   const classes = options.classes ?? 3;
-  const model = buildDenseNet(tf, arch, { inChannels: 1, classes });
+  const model = buildDenseNet(tf, arch, {
+    inChannels: 1,
+    classes,
+    ...(options.camFromBlock ? { camFromBlock: options.camFromBlock } : {}),
+  });
   const onnx = writeOnnx(tfjsToOnnxGraph(model, 'latency-probe'));
   model.dispose();
   const dir = await mkdtemp(join(tmpdir(), 'cxr-latency-'));

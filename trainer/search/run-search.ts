@@ -1,7 +1,9 @@
 /**
  * `cxr search`: successive halving over family members under a MACs budget (and an optional OpenVINO
  * latency budget). Rung r trains the surviving candidates to `rungEpochs[r]` epochs in total (resuming
- * their previous rung) on `rungImages[r]` training images; the best 1/eta by mean validation AUROC go on.
+ * their previous rung) drawing `rungImages[r]` images per epoch (an equal share per site,
+ * trainer/data/site-sampling.ts); the best 1/eta by validation score (the mean over sites of the per-site mean
+ * AUROC, trainer/metrics/per-site.ts) go on. Rows carry the per-site validation AUROC.
  * Output: a table per candidate, the Pareto front (MACs vs val AUROC) and the pick: the best mean
  * validation AUROC at the highest rung among candidates within the budgets. Cost is counted in
  * image-epochs and seconds, next to what training every candidate fully would cost.
@@ -32,6 +34,8 @@ export interface SearchOptions {
   measureLatency: boolean;
   backend?: BackendPreference;
   seed?: number;
+  /** Multi-scale head of every candidate (trainer/model/build-densenet.ts); 0: off. Default 2. */
+  camFromBlock?: number;
   logger?: Logger;
   onRow?: (row: SearchRow) => void;
 }
@@ -49,6 +53,8 @@ export interface SearchRow {
   rung: number;
   epochs: number;
   valAuroc: Record<string, number | null>;
+  /** Site -> class -> validation AUROC at the row's rung. */
+  valAurocBySite: Record<string, Record<string, number | null>>;
   score: number | null;
   withinBudget: boolean;
 }
@@ -64,15 +70,19 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
   const started = Date.now();
   const { tf } = await selectBackend(o.backend ?? 'auto', { logger: o.logger });
   const index = await readIndex(o.cacheDir);
+  const camFromBlock = o.camFromBlock ?? DEFAULT_TRAIN.camFromBlock ?? 0;
   const candidates = makeCandidates(
     o.grid ?? DEFAULT_GRID,
     o.baseResolution ?? 128,
     o.macsBudget,
     index.classes.length,
+    camFromBlock,
   );
   const rows = new Map<string, SearchRow>();
   for (const c of candidates) {
-    const latencyMs = o.measureLatency ? await measureLatencyMs(tf, c.arch).catch(() => null) : null;
+    const latencyMs = o.measureLatency
+      ? await measureLatencyMs(tf, c.arch, { camFromBlock, classes: index.classes.length }).catch(() => null)
+      : null;
     rows.set(c.id, {
       id: c.id,
       scaling: c.scaling,
@@ -86,6 +96,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
       rung: -1,
       epochs: 0,
       valAuroc: {},
+      valAurocBySite: {},
       score: null,
       withinBudget: o.latencyBudgetMs === undefined || (latencyMs !== null && latencyMs <= o.latencyBudgetMs),
     });
@@ -108,7 +119,8 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
           epochs: o.rungEpochs[r]!,
           patience: 1000,
           seed: o.seed ?? DEFAULT_TRAIN.seed,
-          maxTrainImages: images,
+          samplesPerEpoch: images,
+          camFromBlock,
           // resume: later rungs continue the previous rung; a restarted search skips finished work
           resume: true,
         },
@@ -121,6 +133,12 @@ export async function runSearch(o: SearchOptions): Promise<SearchResult> {
       row.rung = r;
       row.epochs = state.history.length;
       row.valAuroc = Object.fromEntries(index.classes.map((name, i) => [name, last.valAuroc[i] ?? null]));
+      row.valAurocBySite = Object.fromEntries(
+        Object.entries(last.valAurocBySite ?? {}).map(([site, v]) => [
+          site,
+          Object.fromEntries(index.classes.map((name, i) => [name, v[i] ?? null])),
+        ]),
+      );
       row.score = last.valMeanAuroc;
       o.onRow?.(row);
       await mkdir(o.outDir, { recursive: true });

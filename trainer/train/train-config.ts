@@ -28,6 +28,10 @@ export interface TrainConfig {
   timeBudgetS?: number;
   /** Stop after this many epochs while the schedule still spans `epochs` (reproduces a time-budgeted run). */
   stopAfterEpochs?: number;
+  /** Multi-scale head: this dense block also feeds the classifier and gives the CAM grid (0 or absent: last map). */
+  camFromBlock?: number;
+  /** Images drawn per epoch, an equal share per site (default: the number of training images). */
+  samplesPerEpoch?: number;
 }
 
 export const DEFAULT_TRAIN: Omit<TrainConfig, 'cacheDir' | 'outDir' | 'scaling'> = {
@@ -42,12 +46,17 @@ export const DEFAULT_TRAIN: Omit<TrainConfig, 'cacheDir' | 'outDir' | 'scaling'>
   resume: false,
   backend: 'auto',
   dropout: 0.2,
+  camFromBlock: 2,
 };
 
 export interface EpochRecord {
   epoch: number;
   loss: number;
+  /** Pooled over sites, per class. */
   valAuroc: (number | null)[];
+  /** Per site, per class. */
+  valAurocBySite?: Record<string, (number | null)[]>;
+  /** The selection score: mean over sites of each site's mean over defined classes (trainer/metrics/per-site.ts). */
   valMeanAuroc: number | null;
   lr: number;
   seconds: number;

@@ -1,7 +1,8 @@
 /**
  * The training loop: tfjs layers model, Adam with a warm-up + cosine learning rate, weighted BCE (or
- * softmax CE), seeded augmentation and shuffling, validation AUROC after every epoch, checkpoints `last`
- * (every epoch, for --resume) and `best` (best mean validation AUROC), early stopping on that mean.
+ * softmax CE), seeded augmentation and per-site balanced sampling (trainer/data/site-sampling.ts), validation
+ * AUROC per site after every epoch, checkpoints `last` (every epoch, for --resume) and `best` (best score: the
+ * mean over sites of the per-site mean AUROC, trainer/metrics/per-site.ts), early stopping on that score.
  * Progress goes to `onEpoch`/`onBatch` callbacks (the CLI draws the bar); state to `<outDir>/train-state.json`.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -12,9 +13,11 @@ import { selectBackend } from '../backend/select-backend.ts';
 import { denseNetCost } from '../cost/densenet-cost.ts';
 import { augmentImage } from '../data/augment.ts';
 import { loadPixels, readIndex } from '../data/prepare-cache.ts';
-import { mulberry32, shuffleInPlace } from '../data/random.ts';
+import { mulberry32 } from '../data/random.ts';
+import { balancedEpoch } from '../data/site-sampling.ts';
 import { scaleDenseNet } from '../family/scaling.ts';
 import { perClassAuroc } from '../metrics/per-class.ts';
+import { perSiteAuroc } from '../metrics/per-site.ts';
 import { buildDenseNet } from '../model/build-densenet.ts';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
 import { positiveWeights, weightedBce, weightedCce } from './loss.ts';
@@ -79,10 +82,16 @@ export async function trainModel(config: TrainConfig, hooks: TrainHooks = {}): P
   const K = classes.length;
   const nTrain = Math.min(index.splits.train.length, config.maxTrainImages ?? Number.POSITIVE_INFINITY);
   const trainLabels = index.splits.train.slice(0, nTrain).map((i) => i.label);
+  const trainSites = index.splits.train.slice(0, nTrain).map((i) => i.site ?? index.source);
   const valLabels = index.splits.val.map((i) => i.label);
+  const valSites = index.splits.val.map((i) => i.site ?? index.source);
   const trainPixels = pixels.train.subarray(0, nTrain * plane);
   const normalisation = pixelStats(trainPixels);
-  const cost = denseNetCost(arch, { inChannels: 1, classes: K });
+  const cost = denseNetCost(arch, {
+    inChannels: 1,
+    classes: K,
+    ...(config.camFromBlock ? { camFromBlock: config.camFromBlock } : {}),
+  });
   await mkdir(config.outDir, { recursive: true });
 
   const model = buildDenseNet(tf, arch, {
@@ -91,6 +100,7 @@ export async function trainModel(config: TrainConfig, hooks: TrainHooks = {}): P
     head: config.head,
     seed: config.seed,
     dropout: config.dropout,
+    ...(config.camFromBlock ? { camFromBlock: config.camFromBlock } : {}),
   });
   const optimizer = tf.train.adam(config.lr);
   const weights = tf.tensor1d(positiveWeights(trainLabels, K, config.maxPosWeight));
@@ -115,12 +125,12 @@ export async function trainModel(config: TrainConfig, hooks: TrainHooks = {}): P
   }
   log?.info({ backend, arch, macs: cost.macs, params: cost.params, nTrain, nVal: valLabels.length }, 'training');
   const started = Date.now();
-  const order = Array.from({ length: nTrain }, (_, i) => i);
-  const batches = Math.ceil(nTrain / config.batchSize);
+  const samples = config.samplesPerEpoch ?? nTrain;
+  const batches = Math.ceil(samples / config.batchSize);
   for (let epoch = state.history.length; epoch < config.epochs && !state.done; epoch++) {
     const t0 = Date.now();
     const rng = mulberry32(config.seed * 1000 + epoch);
-    shuffleInPlace(order, rng);
+    const order = balancedEpoch(trainSites, samples, rng);
     const lr = learningRate(config.lr, epoch, config.epochs);
     (optimizer as unknown as { learningRate: number }).learningRate = lr;
     let lossSum = 0;
@@ -148,15 +158,17 @@ export async function trainModel(config: TrainConfig, hooks: TrainHooks = {}): P
     }
     const trainSeconds = (Date.now() - t0) / 1000;
     const scores = await predictScores(tf, model, pixels.val, R, normalisation);
-    const { perClass, mean } = perClassAuroc(scores, valLabels, K);
+    const { perClass } = perClassAuroc(scores, valLabels, K);
+    const { bySite, score: mean } = perSiteAuroc(scores, valLabels, valSites, K);
     const record: EpochRecord = {
       epoch: epoch + 1,
       loss: lossSum / batches,
       valAuroc: perClass,
+      valAurocBySite: bySite,
       valMeanAuroc: mean,
       lr,
       seconds: (Date.now() - t0) / 1000,
-      imagesPerSecond: nTrain / trainSeconds,
+      imagesPerSecond: samples / trainSeconds,
     };
     state.history.push(record);
     if (mean !== null && (state.bestValMeanAuroc === null || mean > state.bestValMeanAuroc)) {

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
+import ort from 'onnxruntime-node';
+import { writeOnnx } from '../../../models/onnx/write-onnx.ts';
 import { hwioToOihw, tfjsToOnnxGraph } from '../../../trainer/export/tfjs-to-onnx-graph.ts';
 import { chooseThresholds } from '../../../trainer/export/thresholds.ts';
 import { scaleDenseNet } from '../../../trainer/family/scaling.ts';
@@ -46,4 +48,27 @@ test('thresholds are chosen on validation at the target sensitivity; no positive
   assert.equal(t.A!.chosenOn, 'validation');
   assert.equal(t.B!.threshold, 0.5);
   assert.match(t.B!.chosenOn, /no validation positives/);
+});
+
+test('multi-scale head: CAM on the finer grid, its spatial mean is the logit, ONNX Runtime matches tfjs', async () => {
+  await tf.setBackend('cpu');
+  const arch = scaleDenseNet({ alpha: 0.5, phi: 1, width: 0.0625, stages: 3, baseResolution: 64 });
+  const model = buildDenseNet(tf, arch, { inChannels: 1, classes: 2, camFromBlock: 2, seed: 3 });
+  const g = tfjsToOnnxGraph(model);
+  assert.equal(g.cam.featureMap, 't2_relu');
+  assert.deepEqual(g.cam.coarserMaps, ['final_relu']);
+  const session = await ort.InferenceSession.create(writeOnnx(g));
+  const x = Float32Array.from({ length: 64 * 64 }, (_, i) => Math.sin(i / 37) + ((i * 7) % 13) / 13);
+  const out = await session.run({ input: new ort.Tensor('float32', x, [1, 1, 64, 64]) });
+  const cam = out.cam!;
+  assert.deepEqual(cam.dims, [1, 2, 8, 8]);
+  const want = (model.predict(tf.tensor4d(x, [1, 64, 64, 1])) as tf.Tensor).dataSync();
+  const probs = out.probabilities!.data as Float32Array;
+  for (let k = 0; k < 2; k++) {
+    assert.ok(Math.abs(probs[k]! - want[k]!) < 1e-5);
+    const plane = (cam.data as Float32Array).subarray(k * 64, (k + 1) * 64);
+    const logit = plane.reduce((s, v) => s + v, 0) / 64;
+    assert.ok(Math.abs(1 / (1 + Math.exp(-logit)) - probs[k]!) < 1e-5);
+  }
+  await session.release();
 });
