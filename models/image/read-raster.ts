@@ -2,6 +2,7 @@
  * PNG/JPEG reader stage (sharp/libvips): bytes → DecodedImage.
  * 8/16-bit grey or RGB(A); colour is reduced to Rec. 601 luminance; values scaled by the format maximum
  * (no windowing: these files are already display-ready). Dimensions are checked before decoding.
+ * Corrupt data that libjpeg/libpng report only as a warning is refused too (failOn 'warning'), never scored.
  * Bad input: CXR_ERR_IMAGE_TOO_LARGE, CXR_ERR_DECODE_FAILED.
  */
 import sharp, { type Metadata } from 'sharp';
@@ -52,7 +53,7 @@ export async function readRaster(
   const colour = channels >= 3;
   let pixels: Float32Array;
   try {
-    let pipeline = sharp(bytes, { failOn: 'error', limitInputPixels: false });
+    let pipeline = sharp(bytes, { failOn: 'warning', limitInputPixels: false });
     // grey16 keeps 16 bits; plain greyscale would quietly drop to 8. b-w keeps one channel for grey JPEGs.
     if (colour) pipeline = pipeline.removeAlpha().toColourspace(sixteen ? 'rgb16' : 'srgb');
     else pipeline = pipeline.toColourspace(sixteen ? 'grey16' : 'b-w');

@@ -14,7 +14,7 @@ import { decodeJpegSequential } from './jpeg-sequential.ts';
 
 async function decodeWithSharp(bytes: Uint8Array): Promise<CodecFrame> {
   try {
-    const image = sharp(bytes, { failOn: 'error' });
+    const image = sharp(bytes, { failOn: 'warning' });
     const meta = await image.metadata();
     const grey = (meta.channels ?? 1) < 3;
     const { data, info } = await (grey ? image.toColourspace('b-w') : image.removeAlpha())
