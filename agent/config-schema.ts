@@ -6,6 +6,8 @@ import { type Static, Type } from '@sinclair/typebox';
 
 const Id = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
 const Ms = (def: number, minimum = 10) => Type.Integer({ minimum, default: def });
+/** DICOM AE title (PS3.5 6.2): 1–16 characters, no backslash or control characters. */
+const AeTitle = Type.String({ pattern: '^[\\x20-\\x5b\\x5d-\\x7e]{1,16}$' });
 
 export const WatchFolderSchema = Type.Object(
   {
@@ -44,7 +46,8 @@ export const AgentConfigSchema = Type.Object(
     dataDir: Type.String({ minLength: 1 }),
     processedDir: Type.Optional(Type.String({ minLength: 1 })),
     quarantineDir: Type.Optional(Type.String({ minLength: 1 })),
-    watch: Type.Array(WatchFolderSchema, { minItems: 1 }),
+    /** At least one folder, unless DICOM network intake is on (its spool is then the watched folder). */
+    watch: Type.Array(WatchFolderSchema, { default: [] }),
     model: Type.Object(
       {
         dir: Type.String({ minLength: 1 }),
@@ -74,6 +77,8 @@ export const AgentConfigSchema = Type.Object(
         retryMaxMs: Ms(300_000),
         /** Results published and not yet acked at once. */
         maxInFlight: Type.Integer({ minimum: 1, maximum: 1000, default: 32 }),
+        /** Connected time a published result may wait for the hub's ack before the acks-stalled alert. */
+        ackAlertMs: Ms(120_000, 100),
       },
       { additionalProperties: false },
     ),
@@ -95,6 +100,74 @@ export const AgentConfigSchema = Type.Object(
         downloadTimeoutMs: Ms(60_000, 100),
       },
       { additionalProperties: false, default: {} },
+    ),
+    /** DICOM network intake (docs/clinic.md): a C-STORE SCP whose spool folder is watched like any other. */
+    dicomScp: Type.Optional(
+      Type.Object(
+        {
+          aeTitle: { ...AeTitle, default: 'CXR-EDGE' },
+          /** 0 picks a free port (tests). */
+          port: Type.Integer({ minimum: 0, maximum: 65535, default: 11112 }),
+          host: Type.String({ default: '0.0.0.0' }),
+          /** Calling AE titles of the devices allowed to send (case-sensitive, as PS3.8 compares them). */
+          allowedCallingAeTitles: Type.Array(AeTitle, { minItems: 1 }),
+          /** Where received instances are written (durably) and then scored; not inside dataDir/processed/quarantine. */
+          spoolDir: Type.String({ minLength: 1 }),
+          /** Connect, association and PDU timeout. */
+          timeoutMs: Ms(30_000, 100),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    /** The clinic side (docs/clinic.md): reports written locally, the clinic page, urgent alerts, the PACS. */
+    clinic: Type.Optional(
+      Type.Object(
+        {
+          /** Shown on the page and the PDF; the SR's institution name. */
+          siteName: Type.String({ minLength: 1, maxLength: 64, default: 'Clinic' }),
+          /** Where the PDF/JSON/SR report files are written. */
+          resultsDir: Type.String({ minLength: 1 }),
+          outputs: Type.Object(
+            {
+              pdf: Type.Boolean({ default: true }),
+              json: Type.Boolean({ default: true }),
+              sr: Type.Boolean({ default: true }),
+            },
+            { additionalProperties: false, default: {} },
+          ),
+          /** Logins for the clinic page (scrypt hashes: `cxr hub hash-password`); none = the page is off. */
+          users: Type.Array(
+            Type.Object(
+              { username: Type.String({ minLength: 1, maxLength: 64 }), passwordHash: Type.String({ minLength: 1 }) },
+              { additionalProperties: false },
+            ),
+            { default: [] },
+          ),
+          sessionTtlHours: Type.Number({ minimum: 0.05, maximum: 168, default: 12 }),
+          recentStudies: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
+          /** argv run once per urgent result (no shell; `{result}` and `{tier}` are filled in, never PHI). */
+          alertCommand: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
+          /** Send the SR and a Secondary Capture to the clinic's PACS by C-STORE. */
+          pacs: Type.Optional(
+            Type.Object(
+              {
+                host: Type.String({ minLength: 1 }),
+                port: Type.Integer({ minimum: 1, maximum: 65535 }),
+                calledAeTitle: AeTitle,
+                callingAeTitle: { ...AeTitle, default: 'CXR-EDGE' },
+                sendSr: Type.Boolean({ default: true }),
+                sendSecondaryCapture: Type.Boolean({ default: true }),
+                timeoutMs: Ms(30_000, 100),
+              },
+              { additionalProperties: false },
+            ),
+          ),
+          /** Backoff for report deliveries that fail (folder unwritable, PACS down). */
+          retryInitialMs: Ms(5000),
+          retryMaxMs: Ms(600_000),
+        },
+        { additionalProperties: false },
+      ),
     ),
     sendPixels: Type.Boolean({ default: true }),
     previewMaxSide: Type.Integer({ minimum: 64, maximum: 4096, default: 1024 }),

@@ -129,6 +129,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       intakePaused: () => (disk.paused ? 1 : 0),
       diskFreeBytes: () => disk.freeBytes,
       uptimeS: () => (now() - startedAt) / 1000,
+      acksStalled: () => (link?.sender.acksStalled ? 1 : 0),
       model: () => ({ version: slot.current.manifest.version, runtime: slot.current.session.runtime }),
     });
 

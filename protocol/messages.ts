@@ -125,6 +125,8 @@ export const StatusMessageSchema = Type.Object(
     runtime: Type.Optional(Type.String()),
     diskFreeBytes: Type.Optional(Type.Number({ minimum: 0 })),
     intakePaused: Type.Optional(Type.Boolean()),
+    /** Sent (true) only while the agent's results go out but the hub's acks stopped (docs/agent.md). */
+    acksStalled: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );

@@ -105,6 +105,8 @@ export interface AgentGauges {
   intakePaused(): number;
   diskFreeBytes(): number;
   uptimeS(): number;
+  /** 1 while results go out but the hub's acks stopped (agent/sync/ack-watch.ts). */
+  acksStalled?(): number;
   /** The model files are scored with now. */
   model(): { version: string; runtime: string };
 }
@@ -119,6 +121,7 @@ export function createAgentMetrics(gauges: AgentGauges) {
     stageErrors: new Counter('cxr_agent_stage_errors_total', 'Internal failures retried with backoff, by code'),
     resultsPublished: new Counter('cxr_agent_results_published_total', 'Result publishes (incl. re-sends)'),
     resultsAcked: new Counter('cxr_agent_results_acked_total', 'Results acked by the hub, by ack status'),
+    publishErrors: new Counter('cxr_agent_publish_errors_total', 'Result publishes that failed or the broker refused'),
     modelUpdates: new Counter(
       'cxr_agent_model_updates_total',
       'Model take-ups by outcome (active = switched, failed, rolled-back)',
@@ -138,6 +141,11 @@ export function createAgentMetrics(gauges: AgentGauges) {
       new Gauge('cxr_agent_intake_paused', '1 while intake is paused by the disk watermark', gauges.intakePaused),
       new Gauge('cxr_agent_disk_free_bytes', 'Free bytes on the data disk', gauges.diskFreeBytes),
       new Gauge('cxr_agent_uptime_seconds', 'Seconds since start', gauges.uptimeS),
+      new Gauge(
+        'cxr_agent_acks_stalled',
+        '1 while published results wait longer than mqtt.ackAlertMs for the hub ack',
+        gauges.acksStalled ?? (() => 0),
+      ),
       new InfoGauge('cxr_agent_model_info', 'The model files are scored with now', gauges.model),
     ],
     render(): string {
@@ -149,6 +157,7 @@ export function createAgentMetrics(gauges: AgentGauges) {
         metrics.stageErrors,
         metrics.resultsPublished,
         metrics.resultsAcked,
+        metrics.publishErrors,
         metrics.modelUpdates,
         metrics.inferenceMs,
         metrics.batchSize,

@@ -4,12 +4,16 @@
  * (a PUBACK only proves the broker has it: ARCHITECTURE.md "Delivery"). Unacked rows are re-sent with
  * exponential backoff; at most `maxInFlight` wait for an ack at once. While the link is down nothing is
  * published (mqtt.js's offline queue is memory only); when it returns every row is due at once.
+ * A broker that takes publishes but lets no ack come back (an ACL that denies the result topic, a hub that is
+ * down) is noticed by the AckWatch: one error log line with `alert: "acks-stalled"`, the
+ * `cxr_agent_acks_stalled` gauge and `acksStalled` in the status, and one line when acks are back.
  */
 import type { MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { AckMessage } from '../../protocol/messages.ts';
 import type { AgentMetrics } from '../http/metrics.ts';
 import type { AgentStore } from '../store/agent-store.ts';
+import type { AckWatch, AckWatchChange } from './ack-watch.ts';
 import { type BackoffPolicy, backoffMs } from './backoff.ts';
 
 export interface SenderDeps {
@@ -22,6 +26,9 @@ export interface SenderDeps {
   log: Logger;
   now(): number;
   random?: () => number;
+  /** Watches for acks that stop while publishes go out; `alerted` is told when the state changes. */
+  ackWatch: AckWatch;
+  alerted?(change: AckWatchChange): void;
 }
 
 export class OutboxSender {
@@ -34,7 +41,11 @@ export class OutboxSender {
 
   start(): void {
     this.deps.client.on('connect', () => this.onLinkUp());
-    this.#timer = setInterval(() => this.kick(), 250);
+    this.deps.client.on('close', () => this.deps.ackWatch.linkDown(this.deps.now()));
+    this.#timer = setInterval(() => {
+      this.#watchAcks();
+      this.kick();
+    }, 250);
     this.#timer.unref();
     if (this.deps.client.connected) this.onLinkUp();
   }
@@ -44,6 +55,7 @@ export class OutboxSender {
   }
 
   onLinkUp(): void {
+    this.deps.ackWatch.linkUp(this.deps.now());
     this.#awaiting.clear();
     this.deps.store.resetBackoff(this.deps.now());
     this.kick();
@@ -64,8 +76,11 @@ export class OutboxSender {
         store.markSent(row.id, due);
         this.#awaiting.set(row.resultId, due);
         this.deps.metrics.resultsPublished.inc();
+        this.deps.ackWatch.published(row.resultId, t);
         client.publish(this.deps.topic, row.payload, { qos: 1 }, (error) => {
-          if (error) this.deps.log.warn({ resultId: row.resultId, err: error.message }, 'publish failed; will re-send');
+          if (!error) return this.deps.ackWatch.confirmed(row.resultId);
+          this.deps.metrics.publishErrors.inc();
+          this.deps.log.warn({ resultId: row.resultId, err: error.message }, 'publish failed; will re-send');
         });
       }
     } finally {
@@ -77,6 +92,7 @@ export class OutboxSender {
   onAck(ack: AckMessage): void {
     const { store, metrics, now, log } = this.deps;
     this.#awaiting.delete(ack.resultId);
+    this.deps.ackWatch.acked(ack.resultId);
     metrics.resultsAcked.inc({ status: ack.status });
     if (ack.status === 'rejected') {
       if (store.reject(ack.resultId, ack.reason ?? 'rejected', now())) {
@@ -91,5 +107,25 @@ export class OutboxSender {
 
   get inFlight(): number {
     return this.#awaiting.size;
+  }
+
+  /** True while published results go unacked by the hub for longer than the watch's limit. */
+  get acksStalled(): boolean {
+    return this.deps.ackWatch.stalled;
+  }
+
+  #watchAcks(): void {
+    const change = this.deps.ackWatch.check(this.deps.now());
+    if (change === undefined) return;
+    if (change.stalled) {
+      const { stalled: _, ...details } = change;
+      this.deps.log.error(
+        { alert: 'acks-stalled', ...details },
+        'results go out but the hub does not ack them: is the hub down, or does the broker drop them (ACL)?',
+      );
+    } else {
+      this.deps.log.info({ alert: 'acks-stalled', lastedS: change.lastedS }, 'hub acks are back');
+    }
+    this.deps.alerted?.(change);
   }
 }

@@ -16,6 +16,8 @@ export interface StatusSnapshot {
   runtime?: string;
   diskFreeBytes: number;
   intakePaused: boolean;
+  /** Results go out but the hub's acks stopped (agent/sync/ack-watch.ts). */
+  acksStalled?: boolean;
 }
 
 export function onlineStatus(s: StatusSnapshot): StatusMessage {
@@ -34,6 +36,8 @@ export function onlineStatus(s: StatusSnapshot): StatusMessage {
     ...(s.runtime ? { runtime: s.runtime } : {}),
     diskFreeBytes: Math.max(0, s.diskFreeBytes),
     intakePaused: s.intakePaused,
+    // Only while true: a hub older than the field drops a status that carries it.
+    ...(s.acksStalled ? { acksStalled: true } : {}),
   };
 }
 

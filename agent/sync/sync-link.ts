@@ -13,6 +13,7 @@ import { decoders } from '../../protocol/validate.ts';
 import type { AgentConfig } from '../config.ts';
 import type { AgentMetrics } from '../http/metrics.ts';
 import type { AgentStore } from '../store/agent-store.ts';
+import { AckWatch } from './ack-watch.ts';
 import { handleAck } from './handle-ack.ts';
 import { type DesiredModelSink, handleModelDesired } from './handle-model-desired.ts';
 import { ModelStatePublisher } from './model-state-publisher.ts';
@@ -58,12 +59,14 @@ export function startSync(deps: SyncDeps): SyncLink {
     metrics: deps.metrics,
     log,
     now: deps.now,
+    ackWatch: new AckWatch(config.mqtt.ackAlertMs),
+    alerted: () => publishStatus(),
   });
   const modelState = new ModelStatePublisher(client, topicFor(address, 'model/state'), log);
 
   const publishStatus = () => {
     if (!client.connected) return;
-    const status = onlineStatus(deps.snapshot());
+    const status = onlineStatus({ ...deps.snapshot(), acksStalled: sender.acksStalled });
     if (!decoders.status.check(status)) {
       log.error('status message does not match the protocol schema; not sent');
       return;
