@@ -2,11 +2,13 @@
  * PNG/JPEG reader stage (sharp/libvips): bytes → DecodedImage.
  * 8/16-bit grey or RGB(A); colour is reduced to Rec. 601 luminance; values scaled by the format maximum
  * (no windowing: these files are already display-ready). Dimensions are checked before decoding.
- * Corrupt data that libjpeg/libpng report only as a warning is refused too (failOn 'warning'), never scored.
+ * Corrupt data that libjpeg/libpng report only as a warning is refused too (failOn 'warning'), never scored;
+ * a sequential JPEG's blocks are also entropy-decoded strictly first (checkSequentialJpeg).
  * Bad input: CXR_ERR_IMAGE_TOO_LARGE, CXR_ERR_DECODE_FAILED.
  */
 import sharp, { type Metadata } from 'sharp';
 import { type ChestPolicy, checkChest } from './chest-check.ts';
+import { checkSequentialJpeg } from './dicom/codecs/jpeg-dct.ts';
 import { imageError } from './image-errors.ts';
 import type { DecodedImage } from './types.ts';
 
@@ -52,6 +54,7 @@ export async function readRaster(
   const sixteen = meta.depth === 'ushort';
   const colour = channels >= 3;
   let pixels: Float32Array;
+  if (format === 'jpeg') checkSequentialJpeg(bytes);
   try {
     let pipeline = sharp(bytes, { failOn: 'warning', limitInputPixels: false });
     // grey16 keeps 16 bits; plain greyscale would quietly drop to 8. b-w keeps one channel for grey JPEGs.

@@ -11,6 +11,8 @@ export interface CodestreamSize {
   rows: number;
   cols: number;
   precision?: number;
+  /** JPEG family: the SOFn marker's second byte (0xc0 baseline, 0xc1 extended, 0xc2 progressive, ...). */
+  process?: number;
 }
 
 function u16(bytes: Uint8Array, at: number): number {
@@ -35,7 +37,9 @@ export function jpegFrameSize(bytes: Uint8Array): CodestreamSize | undefined {
       i++;
       continue;
     }
-    if (isFrameMarker(marker)) return { precision: bytes[i + 4], rows: u16(bytes, i + 5), cols: u16(bytes, i + 7) };
+    if (isFrameMarker(marker)) {
+      return { precision: bytes[i + 4], rows: u16(bytes, i + 5), cols: u16(bytes, i + 7), process: marker };
+    }
     if (marker === 0xda) return undefined;
     i += 2 + u16(bytes, i + 2);
   }

@@ -1,14 +1,19 @@
 /**
  * Bit reader for JPEG entropy-coded segments (ITU T.81 F.2.2.4–F.2.2.5): byte stuffing, Huffman decoding
- * with the F.2.2.3 tables, EXTEND, and restart-marker resynchronisation. Reads past a marker as zeros.
+ * with the F.2.2.3 tables, EXTEND, and restart markers. Reads past a marker, or past the end of the data, as
+ * zeros and remembers it (`marker`), so that a caller can tell a segment that ended too early.
  */
 import { imageError } from '../../image-errors.ts';
 import type { HuffmanTable } from './jpeg-tables.ts';
+
+/** Stands for the end of the data in `marker` (no real marker is above 0xFF). */
+const END_OF_DATA = 0x100;
 
 /** Entropy-coded segment reader with byte-stuffing and marker detection (T.81 F.1.2.3, F.2.2.5). */
 export class BitReader {
   private bits = 0;
   private count = 0;
+  /** The marker the reader ran into (END_OF_DATA past the end), 0 while inside the segment. */
   marker = 0;
   constructor(
     private readonly data: Uint8Array,
@@ -17,6 +22,7 @@ export class BitReader {
   bit(): number {
     if (this.count === 0) {
       if (this.marker !== 0 || this.pos >= this.data.length) {
+        if (this.marker === 0) this.marker = END_OF_DATA;
         this.bits = 0; // past a marker: feed zeros (T.81 F.2.2.5 leaves this to the decoder)
       } else {
         const byte = this.data[this.pos++] ?? 0;
@@ -58,20 +64,26 @@ export class BitReader {
     }
     throw imageError('CXR_ERR_DECODE_FAILED', 'JPEG: bad Huffman code');
   }
-  /** Skip to and past an RSTn marker; reset the bit buffer. */
-  restart(): void {
-    this.count = 0;
-    this.marker = 0;
+  /** Moves to the next marker; returns how many data bytes it passed (0xFF fill bytes, T.81 B.1.1.2, not counted). */
+  skipToMarker(): number {
+    let skipped = 0;
     while (this.pos + 1 < this.data.length) {
-      if (
-        this.data[this.pos] === 0xff &&
-        (this.data[this.pos + 1] ?? 0) >= 0xd0 &&
-        (this.data[this.pos + 1] ?? 0) <= 0xd7
-      ) {
-        this.pos += 2;
-        return;
-      }
+      const next = this.data[this.pos + 1] ?? 0;
+      if (this.data[this.pos] === 0xff && next !== 0) {
+        if (next !== 0xff) return skipped;
+      } else skipped++;
       this.pos++;
     }
+    return skipped + Math.max(0, this.data.length - this.pos);
+  }
+  /** Past the RSTn marker at the current position (after fill bytes), with a fresh bit buffer; false if none. */
+  restart(): boolean {
+    this.count = 0;
+    this.marker = 0;
+    while (this.data[this.pos] === 0xff && this.data[this.pos + 1] === 0xff) this.pos++;
+    const next = this.data[this.pos + 1] ?? 0;
+    if (this.data[this.pos] !== 0xff || next < 0xd0 || next > 0xd7) return false;
+    this.pos += 2;
+    return true;
   }
 }

@@ -2,6 +2,10 @@
  * Sequential DCT JPEG decoder, Huffman coded, 8- and 12-bit precision (ITU T.81 Annex F: SOF0 and SOF1),
  * as used by DICOM JPEG Extended (4.51). Pure JS, float IDCT, any sampling factors, restart intervals.
  * In: a JPEG stream. Out: interleaved integer samples (no colour transform: YCbCr stays YCbCr).
+ * Strict about damage: a bad Huffman code, a run past coefficient 63, entropy-coded data that ends before the
+ * last block or holds bytes after it (or before a restart marker) throw. `checkJpegEntropyData` runs the same
+ * entropy decoding without the IDCT, to check streams another decoder turns into pixels (libjpeg reports such
+ * damage only as a warning, or not at all when the Huffman codes fall back into step).
  * Bad input: throws CXR_ERR_DECODE_FAILED.
  */
 import { imageError } from '../../image-errors.ts';
@@ -38,6 +42,7 @@ function decodeBlock(
   precision: number,
   row: number,
   col: number,
+  transform: boolean,
 ): void {
   coefficients.fill(0);
   if (!c.dcTable || !c.acTable) fail('scan uses an undefined Huffman table');
@@ -57,10 +62,19 @@ function decodeBlock(
     coefficients[ZIGZAG[k] ?? 0] = reader.receiveExtend(s) * (quant[k] ?? 1);
     k++;
   }
-  idct8x8(coefficients, out, row * 8 * c.planeWidth + col * 8, c.planeWidth, precision);
+  if (transform) idct8x8(coefficients, out, row * 8 * c.planeWidth + col * 8, c.planeWidth, precision);
 }
 
 export function decodeJpegSequential(bytes: Uint8Array): CodecFrame {
+  return decode(bytes, true);
+}
+
+/** Entropy-decodes every block of a sequential Huffman JPEG without making pixels; throws on damage. */
+export function checkJpegEntropyData(bytes: Uint8Array): void {
+  decode(bytes, false);
+}
+
+function decode(bytes: Uint8Array, transform: boolean): CodecFrame {
   if (bytes[0] !== 0xff || bytes[1] !== 0xd8) fail('no SOI marker');
   const quantTables: Int32Array[] = [];
   const dcTables: HuffmanTable[] = [];
@@ -153,7 +167,8 @@ export function decodeJpegSequential(bytes: Uint8Array): CodecFrame {
         c.pred = 0;
         scan.push(c);
       }
-      pos = decodeScan(bytes, end, scan, { width, height, hMax, vMax, precision, restartInterval, quantTables });
+      const ctx = { width, height, hMax, vMax, precision, restartInterval, quantTables, transform };
+      pos = decodeScan(bytes, end, scan, ctx);
       continue;
     }
     pos = end;
@@ -170,6 +185,13 @@ interface ScanContext {
   precision: number;
   restartInterval: number;
   quantTables: Int32Array[];
+  transform: boolean;
+}
+
+/** Data left in the entropy-coded segment means the blocks did not use it up: damage (T.81 F.1.2.3). */
+function assertSegmentUsedUp(reader: BitReader, what: string): void {
+  if (reader.marker !== 0) fail(`entropy-coded data ends before the ${what} (damaged or cut)`);
+  if (reader.skipToMarker() > 0) fail(`bytes left over after the ${what} (damaged data)`);
 }
 
 function decodeScan(bytes: Uint8Array, start: number, scan: Component[], ctx: ScanContext): number {
@@ -183,7 +205,8 @@ function decodeScan(bytes: Uint8Array, start: number, scan: Component[], ctx: Sc
   const mcuCount = single ? compCols * compRows : mcusPerLine * Math.ceil(ctx.height / (8 * ctx.vMax));
   for (let mcu = 0; mcu < mcuCount; mcu++) {
     if (ctx.restartInterval > 0 && mcu > 0 && mcu % ctx.restartInterval === 0) {
-      reader.restart();
+      assertSegmentUsedUp(reader, 'restart interval');
+      if (!reader.restart()) fail('a restart marker is missing (damaged data)');
       for (const c of scan) c.pred = 0;
     }
     const mcuRow = Math.floor(mcu / mcusPerLine);
@@ -192,27 +215,17 @@ function decodeScan(bytes: Uint8Array, start: number, scan: Component[], ctx: Sc
       const quant = ctx.quantTables[c.tq];
       if (!quant) fail('component uses an undefined quantisation table');
       if (single) {
-        decodeBlock(reader, c, quant, c.plane, ctx.precision, mcuRow, mcuCol);
+        decodeBlock(reader, c, quant, c.plane, ctx.precision, mcuRow, mcuCol, ctx.transform);
         continue;
       }
       for (let v = 0; v < c.v; v++) {
         for (let h = 0; h < c.h; h++)
-          decodeBlock(reader, c, quant, c.plane, ctx.precision, mcuRow * c.v + v, mcuCol * c.h + h);
+          decodeBlock(reader, c, quant, c.plane, ctx.precision, mcuRow * c.v + v, mcuCol * c.h + h, ctx.transform);
       }
     }
   }
-  // Find the next marker after the entropy-coded data.
-  let pos = reader.pos;
-  while (
-    pos + 1 < bytes.length &&
-    !(
-      bytes[pos] === 0xff &&
-      (bytes[pos + 1] ?? 0) !== 0 &&
-      ((bytes[pos + 1] ?? 0) < 0xd0 || (bytes[pos + 1] ?? 0) > 0xd7)
-    )
-  )
-    pos++;
-  return pos;
+  assertSegmentUsedUp(reader, 'last block');
+  return reader.pos;
 }
 
 function assemble(components: Component[], width: number, height: number, hMax: number, vMax: number): CodecFrame {
