@@ -8,7 +8,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { CxrError } from '../models/errors.ts';
 import { DEFAULT_TRUSTED_KEYS_DIR } from '../models/package/trusted-keys.ts';
-import { type AgentConfig, AgentConfigSchema } from './config-schema.ts';
+import { type AgentConfig, AgentConfigSchema, WatchFolderSchema } from './config-schema.ts';
 
 export type { AgentConfig, WatchFolderConfig } from './config-schema.ts';
 
@@ -97,16 +97,31 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/**
+ * The DICOM receiver's spool is watched like any folder; its files appear by atomic rename, complete, so they
+ * need no stability wait and a truncated one is bad at once (docs/clinic.md).
+ */
+function spoolFolder(path: string): AgentConfig['watch'][number] {
+  const folder = { path, include: ['*.dcm'], policy: 'move', stableMs: 0, incompleteGraceMs: 0 };
+  return Value.Default(WatchFolderSchema, folder) as AgentConfig['watch'][number];
+}
+
 function resolvePaths(config: AgentConfig, baseDir: string): AgentConfig {
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
   const opt = (p: string | undefined) => (p === undefined ? undefined : abs(p));
   const dataDir = abs(config.dataDir);
+  const dicomScp = config.dicomScp && { ...config.dicomScp, spoolDir: abs(config.dicomScp.spoolDir) };
   return {
     ...config,
     dataDir,
     processedDir: opt(config.processedDir) ?? resolve(dataDir, 'processed'),
     quarantineDir: opt(config.quarantineDir) ?? resolve(dataDir, 'quarantine'),
-    watch: config.watch.map((w) => ({ ...w, path: abs(w.path) })),
+    watch: [
+      ...config.watch.map((w) => ({ ...w, path: abs(w.path) })),
+      ...(dicomScp ? [spoolFolder(dicomScp.spoolDir)] : []),
+    ],
+    ...(dicomScp ? { dicomScp } : {}),
+    ...(config.clinic ? { clinic: { ...config.clinic, resultsDir: abs(config.clinic.resultsDir) } } : {}),
     model: {
       ...config.model,
       dir: abs(config.model.dir),
@@ -123,6 +138,21 @@ function resolvePaths(config: AgentConfig, baseDir: string): AgentConfig {
   };
 }
 
+/** Rules across settings, on resolved paths. */
+function crossCheck(config: AgentConfig): string[] {
+  const problems: string[] = [];
+  if (config.watch.length === 0) problems.push('/watch: at least one folder to watch, or dicomScp');
+  const spool = config.dicomScp?.spoolDir;
+  const inside = (dir: string | undefined) =>
+    dir !== undefined && spool !== undefined && (spool === dir || spool.startsWith(`${dir}/`));
+  if (inside(config.dataDir) || inside(config.processedDir) || inside(config.quarantineDir)) {
+    problems.push(
+      '/dicomScp/spoolDir: must not be inside dataDir, processedDir or quarantineDir (they are never watched)',
+    );
+  }
+  return problems;
+}
+
 /** Pure: validates a candidate, applies defaults, resolves paths and freezes. Lists every problem. */
 export function parseAgentConfig(candidate: unknown, baseDir: string): AgentConfig {
   const withDefaults = Value.Default(AgentConfigSchema, structuredClone(candidate));
@@ -135,6 +165,10 @@ export function parseAgentConfig(candidate: unknown, baseDir: string): AgentConf
     throw new CxrError('CXR_ERR_AGENT_CONFIG_INVALID', `invalid agent config:\n  ${problems.join('\n  ')}`);
   }
   const config = resolvePaths(withDefaults as AgentConfig, baseDir);
+  const crossProblems = crossCheck(config);
+  if (crossProblems.length > 0) {
+    throw new CxrError('CXR_ERR_AGENT_CONFIG_INVALID', `invalid agent config:\n  ${crossProblems.join('\n  ')}`);
+  }
   // Drop undefined optional keys so the frozen object prints cleanly.
   return deepFreeze(JSON.parse(JSON.stringify(config)) as AgentConfig);
 }
