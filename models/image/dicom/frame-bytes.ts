@@ -61,6 +61,11 @@ export function encapsulatedFrameBytes(ds: DataSet, header: DicomHeader): Uint8A
       // PS3.5 A.4: one frame may span several fragments; with no offset table, they are all that frame's.
       return concatenate(fragments.map((f) => ds.byteArray.subarray(f.position, f.position + f.length)));
     }
+    if (offsets.length === 0 && fragments.length === header.numberOfFrames) {
+      // One fragment per frame (always so for RLE, PS3.5 A.4.2): the first fragment is the first frame.
+      const first = fragments[0] as (typeof fragments)[number];
+      return ds.byteArray.subarray(first.position, first.position + first.length);
+    }
     const table = offsets.length > 0 ? offsets : dicomParser.createJPEGBasicOffsetTable(ds, pixelData, fragments);
     return dicomParser.readEncapsulatedImageFrame(ds, pixelData, 0, table, fragments);
   } catch (thrown) {

@@ -2,7 +2,8 @@
  * DICOM RLE Lossless (1.2.840.10008.1.2.5), PS3.5 Annex G. Pure.
  * In: one frame's bytes (64-byte header of segment offsets, then PackBits segments, one per byte plane,
  * most significant byte first). Out: planar integer samples.
- * Bad input: CXR_ERR_DECODE_FAILED (bad header, a segment too short or too long).
+ * Bad input: CXR_ERR_DECODE_FAILED (bad header, a segment that decodes to too few bytes, or that has data left
+ * after its plane is full: damage shows as one or the other, since PackBits has no checksum).
  */
 import { imageError } from '../../image-errors.ts';
 import type { CodecFrame } from '../stored-values.ts';
@@ -34,6 +35,10 @@ export function unpackBits(src: Uint8Array, start: number, end: number, out: Uin
     } // n === 128: no operation
   }
   if (o !== out.length) throw imageError('CXR_ERR_DECODE_FAILED', `RLE segment decoded to ${o} of ${out.length} bytes`);
+  // G.3.1: each segment is padded to an even length, so one byte may be left; a no-op run (128) may pad too.
+  let left = 0;
+  for (let at = i; at < end; at++) if (src[at] !== 128) left++;
+  if (left > 1) throw imageError('CXR_ERR_DECODE_FAILED', `RLE segment has ${left} bytes left after its plane`);
 }
 
 export function decodeRle(bytes: Uint8Array, geometry: RleGeometry): CodecFrame {
