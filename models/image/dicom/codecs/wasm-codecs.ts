@@ -1,7 +1,10 @@
 /**
  * The emscripten codec modules (CharLS for JPEG-LS, OpenJPEG for JPEG 2000), loaded lazily once and
  * offline from node_modules (emscripten reads the .wasm beside its .js with fs in Node). A module that
- * aborted on bad data is dropped so that the next call instantiates a fresh one.
+ * aborted on bad data is dropped so that the next call instantiates a fresh one. OpenJPEG reports a damaged
+ * or cut stream only by printing "[ERROR] ..." / "[WARNING] ..." lines (and may still return from decode):
+ * those lines are kept for the caller (`takeCodecMessages`); "[INFO]" lines and warnings about how a valid
+ * stream is labelled rather than about its data (BENIGN) are dropped.
  */
 import { createRequire } from 'node:module';
 
@@ -33,14 +36,26 @@ const SPECIFIERS: Record<WasmCodecName, string> = {
 };
 
 const cache = new Map<WasmCodecName, Promise<CodecModule>>();
+const messages: Record<WasmCodecName, string[]> = { charls: [], openjpeg: [] };
+
+/** OpenJPEG warnings seen on streams that decode exactly (GDCMJ2K_TextGBR.dcm in the pydicom cross-check). */
+const BENIGN = [/^\[WARNING\] Non conformant codestream TPsot==TNsot\./];
+
+/** The warnings and errors a codec printed since the last call (decoding is synchronous: one frame's). */
+export function takeCodecMessages(name: WasmCodecName): string[] {
+  return messages[name].splice(0);
+}
 
 export function loadCodec(name: WasmCodecName): Promise<CodecModule> {
   let loading = cache.get(name);
   if (!loading) {
     const factory = require(SPECIFIERS[name]) as Factory;
-    // OpenJPEG logs "[INFO] ..." lines through print: keep stdout clean for `--json`.
-    const silent = (): void => {};
-    loading = factory({ print: silent, printErr: silent });
+    // Nothing reaches stdout (`cxr read --json` prints there); warnings and errors are kept.
+    const keep = (text: string): void => {
+      const line = text.trim();
+      if (line !== '' && !line.startsWith('[INFO]') && !BENIGN.some((b) => b.test(line))) messages[name].push(line);
+    };
+    loading = factory({ print: keep, printErr: keep });
     loading.catch(() => cache.delete(name));
     cache.set(name, loading);
   }

@@ -3,12 +3,13 @@
  * In: one frame's codestream and the header's signedness. Out: integer samples (a copy, so the wasm heap
  * can be reused): JPEG-LS interleave mode 0 (one scan per component) comes back planar, modes 1 and 2
  * interleaved (T.87 A.2); JPEG 2000 with the multiple component transform (YBR_RCT/YBR_ICT) comes back as
- * RGB, since OpenJPEG undoes it. Bad input: CXR_ERR_DECODE_FAILED.
+ * RGB, since OpenJPEG undoes it. Bad input: CXR_ERR_DECODE_FAILED, also when the codec printed an error or
+ * warning, or returned fewer bytes than the frame needs (OpenJPEG does both for a cut codestream).
  */
 import { imageError } from '../../image-errors.ts';
 import type { CodecFrame } from '../stored-values.ts';
 import { j2kUsesMct } from './codestream-size.ts';
-import { dropCodec, loadCodec, type WasmCodecName, type WasmDecoder } from './wasm-codecs.ts';
+import { dropCodec, loadCodec, takeCodecMessages, type WasmCodecName, type WasmDecoder } from './wasm-codecs.ts';
 
 function copySamples(decoded: Uint8Array, bitsPerSample: number, signed: boolean): CodecFrame['samples'] {
   if (bitsPerSample <= 8) return signed ? new Int8Array(decoded.slice().buffer) : decoded.slice();
@@ -28,12 +29,24 @@ export async function decodeWasm(
   try {
     decoder = new Decoder();
     decoder.getEncodedBuffer(bytes.length).set(bytes);
+    takeCodecMessages(codec);
     decoder.decode();
+    const complaints = takeCodecMessages(codec);
+    if (complaints.length > 0) {
+      throw imageError('CXR_ERR_DECODE_FAILED', `${codec} reports damaged data: ${complaints.join('; ')}`);
+    }
     const info = decoder.getFrameInfo();
     if (info.width !== expected.cols || info.height !== expected.rows) {
       throw imageError(
         'CXR_ERR_DECODE_FAILED',
         `the codestream is ${info.width}x${info.height}, the header says ${expected.cols}x${expected.rows}`,
+      );
+    }
+    const size = info.width * info.height * info.componentCount * (info.bitsPerSample <= 8 ? 1 : 2);
+    if (decoder.getDecodedBuffer().length !== size) {
+      throw imageError(
+        'CXR_ERR_DECODE_FAILED',
+        `${codec} returned ${decoder.getDecodedBuffer().length} bytes for a ${info.width}x${info.height} frame of ${size}`,
       );
     }
     const signed = info.isSigned ?? expected.signed;
