@@ -1,21 +1,21 @@
 /**
  * Who may publish and subscribe where (pure). Agents log in as `<site>/<agent>` and may only publish
- * their own `result`, `status`, `model/state` (protocol AGENT_PUBLISHES) and subscribe to exactly their own
- * `ack` and `model/desired`; no wildcards. The hub's own (privileged) client may do anything under cxr/v1.
+ * their own `result`, `status`, `model/state`, `report/ack` (protocol AGENT_PUBLISHES) and subscribe to exactly
+ * their own `ack`, `model/desired` and `report` (AGENT_READS); no wildcards. The hub's own (privileged)
+ * client may do anything under cxr/v1.
  * The Mosquitto ACL in deploy/mosquitto/acl implements the same rule with `%u` patterns.
  * Client ids: an agent's client id is kept in its own namespace (`scopedClientId`), so no login can take the
  * hub's or another agent's session (Mosquitto: `use_username_as_clientid true`, deploy/mosquitto/mosquitto.conf).
  */
 import {
   AGENT_PUBLISHES,
+  AGENT_READS,
   type AgentAddress,
   isValidId,
   parseTopic,
   TOPIC_ROOT,
   type TopicKind,
 } from '../../protocol/topics.ts';
-
-const AGENT_READS: readonly TopicKind[] = ['ack', 'model/desired'];
 
 export type MqttPrincipal = { kind: 'hub' } | { kind: 'agent'; address: AgentAddress };
 
