@@ -4,20 +4,22 @@
  *     JPEG preview and PNG heatmap) through a real Mosquitto to the hub, each waiting for the hub's
  *     application ack (= row committed, synchronous=FULL). Compared with Mosquitto's raw QoS 1 rate for
  *     the same payloads and clients, measured in the same run (target ratio ≥ 0.25).
- *  2. Worklist: query p50/p95 with N stored results (synthetic rows bulk-inserted in one transaction):
+ *  2. Worklist: query p50/p95 through the results store (Kysely on SQLite) with N stored results
+ *     (synthetic rows bulk-inserted with better-sqlite3 in one transaction into a migrated hub database):
  *     first page, deep keyset pages, site filter, flagged-only, flag class.
  * Env: CXR_BENCH_HUB_AGENTS (20), CXR_BENCH_HUB_MESSAGES per agent (100), CXR_BENCH_HUB_INFLIGHT per agent (8),
  *      CXR_BENCH_HUB_PREVIEW_PX (512), CXR_BENCH_HUB_ROWS (1000000), CXR_BENCH_HUB_QUERIES (200).
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import mqtt, { type MqttClient } from 'mqtt';
 import sharp from 'sharp';
+import { openHubDatabase } from '../hub/db/database.ts';
 import { startHub } from '../hub/main.ts';
-import { openHubDb } from '../hub/store/db.ts';
-import { rankFor } from '../hub/store/result-row.ts';
-import { createResultsStore, type WorklistQuery } from '../hub/store/results-store.ts';
-import { createStatsStore } from '../hub/store/stats-store.ts';
+import { rankFor } from '../hub/results/result-row.ts';
+import { createResultsStore, type WorklistQuery } from '../hub/results/results-store.ts';
+import { createStatsStore } from '../hub/results/stats-store.ts';
 import type { ResultMessage } from '../protocol/messages.ts';
 import { topicFor } from '../protocol/topics.ts';
 import { hubConfig, resultMessage, tempDir } from '../test/hub/fixtures.ts';
@@ -174,7 +176,10 @@ function percentile(sorted: number[], p: number) {
 }
 
 async function worklistBench() {
-  const db = openHubDb(join(tempDir('cxr-bench-hub-'), 'hub.db'));
+  const file = join(tempDir('cxr-bench-hub-'), 'hub.db');
+  await (await openHubDatabase(`sqlite:${file}`)).close(); // creates the schema
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
   const classes = JSON.stringify(['Atelectasis', 'Effusion', 'Pneumonia']);
   const insert = db.prepare(`INSERT INTO results (result_id, site, agent, image_key, received_at, scored_at, scored_ms,
     ingested_at, model_name, model_version, runtime, rank, flagged, max_probability, status, classes, probabilities, flags,
@@ -209,14 +214,15 @@ async function worklistBench() {
     }
   })();
   const insertS = (performance.now() - started) / 1000;
-  const store = createResultsStore(db);
+  db.close();
+  const hubDb = await openHubDatabase(`sqlite:${file}`);
+  const store = createResultsStore(hubDb);
   // Cursors spread over the whole list, taken from a walk with big pages.
-  const cursors: NonNullable<ReturnType<typeof store.worklist>['next']>[] = [];
-  let cursor = store.worklist({ limit: 200, status: 'unread' }).next;
+  const cursors: NonNullable<Awaited<ReturnType<typeof store.worklist>>['next']>[] = [];
+  let cursor = (await store.worklist({ limit: 200, status: 'unread' })).next;
   while (cursor && cursors.length < 5000) {
     cursors.push(cursor);
-    for (let skip = 0; skip < 1 && cursor; skip++)
-      cursor = store.worklist({ limit: 150, status: 'unread', cursor }).next;
+    cursor = (await store.worklist({ limit: 150, status: 'unread', cursor })).next;
   }
   const cases: Record<string, () => WorklistQuery> = {
     'first page (unread)': () => ({ limit: 50, status: 'unread' }),
@@ -237,7 +243,7 @@ async function worklistBench() {
     for (let i = 0; i < QUERIES; i++) {
       const query = make();
       started = performance.now();
-      const page = store.worklist(query);
+      const page = await store.worklist(query);
       times.push(performance.now() - started);
       if (page.items.length === 0) throw new Error(`${name}: empty page`);
     }
@@ -246,17 +252,17 @@ async function worklistBench() {
       `  ${name.padEnd(22)} p50 ${percentile(times, 50).toFixed(2)} ms   p95 ${percentile(times, 95).toFixed(2)} ms`,
     );
   }
-  const stats = createStatsStore(db);
+  const stats = createStatsStore(hubDb);
   const nowMs = t0 + ROWS * 5000;
   started = performance.now();
-  stats.volumes(nowMs);
+  await stats.volumes(nowMs);
   const volumesMs = performance.now() - started;
   started = performance.now();
-  stats.daily(nowMs, 14);
+  await stats.daily(nowMs, 14);
   console.log(
     `  stats: volumes per site ${volumesMs.toFixed(0)} ms, 14-day daily volumes ${(performance.now() - started).toFixed(0)} ms`,
   );
-  db.close();
+  await hubDb.close();
 }
 
 export async function run(): Promise<void> {

@@ -1,22 +1,30 @@
 /**
  * Hub configuration: a JSON file plus `CXR_HUB_*` environment variables, checked against one schema
  * and frozen. Bad config stops the hub before it starts, listing every problem (CXR_ERR_HUB_CONFIG).
+ * The database is `database.url` (`sqlite:<file>` or `postgres://…`; default: SQLite `hub.db` in dataDir).
  */
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { CxrError } from '../models/errors.ts';
 import { DEFAULT_TRUSTED_KEYS_DIR } from '../models/package/trusted-keys.ts';
 import { isValidId } from '../protocol/topics.ts';
 import { isPasswordHash } from './auth/password.ts';
-import { DEFAULT_WAVES, RolloutWaveSchema } from './rollout/wave.ts';
+import { DEFAULT_WAVES, RolloutWaveSchema } from './rollouts/wave.ts';
 
 const PasswordHash = Type.String({ description: 'scrypt$N$r$p$salt$hash (see `cxr hub hash-password`)' });
 
 export const HubConfigSchema = Type.Object(
   {
-    dataDir: Type.String({ minLength: 1, description: 'SQLite database and image blobs' }),
+    dataDir: Type.String({ minLength: 1, description: 'image blobs, model packages and the default SQLite database' }),
+    database: Type.Object(
+      {
+        /** `sqlite:<file>` (relative to the config file) or `postgres://user:password@host:port/db`. */
+        url: Type.Optional(Type.String({ pattern: '^(sqlite:.+|postgres(ql)?://.+)$' })),
+      },
+      { default: {} },
+    ),
     http: Type.Object(
       {
         host: Type.String({ default: '127.0.0.1' }),
@@ -90,10 +98,11 @@ export const HubConfigSchema = Type.Object(
 export type HubConfig = Static<typeof HubConfigSchema>;
 
 /** Environment overrides: variable → [section, key, type]. */
-type Section = 'http' | 'mqtt' | 'models';
+type Section = 'http' | 'mqtt' | 'models' | 'database';
 const ENV: Record<string, [Section | null, string, 'string' | 'int']> = {
   CXR_HUB_DATA_DIR: [null, 'dataDir', 'string'],
   CXR_HUB_LOG_LEVEL: [null, 'logLevel', 'string'],
+  CXR_HUB_DATABASE_URL: ['database', 'url', 'string'],
   CXR_HUB_HTTP_HOST: ['http', 'host', 'string'],
   CXR_HUB_HTTP_PORT: ['http', 'port', 'int'],
   CXR_HUB_HTTP_PUBLIC_URL: ['http', 'publicUrl', 'string'],
@@ -113,6 +122,7 @@ function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<
     http: { ...(raw.http as object) },
     mqtt: { ...(raw.mqtt as object) },
     models: { ...(raw.models as object) },
+    database: { ...(raw.database as object) },
   };
   for (const [name, [section, key, type]] of Object.entries(ENV)) {
     const text = env[name];
@@ -172,9 +182,11 @@ export function parseHubConfig(raw: unknown, env: NodeJS.ProcessEnv = {}, baseDi
   ];
   if (problems.length > 0) throw new CxrError('CXR_ERR_HUB_CONFIG', `invalid hub config:\n  ${problems.join('\n  ')}`);
   const resolvePath = (p: string) => resolve(baseDir, p);
+  const sqliteFile = config.database.url?.startsWith('sqlite:') ? config.database.url.slice('sqlite:'.length) : null;
   return deepFreeze({
     ...config,
     dataDir: resolvePath(config.dataDir),
+    database: sqliteFile === null ? config.database : { url: `sqlite:${resolvePath(sqliteFile)}` },
     models: { ...config.models, trustedKeysDir: resolvePath(config.models.trustedKeysDir) },
     http: {
       ...config.http,
@@ -201,4 +213,9 @@ export function loadHubConfig(file: string, env: NodeJS.ProcessEnv = process.env
     throw new CxrError('CXR_ERR_HUB_CONFIG', `cannot read hub config: ${(cause as Error).message}`, { cause });
   }
   return parseHubConfig(raw, env, dirname(resolve(file)));
+}
+
+/** The database URL in force: `database.url`, else the SQLite file `hub.db` in the data dir. */
+export function databaseUrl(config: Pick<HubConfig, 'dataDir' | 'database'>): string {
+  return config.database.url ?? `sqlite:${join(config.dataDir, 'hub.db')}`;
 }

@@ -1,47 +1,39 @@
 /**
- * The hub's composition root: config → database, blob store, embedded or external broker, ingest
- * (one handler per message type behind one dispatcher), model registry and rollout runner, HTTP API +
- * dashboard. `buildHub` wires the parts without listening or connecting (tests drive it with
- * `app.inject` and `dispatch`; rollouts advance on agent events, `hub.rollouts.evaluateAll()` forces a
- * pass); `startHub` starts them in dependency order and `close()` stops them in reverse.
+ * The hub's composition root: config → database (SQLite or PostgreSQL, migrated at start), then one line
+ * per feature — accounts, registry, fleet, rollouts, reviews, results — ingest (one handler per message
+ * type behind one dispatcher) and the HTTP API + dashboard. `buildHub` wires the parts without listening
+ * or connecting (tests drive it with `app.inject` and `dispatch`, then `drain`); `startHub` starts them
+ * in dependency order and `close()` stops them in reverse.
  */
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
-import { seedFromConfig } from './admin/seed-from-config.ts';
-import { buildApi } from './api/build-api.ts';
-import { createPublisherCheck } from './api/models/publisher-auth.ts';
-import type { HubApp } from './api/type-provider.ts';
-import type { HubConfig } from './config.ts';
+import { createAccounts } from './accounts/accounts.ts';
+import type { AuditStore } from './accounts/audit-store.ts';
+import { seedFromConfig } from './accounts/seed-from-config.ts';
+import type { UsersStore } from './accounts/users-store.ts';
+import { databaseUrl, type HubConfig } from './config.ts';
+import { type HubDatabase, openHubDatabase, redactUrl } from './db/database.ts';
+import { eventsRoutes } from './events/events-routes.ts';
 import { createHubEvents, type HubEvents } from './events/hub-events.ts';
-import { createIngestCounters, type IngestCounters } from './ingest/counters.ts';
-import { createDispatcher } from './ingest/dispatcher.ts';
-import { createModelStateHandler } from './ingest/handle-model-state.ts';
-import { createResultHandler, type PublishAck, type ResultHandler } from './ingest/handle-result.ts';
-import { createStatusHandler } from './ingest/handle-status.ts';
+import type { AgentsStore } from './fleet/agents-store.ts';
+import { createFleet } from './fleet/fleet.ts';
+import { buildHttpApp } from './http/build-app.ts';
+import type { HubApp } from './http/type-provider.ts';
 import { createBufferedSink } from './mqtt/buffered-sink.ts';
 import { type EmbeddedBroker, startEmbeddedBroker } from './mqtt/embedded-broker.ts';
 import { connectHubClient, type HubClient } from './mqtt/hub-client.ts';
-import { createCapabilityTokens } from './registry/capability-token.ts';
-import { createPackageStore } from './registry/package-store.ts';
-import { createPublisher } from './registry/publish-package.ts';
-import { createDesiredPublisher, type DesiredPublisher, type PublishDesired } from './rollout/desired-publisher.ts';
-import { createRolloutRunner, type RolloutRunner } from './rollout/rollout-runner.ts';
-import { createPinSetter } from './rollout/set-pin.ts';
-import { type AgentsStore, createAgentsStore } from './store/agents-store.ts';
-import { type AuditStore, createAuditStore } from './store/audit-store.ts';
-import { createBlobStore } from './store/blob-store.ts';
-import { type HubDb, openHubDb } from './store/db.ts';
-import { createDesiredStore } from './store/desired-store.ts';
-import { hubSecret } from './store/hub-secrets.ts';
-import { createModelsStore, type ModelsStore } from './store/models-store.ts';
-import { createPinsStore } from './store/pins-store.ts';
-import { createResultsStore, type ResultsStore } from './store/results-store.ts';
-import { createReviewsStore } from './store/reviews-store.ts';
-import { createRolloutAgentsStore } from './store/rollout-agents-store.ts';
-import { createRolloutsStore } from './store/rollouts-store.ts';
-import { createStatsStore } from './store/stats-store.ts';
-import { createUsersStore, type UsersStore } from './store/users-store.ts';
+import type { ModelsStore } from './registry/models-store.ts';
+import { createRegistry } from './registry/registry.ts';
+import type { PublishAck, ResultHandler } from './results/handle-result.ts';
+import type { IngestCounters } from './results/ingest-counters.ts';
+import { createDispatcher } from './results/ingest-dispatcher.ts';
+import { createResults } from './results/results.ts';
+import type { ResultsStore } from './results/results-store.ts';
+import { createReviews } from './reviews/reviews.ts';
+import type { DesiredPublisher, PublishDesired } from './rollouts/desired-publisher.ts';
+import { createRolloutAgentsStore } from './rollouts/rollout-agents-store.ts';
+import type { RolloutRunner } from './rollouts/rollout-runner.ts';
+import { createRollouts } from './rollouts/rollouts.ts';
 
 export interface HubDeps {
   config: HubConfig;
@@ -56,7 +48,7 @@ export interface HubDeps {
 
 export interface BuiltHub {
   app: HubApp;
-  db: HubDb;
+  db: HubDatabase;
   results: ResultsStore;
   agents: AgentsStore;
   users: UsersStore;
@@ -67,8 +59,12 @@ export interface BuiltHub {
   models: ModelsStore;
   rollouts: RolloutRunner;
   desired: DesiredPublisher;
+  /** The agent MQTT login's stored scrypt hash (the embedded broker checks passwords against it). */
+  agentPasswordHash(username: string): Promise<string | undefined>;
   /** Feeds one MQTT message (topic, payload) into ingest. */
   dispatch(topic: string, payload: Buffer): void;
+  /** Resolves when every message dispatched so far is stored and the rollout runner has acted on it. */
+  drain(): Promise<void>;
   /** Replaces the ack sink (startHub sets the MQTT client's). */
   setPublishAck(publish: PublishAck): void;
   /** Hands over the `model/desired` sink (startHub sets the MQTT client's); waiting messages go first. */
@@ -83,136 +79,108 @@ export async function buildHub(deps: HubDeps): Promise<BuiltHub> {
   const log = deps.log ?? pino({ level: config.logLevel, base: { service: 'hub' } });
   const now = deps.now ?? (() => new Date());
   mkdirSync(config.dataDir, { recursive: true });
-  const db = openHubDb(join(config.dataDir, 'hub.db'));
-  const blobs = createBlobStore(join(config.dataDir, 'blobs'));
-  const results = createResultsStore(db);
-  const audit = createAuditStore(db);
-  const reviews = createReviewsStore(db, audit);
-  const agents = createAgentsStore(db);
-  const users = createUsersStore(db);
-  const stats = createStatsStore(db);
-  const events = createHubEvents();
-  const counters = createIngestCounters();
-  seedFromConfig(config, users, agents, audit, now());
+  const url = databaseUrl(config);
+  const db = await openHubDatabase(url);
+  log.info({ database: redactUrl(url), schemaVersion: db.schemaVersion }, 'hub database open');
+  try {
+    // Until startHub hands over the MQTT client, acks and desired messages wait here (a persistent session
+    // can deliver queued results, and they can commit, before the connect call has returned).
+    const acks = createBufferedSink<Parameters<PublishAck>>(deps.publishAck);
+    const desiredSink = createBufferedSink<Parameters<PublishDesired>>(deps.publishDesired);
+    const scheme = config.http.tls ? 'https' : 'http';
+    let publicUrl = config.http.publicUrl ?? `${scheme}://${config.http.host}:${config.http.port}`;
+    const ingestLog = log.child({ component: 'ingest' });
+    const events = createHubEvents();
 
-  // Until startHub hands over the MQTT client, acks and desired messages wait here (a persistent session
-  // can deliver queued results, and they can commit, before the connect call has returned).
-  const acks = createBufferedSink<Parameters<PublishAck>>(deps.publishAck);
-  const desiredSink = createBufferedSink<Parameters<PublishDesired>>(deps.publishDesired);
-
-  const models = createModelsStore(db);
-  const pins = createPinsStore(db);
-  const rolloutAgents = createRolloutAgentsStore(db);
-  const desiredStore = createDesiredStore(db);
-  const rolloutsStore = createRolloutsStore(db);
-  const scheme = config.http.tls ? 'https' : 'http';
-  let publicUrl = config.http.publicUrl ?? `${scheme}://${config.http.host}:${config.http.port}`;
-  const capability = createCapabilityTokens(hubSecret(db, 'capability', now()));
-  const desired = createDesiredPublisher({
-    models,
-    desired: desiredStore,
-    capability,
-    publicUrl: () => publicUrl,
-    publish: desiredSink.send,
-    now,
-  });
-  const pinSetter = createPinSetter({
-    db,
-    pins,
-    models,
-    agents,
-    desired: desiredStore,
-    audit,
-    publisher: desired,
-    now,
-  });
-  const rollouts = createRolloutRunner({
-    db,
-    rollouts: rolloutsStore,
-    rolloutAgents,
-    models,
-    agents,
-    pins,
-    audit,
-    events,
-    publisher: desired,
-    pinSetter,
-    defaults: config.rollout,
-    now,
-    log: log.child({ component: 'rollout' }),
-  });
-  const packages = createPackageStore(join(config.dataDir, 'models'));
-
-  const ingestLog = log.child({ component: 'ingest' });
-  const resultHandler = createResultHandler({
-    results,
-    blobs,
-    counters,
-    events,
-    now,
-    log: ingestLog,
-    publishAck: acks.send,
-  });
-  const dispatch = createDispatcher(
-    {
-      result: resultHandler.handle,
-      status: createStatusHandler({ agents, counters, events, now, log: ingestLog }),
-      modelState: createModelStateHandler({ agents, rolloutAgents, counters, events, now, log: ingestLog }),
-    },
-    counters,
-    ingestLog,
-  );
-  const app = await buildApi({
-    results,
-    reviews,
-    audit,
-    agents,
-    users,
-    stats,
-    blobs,
-    events,
-    counters,
-    brokerRefused: deps.brokerRefused ?? (() => null),
-    now,
-    log: log.child({ component: 'api' }),
-    sessionTtlMs: config.http.sessionTtlHours * 3_600_000,
-    registry: {
-      models,
-      packages,
-      capability,
-      publish: createPublisher({ db, models, packages, audit, trustedKeysDir: config.models.trustedKeysDir, now }),
-      checkPublisher: createPublisherCheck(config.publishers),
-      maxPackageBytes: config.models.maxPackageBytes,
-    },
-    rollout: { runner: rollouts, rollouts: rolloutsStore, rolloutAgents, pins, pinSetter },
-    ...(config.http.tls ? { tls: config.http.tls } : {}),
-  });
-  return {
-    app,
-    db,
-    results,
-    agents,
-    users,
-    audit,
-    events,
-    counters,
-    resultHandler,
-    models,
-    rollouts,
-    desired,
-    dispatch,
-    setPublishAck: acks.attach,
-    setPublishDesired: desiredSink.attach,
-    setListenUrl(url) {
-      if (!config.http.publicUrl) publicUrl = url;
-    },
-    async close() {
-      rollouts.close();
-      await app.close();
-      await resultHandler.drain();
-      db.close();
-    },
-  };
+    const secureCookies = config.http.tls !== undefined;
+    const sessionTtlMs = config.http.sessionTtlHours * 3_600_000;
+    const accounts = createAccounts({ db, now, sessionTtlMs, secureCookies });
+    await seedFromConfig(db, config, now());
+    const registry = await createRegistry({ db, config, audit: accounts.audit, now });
+    const rolloutAgents = createRolloutAgentsStore(db);
+    const reviews = createReviews({ db, events, now });
+    const results = createResults({
+      db,
+      dataDir: config.dataDir,
+      events,
+      publishAck: acks.send,
+      reviews: reviews.reviews,
+      audit: accounts.audit,
+      brokerRefused: deps.brokerRefused ?? (() => null),
+      now,
+      log: ingestLog,
+    });
+    const { counters } = results;
+    const fleet = createFleet({ db, counters, events, rolloutAgents, now, log: ingestLog });
+    const rollouts = createRollouts({
+      db,
+      registry,
+      fleet: { agents: fleet.agents, credentials: accounts.credentials },
+      events,
+      defaults: config.rollout,
+      publicUrl: () => publicUrl,
+      publishDesired: desiredSink.send,
+      now,
+      log: log.child({ component: 'rollout' }),
+    });
+    const ingest = createDispatcher(
+      { result: results.handler.handle, status: fleet.handleStatus, modelState: fleet.handleModelState },
+      counters,
+      ingestLog,
+    );
+    const app = await buildHttpApp({
+      log: log.child({ component: 'api' }),
+      ...(config.http.tls ? { tls: config.http.tls } : {}),
+      hooks: [accounts.loadSessions],
+      features: [
+        accounts.routes,
+        results.routes,
+        reviews.routes,
+        fleet.routes,
+        registry.routes,
+        rollouts.routes,
+        async (app) => {
+          await app.register(eventsRoutes, { events });
+        },
+      ],
+    });
+    return {
+      app,
+      db,
+      results: results.results,
+      agents: fleet.agents,
+      users: accounts.users,
+      audit: accounts.audit,
+      events,
+      counters,
+      resultHandler: results.handler,
+      models: registry.models,
+      rollouts: rollouts.runner,
+      desired: rollouts.desired,
+      agentPasswordHash: (username) => accounts.credentials.hash(username),
+      dispatch: ingest.dispatch,
+      async drain() {
+        await ingest.drain();
+        await results.handler.drain();
+        await rollouts.runner.idle();
+      },
+      setPublishAck: acks.attach,
+      setPublishDesired: desiredSink.attach,
+      setListenUrl(url) {
+        if (!config.http.publicUrl) publicUrl = url;
+      },
+      async close() {
+        await rollouts.runner.close();
+        await app.close();
+        await ingest.drain();
+        await results.handler.drain();
+        await db.close();
+      },
+    };
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
 }
 
 export interface RunningHub {
@@ -234,7 +202,7 @@ export async function startHub(config: HubConfig, options: { log?: Logger } = {}
         host: config.mqtt.host,
         port: config.mqtt.port,
         ...(config.mqtt.tls ? { tls: config.mqtt.tls } : {}),
-        agentPasswordHash: (username) => hub.agents.credential(username),
+        agentPasswordHash: hub.agentPasswordHash,
         log: log.child({ component: 'broker' }),
       });
     }
@@ -259,10 +227,10 @@ export async function startHub(config: HubConfig, options: { log?: Logger } = {}
     hub.setPublishAck(client.publishAck);
     // Every agent's desired state again: the embedded broker keeps retained messages in memory only, and a
     // crash can have kept a stored message from any broker. Agents take a repeated one idempotently.
-    hub.desired.republishAll();
+    await hub.desired.republishAll();
     hub.setPublishDesired(client.publishDesired);
     hub.rollouts.startTimer(config.rollout.evaluateIntervalS * 1000);
-    hub.rollouts.evaluateAll();
+    await hub.rollouts.evaluateAll();
     log.info({ httpUrl }, 'hub ready');
     return {
       httpUrl,
@@ -270,12 +238,12 @@ export async function startHub(config: HubConfig, options: { log?: Logger } = {}
       hub,
       ...(broker ? { broker } : {}),
       async close() {
-        hub.rollouts.close();
+        await hub.rollouts.close();
         await hub.app.close();
-        await hub.resultHandler.drain();
+        await hub.drain();
         await client?.close();
         await broker?.close();
-        hub.db.close();
+        await hub.db.close();
       },
     };
   } catch (error) {

@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { addAgent, addUser } from '../../hub/admin/accounts.ts';
+import { addAgent, addUser } from '../../hub/accounts/admin.ts';
 import { generatePassword, hashPassword } from '../../hub/auth/password.ts';
 import { loadHubConfig } from '../../hub/config.ts';
 import { startHub } from '../../hub/main.ts';
@@ -67,7 +67,7 @@ export const hubCommand: CommandModule = {
             }
             const given = process.env.CXR_HUB_NEW_PASSWORD;
             const password = given && given.length > 0 ? given : generatePassword();
-            const result = addUser(loadHubConfig(configFile(options)), username, options.role, password);
+            const result = await addUser(loadHubConfig(configFile(options)), username, options.role, password);
             return { ...result, ...(given ? {} : { password }) };
           },
           (r) => `${r.change} ${r.role} ${r.username}${'password' in r ? `\npassword: ${r.password}` : ''}`,

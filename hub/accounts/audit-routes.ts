@@ -1,10 +1,10 @@
 /** GET /api/audit (admin): the append-only audit log, newest first, paged by id. */
 import { Type } from '@sinclair/typebox';
-import type { AuditStore } from '../../store/audit-store.ts';
-import { requireRole } from '../auth/guards.ts';
-import { ErrorBody } from '../errors.ts';
-import type { HubApp } from '../type-provider.ts';
-import { AuditEntryView } from '../views.ts';
+import { ErrorBody } from '../http/errors.ts';
+import type { HubApp } from '../http/type-provider.ts';
+import type { AuditStore } from './audit-store.ts';
+import { AuditEntryView } from './audit-views.ts';
+import { requireRole } from './guards.ts';
 
 export async function auditRoutes(app: HubApp, options: { audit: AuditStore }) {
   app.addHook('preHandler', requireRole('admin'));
@@ -26,7 +26,7 @@ export async function auditRoutes(app: HubApp, options: { audit: AuditStore }) {
     async (request) => {
       const q = request.query;
       return {
-        entries: options.audit.list({
+        entries: await options.audit.list({
           limit: q.limit,
           ...(q.before !== undefined ? { beforeId: q.before } : {}),
           ...(q.target !== undefined ? { target: q.target } : {}),

@@ -1,8 +1,8 @@
 /**
  * The append-only audit log: who did what, when, with the state before and after. Triggers in the
- * schema refuse UPDATE and DELETE, so even a bug here cannot rewrite history.
+ * schema refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL), so even a bug here cannot rewrite history.
  */
-import type { HubDb } from './db.ts';
+import type { HubDb } from '../db/database.ts';
 
 export interface AuditEntry {
   id: number;
@@ -22,57 +22,46 @@ export interface AuditInput {
   after?: unknown;
 }
 
-export interface AuditStore {
-  /** Appends an entry; call inside the transaction that makes the change. */
-  append(entry: AuditInput, at: Date): number;
-  list(query: { limit: number; beforeId?: number; target?: string; actor?: string }): AuditEntry[];
+export interface AuditQuery {
+  limit: number;
+  beforeId?: number;
+  target?: string;
+  actor?: string;
 }
 
-interface AuditRow {
-  id: number;
-  at: string;
-  actor: string;
-  action: string;
-  target: string | null;
-  before: string | null;
-  after: string | null;
+export interface AuditStore {
+  /** Appends an entry; call it with the transaction's HubDb of the change it records. */
+  append(entry: AuditInput, at: Date): Promise<number>;
+  /** Newest first. */
+  list(query: AuditQuery): Promise<AuditEntry[]>;
 }
 
 const parse = (text: string | null): unknown => (text === null ? null : JSON.parse(text));
+const text = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
 
 export function createAuditStore(db: HubDb): AuditStore {
-  const insert = db.prepare(
-    'INSERT INTO audit_log (at, actor, action, target, before, after) VALUES (?, ?, ?, ?, ?, ?)',
-  );
   return {
-    append(entry, at) {
-      const info = insert.run(
-        at.toISOString(),
-        entry.actor,
-        entry.action,
-        entry.target ?? null,
-        entry.before === undefined ? null : JSON.stringify(entry.before),
-        entry.after === undefined ? null : JSON.stringify(entry.after),
-      );
-      return Number(info.lastInsertRowid);
+    async append(entry, at) {
+      const row = await db.kysely
+        .insertInto('audit_log')
+        .values({
+          at: at.toISOString(),
+          actor: entry.actor,
+          action: entry.action,
+          target: entry.target ?? null,
+          before: text(entry.before),
+          after: text(entry.after),
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      return row.id;
     },
-    list(query) {
-      const where: string[] = [];
-      const params: (string | number)[] = [];
-      if (query.beforeId !== undefined) {
-        where.push('id < ?');
-        params.push(query.beforeId);
-      }
-      if (query.target !== undefined) {
-        where.push('target = ?');
-        params.push(query.target);
-      }
-      if (query.actor !== undefined) {
-        where.push('actor = ?');
-        params.push(query.actor);
-      }
-      const sql = `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
-      const rows = db.prepare(sql).all(...params, query.limit) as AuditRow[];
+    async list(query) {
+      let select = db.kysely.selectFrom('audit_log').selectAll();
+      if (query.beforeId !== undefined) select = select.where('id', '<', query.beforeId);
+      if (query.target !== undefined) select = select.where('target', '=', query.target);
+      if (query.actor !== undefined) select = select.where('actor', '=', query.actor);
+      const rows = await select.orderBy('id', 'desc').limit(query.limit).execute();
       return rows.map((row) => ({ ...row, before: parse(row.before), after: parse(row.after) }));
     },
   };

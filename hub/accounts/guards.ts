@@ -4,9 +4,9 @@
  * `x-csrf-token` header and a JSON body, so a cross-site form cannot forge one.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Role, Session, UsersStore } from '../../store/users-store.ts';
-import { httpError } from '../errors.ts';
-import type { HubApp } from '../type-provider.ts';
+import { httpError } from '../http/errors.ts';
+import type { HubApp } from '../http/type-provider.ts';
+import type { Role, Session, UsersStore } from './users-store.ts';
 
 export const SESSION_COOKIE = 'cxr_session';
 
@@ -20,7 +20,7 @@ export function installSessionLoader(app: HubApp, users: UsersStore, nowMs: () =
   app.decorateRequest('session', null);
   app.addHook('onRequest', async (request) => {
     const token = request.cookies[SESSION_COOKIE];
-    request.session = token ? (users.session(token, nowMs()) ?? null) : null;
+    request.session = token ? ((await users.session(token, nowMs())) ?? null) : null;
   });
 }
 

@@ -1,25 +1,23 @@
 /** Seeds config users and agent credentials into the hub database at start; a new or changed account is audited. */
 import type { HubConfig } from '../config.ts';
+import type { HubDb } from '../db/database.ts';
 import { usernameFor } from '../mqtt/acl.ts';
-import type { AgentsStore } from '../store/agents-store.ts';
-import type { AuditStore } from '../store/audit-store.ts';
-import type { UsersStore } from '../store/users-store.ts';
+import { createAgentCredentialsStore } from './agent-credentials-store.ts';
+import { createAuditStore } from './audit-store.ts';
+import { createUsersStore } from './users-store.ts';
 
-export function seedFromConfig(
-  config: HubConfig,
-  users: UsersStore,
-  agents: AgentsStore,
-  audit: AuditStore,
-  now: Date,
-) {
-  for (const user of config.users) {
-    const change = users.upsert(user.username, user.role, user.passwordHash, now);
-    if (change !== 'unchanged') {
-      audit.append(
-        { actor: 'config', action: `user.${change}`, target: user.username, after: { role: user.role } },
-        now,
-      );
+export async function seedFromConfig(db: HubDb, config: Pick<HubConfig, 'users' | 'agents'>, now: Date): Promise<void> {
+  await db.transaction(async (tx) => {
+    const users = createUsersStore(tx);
+    const audit = createAuditStore(tx);
+    for (const user of config.users) {
+      const change = await users.upsert(user.username, user.role, user.passwordHash, now);
+      if (change !== 'unchanged') {
+        const after = { role: user.role };
+        await audit.append({ actor: 'config', action: `user.${change}`, target: user.username, after }, now);
+      }
     }
-  }
-  for (const agent of config.agents) agents.upsertCredential(usernameFor(agent), agent.passwordHash, now);
+    const credentials = createAgentCredentialsStore(tx);
+    for (const agent of config.agents) await credentials.upsert(usernameFor(agent), agent.passwordHash, now);
+  });
 }

@@ -2,11 +2,11 @@
  * Log in / who am I / log out. Logging in and out are audited (a failed login too, without the password).
  */
 import { Type } from '@sinclair/typebox';
-import type { AuditStore } from '../../store/audit-store.ts';
-import type { UsersStore } from '../../store/users-store.ts';
-import { ErrorBody, httpError } from '../errors.ts';
-import type { HubApp } from '../type-provider.ts';
+import { ErrorBody, httpError } from '../http/errors.ts';
+import type { HubApp } from '../http/type-provider.ts';
+import type { AuditStore } from './audit-store.ts';
 import { SESSION_COOKIE, sessionOf } from './guards.ts';
+import type { UsersStore } from './users-store.ts';
 
 export interface SessionRoutesOptions {
   users: UsersStore;
@@ -37,13 +37,13 @@ export async function sessionRoutes(app: HubApp, options: SessionRoutesOptions) 
     },
     async (request, reply) => {
       const { username, password } = request.body;
-      const user = users.check(username, password);
+      const user = await users.check(username, password);
       if (!user) {
-        audit.append({ actor: username, action: 'session.login-failed' }, now());
+        await audit.append({ actor: username, action: 'session.login-failed' }, now());
         throw httpError('CXR_ERR_HUB_UNAUTHENTICATED', 'wrong username or password');
       }
-      const session = users.openSession(user.username, options.ttlMs, now().getTime());
-      audit.append({ actor: user.username, action: 'session.login', after: { role: user.role } }, now());
+      const session = await users.openSession(user.username, options.ttlMs, now().getTime());
+      await audit.append({ actor: user.username, action: 'session.login', after: { role: user.role } }, now());
       reply.setCookie(SESSION_COOKIE, session.token, {
         path: '/',
         httpOnly: true,
@@ -70,8 +70,8 @@ export async function sessionRoutes(app: HubApp, options: SessionRoutesOptions) 
     async (request, reply) => {
       const session = sessionOf(request);
       const token = request.cookies[SESSION_COOKIE];
-      if (token) users.closeSession(token);
-      audit.append({ actor: session.user.username, action: 'session.logout' }, now());
+      if (token) await users.closeSession(token);
+      await audit.append({ actor: session.user.username, action: 'session.logout' }, now());
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return reply.status(204).send(null);
     },

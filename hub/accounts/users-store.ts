@@ -1,10 +1,11 @@
 /**
  * Dashboard accounts and their sessions. Passwords are scrypt hashes; a session cookie holds a random
- * token of which only the sha256 is stored, next to the session's CSRF token.
+ * token of which only the sha256 is stored, next to the session's CSRF token. Sessions live in the
+ * database, so any hub process sharing it can serve a logged-in user.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { verifyPassword } from '../auth/password.ts';
-import type { HubDb } from './db.ts';
+import type { HubDb } from '../db/database.ts';
 
 export type Role = 'radiologist' | 'admin';
 
@@ -21,76 +22,86 @@ export interface Session {
 
 export interface UsersStore {
   /** Creates or replaces an account (password already hashed). */
-  upsert(username: string, role: Role, passwordHash: string, now: Date): 'created' | 'updated' | 'unchanged';
-  get(username: string): User | undefined;
-  list(): User[];
-  check(username: string, password: string): User | undefined;
-  openSession(username: string, ttlMs: number, nowMs: number): { token: string; csrf: string; expiresMs: number };
-  session(token: string, nowMs: number): Session | undefined;
-  closeSession(token: string): void;
+  upsert(username: string, role: Role, passwordHash: string, now: Date): Promise<'created' | 'updated' | 'unchanged'>;
+  get(username: string): Promise<User | undefined>;
+  list(): Promise<User[]>;
+  check(username: string, password: string): Promise<User | undefined>;
+  openSession(
+    username: string,
+    ttlMs: number,
+    nowMs: number,
+  ): Promise<{ token: string; csrf: string; expiresMs: number }>;
+  session(token: string, nowMs: number): Promise<Session | undefined>;
+  closeSession(token: string): Promise<void>;
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+/** Checked when the username is unknown, so response time does not reveal which usernames exist. */
+const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
 
 export function createUsersStore(db: HubDb): UsersStore {
-  const upsert = db.prepare(
-    `INSERT INTO users (username, role, password_hash, created_at) VALUES (?, ?, ?, ?)
-     ON CONFLICT (username) DO UPDATE SET role = excluded.role, password_hash = excluded.password_hash`,
-  );
-  const byName = db.prepare('SELECT username, role, password_hash FROM users WHERE username = ?');
-  const all = db.prepare('SELECT username, role FROM users ORDER BY username');
-  const insertSession = db.prepare(
-    'INSERT INTO sessions (token_sha256, username, csrf, expires_ms) VALUES (?, ?, ?, ?)',
-  );
-  const findSession = db.prepare(
-    `SELECT s.csrf, s.expires_ms, u.username, u.role FROM sessions s JOIN users u ON u.username = s.username
-     WHERE s.token_sha256 = ? AND s.expires_ms > ?`,
-  );
-  const deleteSession = db.prepare('DELETE FROM sessions WHERE token_sha256 = ?');
-  const deleteExpired = db.prepare('DELETE FROM sessions WHERE expires_ms <= ?');
+  const { kysely } = db;
+  const byName = (username: string) =>
+    kysely
+      .selectFrom('users')
+      .select(['username', 'role', 'password_hash'])
+      .where('username', '=', username)
+      .executeTakeFirst();
 
   return {
-    upsert(username, role, passwordHash, now) {
-      const before = byName.get(username) as { role: Role; password_hash: string } | undefined;
+    async upsert(username, role, passwordHash, now) {
+      const before = await byName(username);
       if (before && before.role === role && before.password_hash === passwordHash) return 'unchanged';
-      upsert.run(username, role, passwordHash, now.toISOString());
+      await kysely
+        .insertInto('users')
+        .values({ username, role, password_hash: passwordHash, created_at: now.toISOString() })
+        .onConflict((oc) =>
+          oc.column('username').doUpdateSet((eb) => ({
+            role: eb.ref('excluded.role'),
+            password_hash: eb.ref('excluded.password_hash'),
+          })),
+        )
+        .execute();
       return before ? 'updated' : 'created';
     },
-    get(username) {
-      const row = byName.get(username) as { username: string; role: Role } | undefined;
+    async get(username) {
+      const row = await byName(username);
       return row ? { username: row.username, role: row.role } : undefined;
     },
-    list: () => all.all() as User[],
-    check(username, password) {
-      const row = byName.get(username) as { username: string; role: Role; password_hash: string } | undefined;
+    list: () => kysely.selectFrom('users').select(['username', 'role']).orderBy('username').execute(),
+    async check(username, password) {
+      const row = await byName(username);
       if (row === undefined) {
-        // Same work as a real check, so response time does not reveal which usernames exist.
-        verifyPassword(
-          password,
-          'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
-        );
+        verifyPassword(password, DUMMY_HASH);
         return undefined;
       }
       return verifyPassword(password, row.password_hash) ? { username: row.username, role: row.role } : undefined;
     },
-    openSession(username, ttlMs, nowMs) {
-      deleteExpired.run(nowMs);
+    async openSession(username, ttlMs, nowMs) {
+      await kysely.deleteFrom('sessions').where('expires_ms', '<=', nowMs).execute();
       const token = randomBytes(32).toString('base64url');
       const csrf = randomBytes(24).toString('base64url');
       const expiresMs = nowMs + ttlMs;
-      insertSession.run(sha256(token), username, csrf, expiresMs);
+      await kysely
+        .insertInto('sessions')
+        .values({ token_sha256: sha256(token), username, csrf, expires_ms: expiresMs })
+        .execute();
       return { token, csrf, expiresMs };
     },
-    session(token, nowMs) {
-      const row = findSession.get(sha256(token), nowMs) as
-        | { csrf: string; expires_ms: number; username: string; role: Role }
-        | undefined;
+    async session(token, nowMs) {
+      const row = await kysely
+        .selectFrom('sessions as s')
+        .innerJoin('users as u', 'u.username', 's.username')
+        .select(['s.csrf', 's.expires_ms', 'u.username', 'u.role'])
+        .where('s.token_sha256', '=', sha256(token))
+        .where('s.expires_ms', '>', nowMs)
+        .executeTakeFirst();
       return row
         ? { user: { username: row.username, role: row.role }, csrf: row.csrf, expiresMs: row.expires_ms }
         : undefined;
     },
-    closeSession(token) {
-      deleteSession.run(sha256(token));
+    async closeSession(token) {
+      await kysely.deleteFrom('sessions').where('token_sha256', '=', sha256(token)).execute();
     },
   };
 }

@@ -6,10 +6,10 @@
  */
 import type { ServerResponse } from 'node:http';
 import { Type } from '@sinclair/typebox';
-import type { HubEventMap, HubEvents } from '../../events/hub-events.ts';
-import { requireRole } from '../auth/guards.ts';
-import { ErrorBody } from '../errors.ts';
-import type { HubApp } from '../type-provider.ts';
+import { requireRole } from '../accounts/guards.ts';
+import { ErrorBody } from '../http/errors.ts';
+import type { HubApp } from '../http/type-provider.ts';
+import type { HubEventMap, HubEvents } from './hub-events.ts';
 
 export async function eventsRoutes(app: HubApp, options: { events: HubEvents; heartbeatMs?: number }) {
   const open = new Set<ServerResponse>();

@@ -4,7 +4,7 @@
  * only serialises and writes.
  */
 import { EventEmitter } from 'node:events';
-import type { StudySummary } from '../store/result-row.ts';
+import type { StudySummary } from '../results/result-row.ts';
 
 export interface HubEventMap {
   result: [StudySummary];

@@ -1,9 +1,11 @@
 /**
  * The fleet: one row per agent, updated from its retained status (online, backlog, model, runtime,
- * version), its model state reports, and the results it delivered. Agent MQTT credentials live here too.
+ * version), its model state reports, and the results it delivered (counted by the results store).
  */
+import { sql } from 'kysely';
 import type { ModelStateMessage, StatusMessage } from '../../protocol/messages.ts';
-import type { HubDb } from './db.ts';
+import type { HubDb } from '../db/database.ts';
+import { jsonMergePatch } from '../db/dialect-sql.ts';
 
 export interface FleetAgent {
   site: string;
@@ -16,61 +18,51 @@ export interface FleetAgent {
 }
 
 export interface AgentsStore {
-  recordStatus(status: StatusMessage, seenAt: Date): void;
-  recordModelState(site: string, agent: string, state: ModelStateMessage, seenAt: Date): void;
-  list(): FleetAgent[];
-  upsertCredential(username: string, passwordHash: string, now: Date): void;
-  credential(username: string): string | undefined;
-  /** Every agent login (`<site>/<agent>`) the hub holds, reported or not. */
-  credentialUsernames(): string[];
-}
-
-interface AgentRow {
-  site: string;
-  agent: string;
-  online: number;
-  last_seen: string | null;
-  results: number;
-  status: string | null;
-  model_state: string | null;
+  recordStatus(status: StatusMessage, seenAt: Date): Promise<void>;
+  recordModelState(site: string, agent: string, state: ModelStateMessage, seenAt: Date): Promise<void>;
+  list(): Promise<FleetAgent[]>;
 }
 
 export function createAgentsStore(db: HubDb): AgentsStore {
+  const { kysely } = db;
   // An offline status (last will or goodbye) carries only `online` and `at`: it is merged over the last
-  // online status (RFC 7396 json_patch), so the fleet and the rollout policy keep the last known model.
-  const status = db.prepare(
-    `INSERT INTO agents (site, agent, online, last_seen, status) VALUES (@site, @agent, @online, @seen, @status)
-     ON CONFLICT (site, agent) DO UPDATE SET online = excluded.online, last_seen = excluded.last_seen,
-       status = CASE WHEN excluded.online = 0 THEN json_patch(COALESCE(agents.status, '{}'), excluded.status)
-                     ELSE excluded.status END`,
-  );
-  const modelState = db.prepare(
-    `INSERT INTO agents (site, agent, last_seen, model_state) VALUES (?, ?, ?, ?)
-     ON CONFLICT (site, agent) DO UPDATE SET last_seen = excluded.last_seen, model_state = excluded.model_state`,
-  );
-  const all = db.prepare('SELECT * FROM agents ORDER BY site, agent');
-  const putCredential = db.prepare(
-    `INSERT INTO agent_credentials (username, password_hash, created_at) VALUES (?, ?, ?)
-     ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash`,
-  );
-  const getCredential = db.prepare('SELECT password_hash FROM agent_credentials WHERE username = ?');
-  const allCredentials = db.prepare('SELECT username FROM agent_credentials ORDER BY username');
-
+  // online status (JSON merge patch), so the fleet and the rollout policy keep the last known model.
+  const mergedStatus = jsonMergePatch(db.dialect, sql`coalesce(agents.status, '{}')`, sql`excluded.status`);
   return {
-    recordStatus(message, seenAt) {
-      status.run({
-        site: message.site,
-        agent: message.agent,
-        online: message.online ? 1 : 0,
-        seen: seenAt.toISOString(),
-        status: JSON.stringify(message),
-      });
+    async recordStatus(message, seenAt) {
+      await kysely
+        .insertInto('agents')
+        .values({
+          site: message.site,
+          agent: message.agent,
+          online: message.online ? 1 : 0,
+          last_seen: seenAt.toISOString(),
+          status: JSON.stringify(message),
+        })
+        .onConflict((oc) =>
+          oc.columns(['site', 'agent']).doUpdateSet({
+            online: sql.ref('excluded.online'),
+            last_seen: sql.ref('excluded.last_seen'),
+            status: sql`CASE WHEN excluded.online = 0 THEN ${mergedStatus} ELSE excluded.status END`,
+          }),
+        )
+        .execute();
     },
-    recordModelState(site, agent, state, seenAt) {
-      modelState.run(site, agent, seenAt.toISOString(), JSON.stringify(state));
+    async recordModelState(site, agent, state, seenAt) {
+      await kysely
+        .insertInto('agents')
+        .values({ site, agent, last_seen: seenAt.toISOString(), model_state: JSON.stringify(state) })
+        .onConflict((oc) =>
+          oc.columns(['site', 'agent']).doUpdateSet({
+            last_seen: sql.ref('excluded.last_seen'),
+            model_state: sql.ref('excluded.model_state'),
+          }),
+        )
+        .execute();
     },
-    list: () =>
-      (all.all() as AgentRow[]).map((row) => ({
+    async list() {
+      const rows = await kysely.selectFrom('agents').selectAll().orderBy('site').orderBy('agent').execute();
+      return rows.map((row) => ({
         site: row.site,
         agent: row.agent,
         online: row.online === 1,
@@ -78,13 +70,7 @@ export function createAgentsStore(db: HubDb): AgentsStore {
         results: row.results,
         status: row.status ? JSON.parse(row.status) : null,
         modelState: row.model_state ? JSON.parse(row.model_state) : null,
-      })),
-    upsertCredential(username, passwordHash, now) {
-      putCredential.run(username, passwordHash, now.toISOString());
+      }));
     },
-    credential(username) {
-      return (getCredential.get(username) as { password_hash: string } | undefined)?.password_hash;
-    },
-    credentialUsernames: () => (allCredentials.all() as { username: string }[]).map((row) => row.username),
   };
 }

@@ -1,10 +1,10 @@
 /** GET /api/fleet: each agent's online state, last seen, backlog, model, runtime and version. */
 import { Type } from '@sinclair/typebox';
-import type { AgentsStore } from '../../store/agents-store.ts';
-import { requireRole } from '../auth/guards.ts';
-import { ErrorBody } from '../errors.ts';
-import type { HubApp } from '../type-provider.ts';
-import { Nullable } from '../views.ts';
+import { requireRole } from '../accounts/guards.ts';
+import { ErrorBody } from '../http/errors.ts';
+import { Nullable } from '../http/nullable.ts';
+import type { HubApp } from '../http/type-provider.ts';
+import type { AgentsStore } from './agents-store.ts';
 
 const AgentView = Type.Object({
   site: Type.String(),
@@ -42,7 +42,7 @@ export async function fleetRoutes(app: HubApp, options: { agents: AgentsStore })
       },
     },
     async () => ({
-      agents: options.agents.list().map((a) => ({
+      agents: (await options.agents.list()).map((a) => ({
         site: a.site,
         agent: a.agent,
         online: a.online,

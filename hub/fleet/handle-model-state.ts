@@ -8,9 +8,9 @@ import { asCxrError } from '../../models/errors.ts';
 import type { AgentAddress } from '../../protocol/topics.ts';
 import { decoders } from '../../protocol/validate.ts';
 import type { HubEvents } from '../events/hub-events.ts';
-import type { AgentsStore } from '../store/agents-store.ts';
-import type { RolloutAgentsStore } from '../store/rollout-agents-store.ts';
-import { countRejected, type IngestCounters } from './counters.ts';
+import { countRejected, type IngestCounters } from '../results/ingest-counters.ts';
+import type { RolloutAgentsStore } from '../rollouts/rollout-agents-store.ts';
+import type { AgentsStore } from './agents-store.ts';
 
 export interface ModelStateHandlerDeps {
   agents: AgentsStore;
@@ -22,14 +22,14 @@ export interface ModelStateHandlerDeps {
 }
 
 export function createModelStateHandler(deps: ModelStateHandlerDeps) {
-  return (address: AgentAddress, payload: Buffer): void => {
+  return async (address: AgentAddress, payload: Buffer): Promise<void> => {
     deps.counters.received.modelState++;
     if (payload.length === 0) return;
     try {
       const state = decoders.modelState.decode(payload);
       const now = deps.now();
-      deps.agents.recordModelState(address.site, address.agent, state, now);
-      const rolloutId = deps.rolloutAgents.recordReport(address, state, now.toISOString());
+      await deps.agents.recordModelState(address.site, address.agent, state, now);
+      const rolloutId = await deps.rolloutAgents.recordReport(address, state, now.toISOString());
       deps.events.emit('fleet', address);
       if (rolloutId) deps.events.emit('rollout', { id: rolloutId });
     } catch (thrown) {

@@ -7,9 +7,9 @@ import { asCxrError } from '../../models/errors.ts';
 import type { AgentAddress } from '../../protocol/topics.ts';
 import { decoders } from '../../protocol/validate.ts';
 import type { HubEvents } from '../events/hub-events.ts';
-import type { AgentsStore } from '../store/agents-store.ts';
-import { checkAddress } from './check-address.ts';
-import { countRejected, type IngestCounters } from './counters.ts';
+import { checkAddress } from '../results/check-address.ts';
+import { countRejected, type IngestCounters } from '../results/ingest-counters.ts';
+import type { AgentsStore } from './agents-store.ts';
 
 export interface StatusHandlerDeps {
   agents: AgentsStore;
@@ -20,13 +20,13 @@ export interface StatusHandlerDeps {
 }
 
 export function createStatusHandler(deps: StatusHandlerDeps) {
-  return (address: AgentAddress, payload: Buffer): void => {
+  return async (address: AgentAddress, payload: Buffer): Promise<void> => {
     deps.counters.received.status++;
     if (payload.length === 0) return; // a cleared retained status
     try {
       const status = decoders.status.decode(payload);
       checkAddress(address, status);
-      deps.agents.recordStatus(status, deps.now());
+      await deps.agents.recordStatus(status, deps.now());
       deps.events.emit('fleet', address);
     } catch (thrown) {
       const error = asCxrError(thrown, 'CXR_ERR_PROTOCOL_INVALID');

@@ -36,8 +36,8 @@ export interface EmbeddedBrokerOptions {
   port: number;
   /** With `caFile`, clients are asked for a certificate and agents must log in with one (docs/pki.md). */
   tls?: { certFile: string; keyFile: string; caFile?: string; crlFile?: string };
-  /** Returns the stored scrypt hash for an agent username, if any. */
-  agentPasswordHash(username: string): string | undefined;
+  /** The stored scrypt hash for an agent username, if any (the hub's comes from its database: a promise). */
+  agentPasswordHash(username: string): string | undefined | Promise<string | undefined>;
   log: Logger;
 }
 
@@ -79,12 +79,18 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
         return done(null, true);
       }
       const address = username ? agentFromUsername(username) : undefined;
-      const hash = address && username ? options.agentPasswordHash(username) : undefined;
-      if (address && hash && verifyPassword(secret, hash)) {
-        principals.set(client, { kind: 'agent', address });
-        return done(null, true);
-      }
-      return fail('bad username or password', 4);
+      if (!address || !username) return fail('bad username or password', 4);
+      Promise.resolve(options.agentPasswordHash(username)).then(
+        (hash) => {
+          if (!hash || !verifyPassword(secret, hash)) return fail('bad username or password', 4);
+          principals.set(client, { kind: 'agent', address });
+          done(null, true);
+        },
+        (error: Error) => {
+          log.error({ err: error.message }, 'agent credential lookup failed');
+          fail('credential lookup failed', 4);
+        },
+      );
     },
     authorizePublish(client, packet, done) {
       const principal = client ? principals.get(client) : undefined;

@@ -7,15 +7,15 @@
 import { createReadStream } from 'node:fs';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
-import { CxrError } from '../../../models/errors.ts';
-import { agentFromUsername } from '../../mqtt/acl.ts';
-import { decideRange } from '../../registry/byte-range.ts';
-import type { CapabilityTokens } from '../../registry/capability-token.ts';
-import type { PackageStore } from '../../registry/package-store.ts';
-import type { ModelsStore } from '../../store/models-store.ts';
-import { ErrorBody, httpError } from '../errors.ts';
-import type { HubApp } from '../type-provider.ts';
+import { CxrError } from '../../models/errors.ts';
+import { ErrorBody, httpError } from '../http/errors.ts';
+import type { HubApp } from '../http/type-provider.ts';
+import { agentFromUsername } from '../mqtt/acl.ts';
+import { decideRange } from './byte-range.ts';
+import type { CapabilityTokens } from './capability-token.ts';
 import { VersionParam } from './model-views.ts';
+import type { ModelsStore } from './models-store.ts';
+import type { PackageStore } from './package-store.ts';
 import { bearerToken, type PublisherCheck } from './publisher-auth.ts';
 
 export interface DownloadRouteOptions {
@@ -67,7 +67,7 @@ export async function downloadRoute(app: HubApp, options: DownloadRouteOptions) 
     async (request, reply) => {
       const { version } = request.params;
       authorize(request, version, request.query);
-      const model = options.models.get(version);
+      const model = await options.models.get(version);
       if (!model) throw httpError('CXR_ERR_HUB_MODEL_NOT_FOUND', `version ${version} is not in the registry`);
       const stored = options.packages.find(model.sha256);
       if (!stored) {

@@ -1,6 +1,6 @@
 /** Response schemas of the registry routes, and the mapping from registry rows to them. */
 import { Type } from '@sinclair/typebox';
-import type { ModelAlias, RegisteredModel } from '../../store/models-store.ts';
+import type { ModelAlias, RegisteredModel } from './models-store.ts';
 
 export const VersionParam = Type.String({ minLength: 1, maxLength: 64, pattern: '^[0-9A-Za-z.+-]+$' });
 export const AliasName = Type.String({

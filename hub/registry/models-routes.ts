@@ -6,13 +6,13 @@
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
-import type { PublishPackage } from '../../registry/publish-package.ts';
-import type { AuditStore } from '../../store/audit-store.ts';
-import type { ModelsStore } from '../../store/models-store.ts';
-import { requireRole, sessionOf } from '../auth/guards.ts';
-import { ErrorBody, httpError } from '../errors.ts';
-import type { HubApp } from '../type-provider.ts';
+import type { AuditStore } from '../accounts/audit-store.ts';
+import { requireRole, sessionOf } from '../accounts/guards.ts';
+import { ErrorBody, httpError } from '../http/errors.ts';
+import type { HubApp } from '../http/type-provider.ts';
 import { AliasName, AliasView, ModelView, modelView, VersionParam } from './model-views.ts';
+import type { ModelsStore } from './models-store.ts';
+import type { PublishPackage } from './publish-package.ts';
 import type { PublisherCheck } from './publisher-auth.ts';
 
 export interface ModelsRoutesOptions {
@@ -38,13 +38,13 @@ export async function modelsRoutes(app: HubApp, options: ModelsRoutesOptions) {
   );
 
   /** Points `alias` at a registered version; audited with the version before and after. */
-  function setAlias(alias: string, version: string, actor: string) {
-    if (!models.get(version))
+  async function setAlias(alias: string, version: string, actor: string) {
+    if (!(await models.get(version)))
       throw httpError('CXR_ERR_HUB_MODEL_NOT_FOUND', `version ${version} is not in the registry`);
-    const before = models.alias(alias);
+    const before = await models.alias(alias);
     const entry = { alias, version, updatedBy: actor, updatedAt: now().toISOString() };
-    models.setAlias(entry);
-    audit.append(
+    await models.setAlias(entry);
+    await audit.append(
       {
         actor,
         action: 'model.alias',
@@ -92,11 +92,11 @@ export async function modelsRoutes(app: HubApp, options: ModelsRoutesOptions) {
         throw httpError('CXR_ERR_HUB_UNSUPPORTED_MEDIA_TYPE', 'send the package .tar as application/x-tar');
       }
       const outcome = await options.publish(request.body, publisher);
-      if (request.query.alias) setAlias(request.query.alias, outcome.model.version, publisher);
+      if (request.query.alias) await setAlias(request.query.alias, outcome.model.version, publisher);
       request.log.info({ version: outcome.model.version, publisher, created: outcome.created }, 'model published');
       return reply
         .status(outcome.created ? 201 : 200)
-        .send({ created: outcome.created, model: modelView(outcome.model, models.aliases()) });
+        .send({ created: outcome.created, model: modelView(outcome.model, await models.aliases()) });
     },
   );
 
@@ -114,8 +114,8 @@ export async function modelsRoutes(app: HubApp, options: ModelsRoutesOptions) {
       },
     },
     async () => {
-      const aliases = models.aliases();
-      return { models: models.list().map((m) => modelView(m, aliases)), aliases };
+      const aliases = await models.aliases();
+      return { models: (await models.list()).map((m) => modelView(m, aliases)), aliases };
     },
   );
 

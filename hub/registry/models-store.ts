@@ -2,7 +2,9 @@
  * The model registry: one row per published version (its package `.tar` lives content-addressed in the
  * package store) and aliases such as `candidate` or `production` that name a version.
  */
-import type { HubDb } from './db.ts';
+import { type Selectable, sql } from 'kysely';
+import type { HubDb } from '../db/database.ts';
+import type { ModelAliasesTable, ModelsTable } from '../db/tables.ts';
 
 export interface RegisteredModel {
   version: string;
@@ -28,29 +30,16 @@ export interface ModelAlias {
 }
 
 export interface ModelsStore {
-  get(version: string): RegisteredModel | undefined;
-  list(): RegisteredModel[];
+  get(version: string): Promise<RegisteredModel | undefined>;
+  list(): Promise<RegisteredModel[]>;
   /** Inserts a new version; the caller has checked that it is not registered yet (same transaction). */
-  insert(model: RegisteredModel): void;
-  aliases(): ModelAlias[];
-  alias(name: string): ModelAlias | undefined;
-  setAlias(alias: ModelAlias): void;
+  insert(model: RegisteredModel): Promise<void>;
+  aliases(): Promise<ModelAlias[]>;
+  alias(name: string): Promise<ModelAlias | undefined>;
+  setAlias(alias: ModelAlias): Promise<void>;
 }
 
-interface ModelRow {
-  version: string;
-  name: string;
-  sha256: string;
-  model_sha256: string;
-  size_bytes: number;
-  classes: string;
-  metrics: string;
-  macs: number;
-  params: number;
-  publisher_key_id: string;
-  published_by: string;
-  published_at: string;
-}
+type ModelRow = Selectable<ModelsTable>;
 
 const toModel = (row: ModelRow): RegisteredModel => ({
   version: row.version,
@@ -67,7 +56,7 @@ const toModel = (row: ModelRow): RegisteredModel => ({
   publishedAt: row.published_at,
 });
 
-const toAlias = (row: { alias: string; version: string; updated_by: string; updated_at: string }): ModelAlias => ({
+const toAlias = (row: Selectable<ModelAliasesTable>): ModelAlias => ({
   alias: row.alias,
   version: row.version,
   updatedBy: row.updated_by,
@@ -75,37 +64,64 @@ const toAlias = (row: { alias: string; version: string; updated_by: string; upda
 });
 
 export function createModelsStore(db: HubDb): ModelsStore {
-  const byVersion = db.prepare('SELECT * FROM models WHERE version = ?');
-  const all = db.prepare('SELECT * FROM models ORDER BY published_at DESC, version DESC');
-  const insert = db.prepare(
-    `INSERT INTO models (version, name, sha256, model_sha256, size_bytes, classes, metrics, macs, params,
-       publisher_key_id, published_by, published_at)
-     VALUES (@version, @name, @sha256, @modelSha256, @sizeBytes, @classes, @metrics, @macs, @params,
-       @publisherKeyId, @publishedBy, @publishedAt)`,
-  );
-  const allAliases = db.prepare('SELECT * FROM model_aliases ORDER BY alias');
-  const oneAlias = db.prepare('SELECT * FROM model_aliases WHERE alias = ?');
-  const putAlias = db.prepare(
-    `INSERT INTO model_aliases (alias, version, updated_by, updated_at) VALUES (?, ?, ?, ?)
-     ON CONFLICT (alias) DO UPDATE SET version = excluded.version, updated_by = excluded.updated_by,
-       updated_at = excluded.updated_at`,
-  );
+  const { kysely } = db;
   return {
-    get(version) {
-      const row = byVersion.get(version) as ModelRow | undefined;
+    async get(version) {
+      const row = await kysely.selectFrom('models').selectAll().where('version', '=', version).executeTakeFirst();
       return row ? toModel(row) : undefined;
     },
-    list: () => (all.all() as ModelRow[]).map(toModel),
-    insert(model) {
-      insert.run({ ...model, classes: JSON.stringify(model.classes), metrics: JSON.stringify(model.metrics) });
+    async list() {
+      const rows = await kysely
+        .selectFrom('models')
+        .selectAll()
+        .orderBy('published_at', 'desc')
+        .orderBy('version', 'desc')
+        .execute();
+      return rows.map(toModel);
     },
-    aliases: () => (allAliases.all() as Parameters<typeof toAlias>[0][]).map(toAlias),
-    alias(name) {
-      const row = oneAlias.get(name) as Parameters<typeof toAlias>[0] | undefined;
+    async insert(model) {
+      await kysely
+        .insertInto('models')
+        .values({
+          version: model.version,
+          name: model.name,
+          sha256: model.sha256,
+          model_sha256: model.modelSha256,
+          size_bytes: model.sizeBytes,
+          classes: JSON.stringify(model.classes),
+          metrics: JSON.stringify(model.metrics),
+          macs: model.macs,
+          params: model.params,
+          publisher_key_id: model.publisherKeyId,
+          published_by: model.publishedBy,
+          published_at: model.publishedAt,
+        })
+        .execute();
+    },
+    async aliases() {
+      return (await kysely.selectFrom('model_aliases').selectAll().orderBy('alias').execute()).map(toAlias);
+    },
+    async alias(name) {
+      const row = await kysely.selectFrom('model_aliases').selectAll().where('alias', '=', name).executeTakeFirst();
       return row ? toAlias(row) : undefined;
     },
-    setAlias(alias) {
-      putAlias.run(alias.alias, alias.version, alias.updatedBy, alias.updatedAt);
+    async setAlias(alias) {
+      await kysely
+        .insertInto('model_aliases')
+        .values({
+          alias: alias.alias,
+          version: alias.version,
+          updated_by: alias.updatedBy,
+          updated_at: alias.updatedAt,
+        })
+        .onConflict((oc) =>
+          oc.column('alias').doUpdateSet({
+            version: sql.ref('excluded.version'),
+            updated_by: sql.ref('excluded.updated_by'),
+            updated_at: sql.ref('excluded.updated_at'),
+          }),
+        )
+        .execute();
     },
   };
 }

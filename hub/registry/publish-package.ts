@@ -7,16 +7,14 @@
 import { CxrError, isCxrError } from '../../models/errors.ts';
 import { loadPackageFromPath } from '../../models/package/open-package-path.ts';
 import { readTrustedKeys } from '../../models/package/trusted-keys.ts';
-import type { AuditStore } from '../store/audit-store.ts';
-import type { HubDb } from '../store/db.ts';
-import type { ModelsStore, RegisteredModel } from '../store/models-store.ts';
+import { createAuditStore } from '../accounts/audit-store.ts';
+import type { HubDb } from '../db/database.ts';
+import { createModelsStore, type RegisteredModel } from './models-store.ts';
 import type { PackageStore } from './package-store.ts';
 
 export interface PublishDeps {
   db: HubDb;
-  models: ModelsStore;
   packages: PackageStore;
-  audit: AuditStore;
   trustedKeysDir: string;
   now: () => Date;
 }
@@ -29,9 +27,9 @@ export interface PublishOutcome {
 export type PublishPackage = (bytes: Buffer, publisher: string) => Promise<PublishOutcome>;
 
 export function createPublisher(deps: PublishDeps): PublishPackage {
-  const { db, models, audit, now } = deps;
-  const refuse = (publisher: string, sha256: string, error: CxrError, version?: string): never => {
-    audit.append(
+  const { db, now } = deps;
+  const refuse = async (publisher: string, sha256: string, error: CxrError, version?: string): Promise<never> => {
+    await createAuditStore(db).append(
       {
         actor: publisher,
         action: 'model.publish-refused',
@@ -44,33 +42,36 @@ export function createPublisher(deps: PublishDeps): PublishPackage {
   };
 
   /** Registers the verified package unless its version exists: one transaction, so two uploads cannot both win. */
-  const register = db.transaction((model: RegisteredModel, publisher: string): PublishOutcome => {
-    const existing = models.get(model.version);
-    if (existing && existing.sha256 === model.sha256) {
-      audit.append(
-        { actor: publisher, action: 'model.republish', target: model.version, after: { sha256: model.sha256 } },
+  const register = (model: RegisteredModel, publisher: string) =>
+    db.transaction(async (tx): Promise<PublishOutcome> => {
+      const models = createModelsStore(tx);
+      const audit = createAuditStore(tx);
+      const existing = await models.get(model.version);
+      if (existing && existing.sha256 === model.sha256) {
+        await audit.append(
+          { actor: publisher, action: 'model.republish', target: model.version, after: { sha256: model.sha256 } },
+          now(),
+        );
+        return { created: false, model: existing };
+      }
+      if (existing) {
+        throw new CxrError(
+          'CXR_ERR_HUB_MODEL_VERSION_EXISTS',
+          `version ${model.version} is already registered with other bytes (sha256 ${existing.sha256.slice(0, 12)}…); publish a new version`,
+        );
+      }
+      await models.insert(model);
+      await audit.append(
+        {
+          actor: publisher,
+          action: 'model.publish',
+          target: model.version,
+          after: { name: model.name, sha256: model.sha256, publisherKeyId: model.publisherKeyId },
+        },
         now(),
       );
-      return { created: false, model: existing };
-    }
-    if (existing) {
-      throw new CxrError(
-        'CXR_ERR_HUB_MODEL_VERSION_EXISTS',
-        `version ${model.version} is already registered with other bytes (sha256 ${existing.sha256.slice(0, 12)}…); publish a new version`,
-      );
-    }
-    models.insert(model);
-    audit.append(
-      {
-        actor: publisher,
-        action: 'model.publish',
-        target: model.version,
-        after: { name: model.name, sha256: model.sha256, publisherKeyId: model.publisherKeyId },
-      },
-      now(),
-    );
-    return { created: true, model };
-  });
+      return { created: true, model };
+    });
 
   return async (bytes, publisher) => {
     const incoming = await deps.packages.receive(bytes);
@@ -104,7 +105,7 @@ export function createPublisher(deps: PublishDeps): PublishPackage {
     // they carry their own version).
     await incoming.keep();
     try {
-      return register(model, publisher);
+      return await register(model, publisher);
     } catch (error) {
       if (isCxrError(error) && error.code === 'CXR_ERR_HUB_MODEL_VERSION_EXISTS') {
         await deps.packages.remove(model.sha256);

@@ -4,7 +4,7 @@
  * publisher a near-miss was close to.
  */
 import type { FastifyRequest } from 'fastify';
-import { verifyPassword } from '../../auth/password.ts';
+import { verifyPassword } from '../auth/password.ts';
 
 export interface Publisher {
   name: string;

@@ -6,7 +6,7 @@
  *
  * Group commit: results that arrive while a batch is being written form the next batch. A batch's
  * previews/heatmaps are written and fsynced in parallel, then its rows are committed in ONE transaction
- * (synchronous=FULL: one WAL fsync), then every result in it is acked.
+ * (SQLite synchronous=FULL: one WAL fsync; PostgreSQL: one commit), then every result in it is acked.
  */
 import type { Logger } from 'pino';
 import { asCxrError, CxrError } from '../../models/errors.ts';
@@ -14,11 +14,11 @@ import type { AckMessage, ResultMessage } from '../../protocol/messages.ts';
 import type { AgentAddress } from '../../protocol/topics.ts';
 import { decoders } from '../../protocol/validate.ts';
 import type { HubEvents } from '../events/hub-events.ts';
-import type { BlobStore } from '../store/blob-store.ts';
-import { type ResultRow, resultRow, type StoredBlobs, summaryOf } from '../store/result-row.ts';
-import type { ResultsStore } from '../store/results-store.ts';
+import type { BlobStore } from './blob-store.ts';
 import { checkAddress } from './check-address.ts';
-import { countRejected, type IngestCounters } from './counters.ts';
+import { countRejected, type IngestCounters } from './ingest-counters.ts';
+import { type ResultRow, resultRow, type StoredBlobs, summaryOf } from './result-row.ts';
+import type { ResultsStore } from './results-store.ts';
 
 export type PublishAck = (address: AgentAddress, ack: AckMessage) => void;
 
@@ -88,7 +88,7 @@ export function createResultHandler(deps: ResultHandlerDeps): ResultHandler {
       for (const blob of p.blobs) stored[blob.name] = { sha256: shas[next++]!, mime: blob.mime };
       return resultRow(p.message, stored, deps.now());
     });
-    const outcomes = deps.results.insertMany(rows);
+    const outcomes = await deps.results.insertMany(rows);
     // Committed: now, and only now, ack [ARCHITECTURE.md "Delivery"].
     rows.forEach((row, i) => {
       const status = outcomes[i]!;

@@ -1,9 +1,9 @@
 /** GET /api/ingest (admin): ingest counters (received, stored, duplicate, rejected by code) and broker refusals. */
 import { Type } from '@sinclair/typebox';
-import type { IngestCounters } from '../../ingest/counters.ts';
-import { requireRole } from '../auth/guards.ts';
-import { ErrorBody } from '../errors.ts';
-import type { HubApp } from '../type-provider.ts';
+import { requireRole } from '../accounts/guards.ts';
+import { ErrorBody } from '../http/errors.ts';
+import type { HubApp } from '../http/type-provider.ts';
+import type { IngestCounters } from './ingest-counters.ts';
 
 export interface IngestRoutesOptions {
   counters: IngestCounters;

@@ -1,13 +1,17 @@
 /**
  * Stored results: idempotent batch insert (the UNIQUE result_id makes a re-sent result a 'duplicate'),
- * the keyset-paginated worklist, and one study's detail.
+ * the keyset-paginated worklist, and one study's detail. Worklist order is `rank, scored_ms, id`; each
+ * filter combination is served by one of the covering indexes (migrations/0001), and the cursor is a
+ * row-value comparison that seeks the index, so a deep page costs what the first one does.
  */
-import type { Statement } from 'better-sqlite3';
-import type { HubDb } from './db.ts';
+import { type Selectable, sql } from 'kysely';
+import type { HubDb } from '../db/database.ts';
+import type { ResultsTable } from '../db/tables.ts';
 import type { ResultRow, StudySummary } from './result-row.ts';
 import { summaryOf } from './result-row.ts';
 
 export type InsertOutcome = 'stored' | 'duplicate';
+export type StoredResult = Selectable<ResultsTable>;
 
 export interface WorklistQuery {
   site?: string;
@@ -29,105 +33,96 @@ export interface WorklistPage {
 }
 
 export interface ResultsStore {
-  /** Inserts all rows in ONE transaction; returns once it is committed. */
-  insertMany(rows: readonly ResultRow[]): InsertOutcome[];
-  worklist(query: WorklistQuery): WorklistPage;
-  get(resultId: string): (ResultRow & { id: number; status: string }) | undefined;
+  /** Inserts all rows in ONE transaction; resolves once it is committed. */
+  insertMany(rows: readonly ResultRow[]): Promise<InsertOutcome[]>;
+  worklist(query: WorklistQuery): Promise<WorklistPage>;
+  get(resultId: string): Promise<StoredResult | undefined>;
 }
 
-const COLUMNS = [
-  'result_id',
-  'site',
-  'agent',
-  'image_key',
-  'study_key',
-  'patient_key',
-  'received_at',
-  'scored_at',
-  'scored_ms',
-  'ingested_at',
-  'model_name',
-  'model_version',
-  'runtime',
-  'rank',
-  'flagged',
-  'max_probability',
-  'classes',
-  'probabilities',
-  'flags',
-  'timings',
-  'image',
-  'preview_sha256',
-  'preview_mime',
-  'heatmap_sha256',
-  'heatmap_mime',
-] as const;
+/** Rows per INSERT: far below SQLite's 32,766 and PostgreSQL's 65,535 bound parameters (25 per row). */
+const ROWS_PER_STATEMENT = 1000;
 
 export function createResultsStore(db: HubDb): ResultsStore {
-  const insert = db.prepare(
-    `INSERT INTO results (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})
-     ON CONFLICT (result_id) DO NOTHING`,
-  );
-  const insertFlag = db.prepare('INSERT INTO result_flags (result_row, class) VALUES (?, ?)');
-  const countForAgent = db.prepare(
-    `INSERT INTO agents (site, agent, results) VALUES (?, ?, 1)
-     ON CONFLICT (site, agent) DO UPDATE SET results = results + 1`,
-  );
-  const byId = db.prepare('SELECT * FROM results WHERE result_id = ?');
-  const worklistStatements = new Map<string, Statement<unknown[]>>();
-  const prepareCached = (sql: string) => {
-    let statement = worklistStatements.get(sql);
-    if (statement === undefined) {
-      statement = db.prepare<unknown[]>(sql);
-      worklistStatements.set(sql, statement);
+  async function insertMany(tx: HubDb, rows: readonly ResultRow[]): Promise<InsertOutcome[]> {
+    const idOf = new Map<string, number>();
+    for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+      const inserted = await tx.kysely
+        .insertInto('results')
+        .values(rows.slice(i, i + ROWS_PER_STATEMENT))
+        .onConflict((oc) => oc.column('result_id').doNothing())
+        .returning(['id', 'result_id'])
+        .execute();
+      for (const r of inserted) idOf.set(r.result_id, r.id);
     }
-    return statement;
-  };
-
-  const insertMany = db.transaction((rows: readonly ResultRow[]): InsertOutcome[] =>
-    rows.map((row) => {
-      const info = insert.run(row);
-      if (info.changes === 0) return 'duplicate';
-      for (const cls of JSON.parse(row.flags) as string[]) insertFlag.run(info.lastInsertRowid, cls);
-      countForAgent.run(row.site, row.agent);
-      return 'stored';
-    }),
-  );
+    // A row is stored when the insert returned its id, and only its first copy in the batch counts.
+    const seen = new Set<string>();
+    const outcomes = rows.map((row): InsertOutcome => {
+      const first = !seen.has(row.result_id);
+      seen.add(row.result_id);
+      return first && idOf.has(row.result_id) ? 'stored' : 'duplicate';
+    });
+    const stored = rows.filter((_, i) => outcomes[i] === 'stored');
+    const flags = stored.flatMap((row) =>
+      (JSON.parse(row.flags) as string[]).map((cls) => ({ result_row: idOf.get(row.result_id)!, class: cls })),
+    );
+    for (let i = 0; i < flags.length; i += ROWS_PER_STATEMENT) {
+      await tx.kysely
+        .insertInto('result_flags')
+        .values(flags.slice(i, i + ROWS_PER_STATEMENT))
+        .execute();
+    }
+    const perAgent = new Map<string, { site: string; agent: string; results: number }>();
+    for (const row of stored) {
+      const key = `${row.site}/${row.agent}`;
+      const entry = perAgent.get(key) ?? { site: row.site, agent: row.agent, results: 0 };
+      entry.results++;
+      perAgent.set(key, entry);
+    }
+    for (const counts of perAgent.values()) {
+      await tx.kysely
+        .insertInto('agents')
+        .values(counts)
+        .onConflict((oc) =>
+          oc.columns(['site', 'agent']).doUpdateSet({ results: sql`agents.results + excluded.results` }),
+        )
+        .execute();
+    }
+    return outcomes;
+  }
 
   return {
-    insertMany: (rows) => insertMany(rows),
-    get: (resultId) => byId.get(resultId) as (ResultRow & { id: number; status: string }) | undefined,
-    worklist(query) {
-      const where: string[] = [];
-      const params: (string | number)[] = [];
-      if (query.site !== undefined) {
-        where.push('site = ?');
-        params.push(query.site);
-      }
-      if (query.status !== undefined && query.status !== 'all') {
-        where.push('status = ?');
-        params.push(query.status);
-      }
-      if (query.flagged !== undefined) where.push(query.flagged ? 'rank < 9' : 'rank = 9');
+    insertMany: (rows) => db.transaction((tx) => insertMany(tx, rows)),
+    get: (resultId) => db.kysely.selectFrom('results').selectAll().where('result_id', '=', resultId).executeTakeFirst(),
+    async worklist(query) {
+      let select = db.kysely.selectFrom('results').selectAll();
+      if (query.site !== undefined) select = select.where('site', '=', query.site);
+      if (query.status !== undefined && query.status !== 'all') select = select.where('status', '=', query.status);
+      if (query.flagged !== undefined) select = select.where('rank', query.flagged ? '<' : '=', 9);
       if (query.flag !== undefined) {
-        where.push('EXISTS (SELECT 1 FROM result_flags f WHERE f.class = ? AND f.result_row = results.id)');
-        params.push(query.flag);
+        const flag = query.flag;
+        select = select.where(({ exists, selectFrom }) =>
+          exists(
+            selectFrom('result_flags as f')
+              .select(sql`1`.as('one'))
+              .where('f.class', '=', flag)
+              .whereRef('f.result_row', '=', 'results.id'),
+          ),
+        );
       }
-      if (query.fromMs !== undefined) {
-        where.push('scored_ms >= ?');
-        params.push(query.fromMs);
-      }
-      if (query.toMs !== undefined) {
-        where.push('scored_ms < ?');
-        params.push(query.toMs);
-      }
+      if (query.fromMs !== undefined) select = select.where('scored_ms', '>=', query.fromMs);
+      if (query.toMs !== undefined) select = select.where('scored_ms', '<', query.toMs);
       if (query.cursor !== undefined) {
-        where.push('(rank, scored_ms, id) > (?, ?, ?)');
-        params.push(...query.cursor);
+        const [rank, scoredMs, id] = query.cursor;
+        select = select.where(({ eb, refTuple, tuple }) =>
+          eb(refTuple('rank', 'scored_ms', 'id'), '>', tuple(rank, scoredMs, id)),
+        );
       }
-      const sql = `SELECT * FROM results ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-        ORDER BY rank, scored_ms, id LIMIT ?`;
-      const rows = prepareCached(sql).all(...params, query.limit + 1) as (ResultRow & { id: number; status: string })[];
+      const rows = await select
+        .orderBy('rank')
+        .orderBy('scored_ms')
+        .orderBy('id')
+        .limit(query.limit + 1)
+        .execute();
       const page = rows.slice(0, query.limit);
       const last = page.at(-1);
       return {

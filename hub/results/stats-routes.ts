@@ -1,11 +1,11 @@
 /** GET /api/stats: volumes per site and radiologist-vs-AI agreement per class (latest review per study). */
 import { Type } from '@sinclair/typebox';
-import { agreementRate } from '../../store/review-labels.ts';
-import type { ReviewsStore } from '../../store/reviews-store.ts';
-import type { StatsStore } from '../../store/stats-store.ts';
-import { requireRole } from '../auth/guards.ts';
-import { ErrorBody } from '../errors.ts';
-import type { HubApp } from '../type-provider.ts';
+import { requireRole } from '../accounts/guards.ts';
+import { ErrorBody } from '../http/errors.ts';
+import type { HubApp } from '../http/type-provider.ts';
+import { agreementRate } from '../reviews/review-labels.ts';
+import type { ReviewsStore } from '../reviews/reviews-store.ts';
+import type { StatsStore } from './stats-store.ts';
 
 const StatsView = Type.Object({
   sites: Type.Array(
@@ -32,7 +32,13 @@ const StatsView = Type.Object({
   ),
 });
 
-export async function statsRoutes(app: HubApp, options: { stats: StatsStore; reviews: ReviewsStore; now: () => Date }) {
+export interface StatsRoutesOptions {
+  stats: StatsStore;
+  reviews: Pick<ReviewsStore, 'agreement'>;
+  now: () => Date;
+}
+
+export async function statsRoutes(app: HubApp, options: StatsRoutesOptions) {
   app.addHook('preHandler', requireRole('radiologist'));
   app.get(
     '/api/stats',
@@ -47,9 +53,9 @@ export async function statsRoutes(app: HubApp, options: { stats: StatsStore; rev
     async (request) => {
       const nowMs = options.now().getTime();
       return {
-        sites: options.stats.volumes(nowMs),
-        daily: options.stats.daily(nowMs, request.query.days),
-        agreement: options.reviews.agreement().map((a) => ({ ...a, rate: agreementRate(a) })),
+        sites: await options.stats.volumes(nowMs),
+        daily: await options.stats.daily(nowMs, request.query.days),
+        agreement: (await options.reviews.agreement()).map((a) => ({ ...a, rate: agreementRate(a) })),
       };
     },
   );

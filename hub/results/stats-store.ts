@@ -2,7 +2,9 @@
  * Volumes per site (all time, last 24 h, per day for the last N days) for the stats page. The per-site
  * query reads only columns of the (site, status, rank, scored_ms, id) index, so it scans that index, not the table.
  */
-import type { HubDb } from './db.ts';
+import { sql } from 'kysely';
+import type { HubDb } from '../db/database.ts';
+import { countAll, countWhere, utcDayOfMs } from '../db/dialect-sql.ts';
 
 export interface SiteVolume {
   site: string;
@@ -19,20 +21,35 @@ export interface DailyVolume {
 }
 
 export interface StatsStore {
-  volumes(nowMs: number): SiteVolume[];
-  daily(nowMs: number, days: number): DailyVolume[];
+  volumes(nowMs: number): Promise<SiteVolume[]>;
+  daily(nowMs: number, days: number): Promise<DailyVolume[]>;
 }
 
 export function createStatsStore(db: HubDb): StatsStore {
-  const volumes = db.prepare(`
-    SELECT site, count(*) AS total, sum(rank < 9) AS flagged, sum(status = 'reviewed') AS reviewed,
-      sum(scored_ms >= ?) AS last24h
-    FROM results GROUP BY site ORDER BY site`);
-  const daily = db.prepare(`
-    SELECT site, strftime('%Y-%m-%d', scored_ms / 1000, 'unixepoch') AS day, count(*) AS count
-    FROM results WHERE scored_ms >= ? GROUP BY site, day ORDER BY day, site`);
   return {
-    volumes: (nowMs) => volumes.all(nowMs - 86_400_000) as SiteVolume[],
-    daily: (nowMs, days) => daily.all(nowMs - days * 86_400_000) as DailyVolume[],
+    volumes: (nowMs) =>
+      db.kysely
+        .selectFrom('results')
+        .select([
+          'site',
+          countAll().as('total'),
+          countWhere(sql`rank < 9`).as('flagged'),
+          countWhere(sql`status = 'reviewed'`).as('reviewed'),
+          countWhere(sql`scored_ms >= ${nowMs - 86_400_000}`).as('last24h'),
+        ])
+        .groupBy('site')
+        .orderBy('site')
+        .execute(),
+    daily(nowMs, days) {
+      const day = utcDayOfMs(db.dialect, 'scored_ms');
+      return db.kysely
+        .selectFrom('results')
+        .select(['site', day.as('day'), countAll().as('count')])
+        .where('scored_ms', '>=', nowMs - days * 86_400_000)
+        .groupBy(['site', day])
+        .orderBy(day)
+        .orderBy('site')
+        .execute();
+    },
   };
 }

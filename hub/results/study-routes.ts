@@ -1,27 +1,25 @@
 /**
- * One study: detail (probabilities per class, model version, timings, latest review, its audit trail),
- * the de-identified preview and heatmap images, and the radiologist's review (confirm/override per
- * class with a short report).
+ * One study: detail (probabilities per class, model version, timings, latest review, its audit trail)
+ * and the de-identified preview and heatmap images. The review itself is posted to reviews/review-routes.ts.
  */
 import { Type } from '@sinclair/typebox';
-import type { HubEvents } from '../../events/hub-events.ts';
-import type { AuditStore } from '../../store/audit-store.ts';
-import type { BlobStore } from '../../store/blob-store.ts';
-import { summaryOf } from '../../store/result-row.ts';
-import type { ResultsStore } from '../../store/results-store.ts';
-import type { ReviewsStore } from '../../store/reviews-store.ts';
-import { requireRole, sessionOf } from '../auth/guards.ts';
-import { ErrorBody, httpError } from '../errors.ts';
-import type { HubApp } from '../type-provider.ts';
-import { AuditEntryView, ReviewView, StudySummaryView } from '../views.ts';
+import type { AuditStore } from '../accounts/audit-store.ts';
+import { AuditEntryView } from '../accounts/audit-views.ts';
+import { requireRole } from '../accounts/guards.ts';
+import { ErrorBody, httpError } from '../http/errors.ts';
+import type { HubApp } from '../http/type-provider.ts';
+import { ReviewView } from '../reviews/review-views.ts';
+import type { ReviewsStore } from '../reviews/reviews-store.ts';
+import type { BlobStore } from './blob-store.ts';
+import { summaryOf } from './result-row.ts';
+import type { ResultsStore } from './results-store.ts';
+import { StudySummaryView } from './study-views.ts';
 
 export interface StudyRoutesOptions {
   results: ResultsStore;
-  reviews: ReviewsStore;
-  audit: AuditStore;
+  reviews: Pick<ReviewsStore, 'latest'>;
+  audit: Pick<AuditStore, 'list'>;
   blobs: BlobStore;
-  events: HubEvents;
-  now: () => Date;
 }
 
 const Params = Type.Object({ resultId: Type.String({ pattern: '^[0-9a-f]{64}$' }) });
@@ -46,8 +44,8 @@ export async function studyRoutes(app: HubApp, options: StudyRoutesOptions) {
   const { results, reviews, audit, blobs } = options;
   app.addHook('preHandler', requireRole('radiologist'));
 
-  const find = (resultId: string) => {
-    const row = results.get(resultId);
+  const find = async (resultId: string) => {
+    const row = await results.get(resultId);
     if (!row) throw httpError('CXR_ERR_HUB_NOT_FOUND', 'no such study');
     return row;
   };
@@ -63,13 +61,13 @@ export async function studyRoutes(app: HubApp, options: StudyRoutesOptions) {
       },
     },
     async (request) => {
-      const row = find(request.params.resultId);
+      const row = await find(request.params.resultId);
       return {
         ...summaryOf(row),
         timingsMs: JSON.parse(row.timings),
         image: JSON.parse(row.image),
-        review: reviews.latest(row.id) ?? null,
-        history: audit.list({ limit: 50, target: row.result_id }),
+        review: (await reviews.latest(row.id)) ?? null,
+        history: await audit.list({ limit: 50, target: row.result_id }),
       };
     },
   );
@@ -86,7 +84,7 @@ export async function studyRoutes(app: HubApp, options: StudyRoutesOptions) {
         },
       },
       async (request, reply) => {
-        const row = find(request.params.resultId);
+        const row = await find(request.params.resultId);
         const sha = kind === 'preview' ? row.preview_sha256 : row.heatmap_sha256;
         const mime = kind === 'preview' ? row.preview_mime : row.heatmap_mime;
         const bytes = sha ? blobs.get(sha) : undefined;
@@ -97,40 +95,4 @@ export async function studyRoutes(app: HubApp, options: StudyRoutesOptions) {
       },
     );
   }
-
-  app.post(
-    '/api/studies/:resultId/review',
-    {
-      schema: {
-        tags: ['studies'],
-        summary: 'Confirm or override the AI per class, with a short report',
-        params: Params,
-        body: Type.Object(
-          {
-            decisions: Type.Record(
-              Type.String({ maxLength: 64 }),
-              Type.Union([Type.Literal('confirm'), Type.Literal('override')]),
-            ),
-            report: Type.String({ maxLength: 4000 }),
-          },
-          { additionalProperties: false },
-        ),
-        response: { 200: ReviewView, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody },
-      },
-    },
-    async (request) => {
-      const session = sessionOf(request);
-      const review = reviews.submit(
-        {
-          resultId: request.params.resultId,
-          reviewer: session.user.username,
-          decisions: request.body.decisions,
-          report: request.body.report.trim(),
-        },
-        options.now(),
-      );
-      options.events.emit('review', { resultId: request.params.resultId, reviewer: session.user.username });
-      return review;
-    },
-  );
 }

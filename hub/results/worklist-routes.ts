@@ -3,11 +3,11 @@
  * status, flagged / flag class and scored date; keyset-paginated with an opaque cursor.
  */
 import { Type } from '@sinclair/typebox';
-import type { ResultsStore, WorklistCursor } from '../../store/results-store.ts';
-import { requireRole } from '../auth/guards.ts';
-import { ErrorBody, httpError } from '../errors.ts';
-import type { HubApp } from '../type-provider.ts';
-import { StudySummaryView } from '../views.ts';
+import { requireRole } from '../accounts/guards.ts';
+import { ErrorBody, httpError } from '../http/errors.ts';
+import type { HubApp } from '../http/type-provider.ts';
+import type { ResultsStore, WorklistCursor } from './results-store.ts';
+import { StudySummaryView } from './study-views.ts';
 
 export function encodeCursor(cursor: WorklistCursor): string {
   return Buffer.from(JSON.stringify(cursor)).toString('base64url');
@@ -55,7 +55,7 @@ export async function worklistRoutes(app: HubApp, options: { results: ResultsSto
     },
     async (request) => {
       const q = request.query;
-      const page = options.results.worklist({
+      const page = await options.results.worklist({
         limit: q.limit,
         status: q.status,
         ...(q.site !== undefined ? { site: q.site } : {}),

@@ -3,36 +3,61 @@
  * the hub re-publishes it at start when its broker is the embedded one (whose retained messages live in
  * memory), and pins are checked against it.
  */
+import { sql } from 'kysely';
 import type { ModelDesired } from '../../protocol/messages.ts';
 import type { AgentAddress } from '../../protocol/topics.ts';
-import type { HubDb } from './db.ts';
+import type { HubDb } from '../db/database.ts';
 
 export interface DesiredStore {
-  put(address: AgentAddress, message: ModelDesired, at: string): void;
-  get(address: AgentAddress): ModelDesired | undefined;
-  all(): { address: AgentAddress; message: ModelDesired }[];
+  put(address: AgentAddress, message: ModelDesired, at: string): Promise<void>;
+  get(address: AgentAddress): Promise<ModelDesired | undefined>;
+  all(): Promise<{ address: AgentAddress; message: ModelDesired }[]>;
 }
 
 export function createDesiredStore(db: HubDb): DesiredStore {
-  const put = db.prepare(
-    `INSERT INTO desired (site, agent, version, rollout_id, payload, published_at) VALUES (?, ?, ?, ?, ?, ?)
-     ON CONFLICT (site, agent) DO UPDATE SET version = excluded.version, rollout_id = excluded.rollout_id,
-       payload = excluded.payload, published_at = excluded.published_at`,
-  );
-  const one = db.prepare('SELECT payload FROM desired WHERE site = ? AND agent = ?');
-  const all = db.prepare('SELECT site, agent, payload FROM desired ORDER BY site, agent');
+  const { kysely } = db;
   return {
-    put(address, message, at) {
-      put.run(address.site, address.agent, message.version, message.rolloutId ?? null, JSON.stringify(message), at);
+    async put(address, message, at) {
+      await kysely
+        .insertInto('desired')
+        .values({
+          site: address.site,
+          agent: address.agent,
+          version: message.version,
+          rollout_id: message.rolloutId ?? null,
+          payload: JSON.stringify(message),
+          published_at: at,
+        })
+        .onConflict((oc) =>
+          oc.columns(['site', 'agent']).doUpdateSet({
+            version: sql.ref('excluded.version'),
+            rollout_id: sql.ref('excluded.rollout_id'),
+            payload: sql.ref('excluded.payload'),
+            published_at: sql.ref('excluded.published_at'),
+          }),
+        )
+        .execute();
     },
-    get(address) {
-      const row = one.get(address.site, address.agent) as { payload: string } | undefined;
+    async get(address) {
+      const row = await kysely
+        .selectFrom('desired')
+        .select('payload')
+        .where('site', '=', address.site)
+        .where('agent', '=', address.agent)
+        .executeTakeFirst();
       return row ? (JSON.parse(row.payload) as ModelDesired) : undefined;
     },
-    all: () =>
-      (all.all() as { site: string; agent: string; payload: string }[]).map((row) => ({
+    async all() {
+      const rows = await kysely
+        .selectFrom('desired')
+        .select(['site', 'agent', 'payload'])
+        .orderBy('site')
+        .orderBy('agent')
+        .execute();
+      return rows.map((row) => ({
         address: { site: row.site, agent: row.agent },
         message: JSON.parse(row.payload) as ModelDesired,
-      })),
+      }));
+    },
   };
 }

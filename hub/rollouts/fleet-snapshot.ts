@@ -4,9 +4,10 @@
  */
 import { CxrError } from '../../models/errors.ts';
 import type { AgentAddress } from '../../protocol/topics.ts';
+import type { AgentCredentialsStore } from '../accounts/agent-credentials-store.ts';
+import type { AgentsStore } from '../fleet/agents-store.ts';
 import { agentFromUsername } from '../mqtt/acl.ts';
-import type { AgentsStore } from '../store/agents-store.ts';
-import type { PinsStore } from '../store/pins-store.ts';
+import type { PinsStore } from './pins-store.ts';
 import type { PolicyAgent } from './rollout-policy.ts';
 
 export interface FleetSnapshot {
@@ -23,20 +24,26 @@ export function addressOf(key: string): AgentAddress {
   return address;
 }
 
-export function fleetSnapshot(agents: AgentsStore, pins: PinsStore): FleetSnapshot {
-  const allPins = pins.list();
+export interface FleetSources {
+  agents: Pick<AgentsStore, 'list'>;
+  credentials: Pick<AgentCredentialsStore, 'usernames'>;
+  pins: Pick<PinsStore, 'list'>;
+}
+
+export async function fleetSnapshot(sources: FleetSources): Promise<FleetSnapshot> {
+  const allPins = await sources.pins.list();
   const pinFor = (site: string, agent: string) =>
     (
       allPins.find((p) => p.site === site && p.agent === agent) ??
       allPins.find((p) => p.site === site && p.agent === null)
     )?.version ?? null;
   const map = new Map<string, PolicyAgent>();
-  for (const username of agents.credentialUsernames()) {
+  for (const username of await sources.credentials.usernames()) {
     const address = agentFromUsername(username);
     if (address)
       map.set(username, { online: false, version: null, pinnedVersion: pinFor(address.site, address.agent) });
   }
-  for (const a of agents.list()) {
+  for (const a of await sources.agents.list()) {
     map.set(agentKey(a), {
       online: a.online,
       version: a.status?.model?.version ?? null,

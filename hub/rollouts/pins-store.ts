@@ -1,8 +1,9 @@
 /**
  * Pins: an agent (or, with `agent` null, every agent of a site) held at one version. An agent pin wins
- * over its site's pin (rollout/fleet-snapshot.ts). Rollouts of other versions leave pinned agents out.
+ * over its site's pin (fleet-snapshot.ts). Rollouts of other versions leave pinned agents out.
  */
-import type { HubDb } from './db.ts';
+import { sql } from 'kysely';
+import type { HubDb } from '../db/database.ts';
 
 export interface Pin {
   site: string;
@@ -14,10 +15,10 @@ export interface Pin {
 }
 
 export interface PinsStore {
-  list(): Pin[];
-  get(site: string, agent: string | null): Pin | undefined;
-  set(pin: Pin): void;
-  clear(site: string, agent: string | null): void;
+  list(): Promise<Pin[]>;
+  get(site: string, agent: string | null): Promise<Pin | undefined>;
+  set(pin: Pin): Promise<void>;
+  clear(site: string, agent: string | null): Promise<void>;
 }
 
 interface PinRow {
@@ -38,26 +39,45 @@ const toPin = (row: PinRow): Pin => ({
 });
 
 export function createPinsStore(db: HubDb): PinsStore {
-  const all = db.prepare('SELECT * FROM pins ORDER BY site, agent');
-  const one = db.prepare('SELECT * FROM pins WHERE site = ? AND agent = ?');
-  const put = db.prepare(
-    `INSERT INTO pins (site, agent, version, pinned_by, pinned_at) VALUES (?, ?, ?, ?, ?)
-     ON CONFLICT (site, agent) DO UPDATE SET version = excluded.version, pinned_by = excluded.pinned_by,
-       pinned_at = excluded.pinned_at`,
-  );
-  const remove = db.prepare('DELETE FROM pins WHERE site = ? AND agent = ?');
-  const get = (site: string, agent: string | null) => {
-    const row = one.get(site, agent ?? '') as PinRow | undefined;
-    return row ? toPin(row) : undefined;
-  };
+  const { kysely } = db;
   return {
-    list: () => (all.all() as PinRow[]).map(toPin),
-    get,
-    set(pin) {
-      put.run(pin.site, pin.agent ?? '', pin.version, pin.pinnedBy, pin.pinnedAt);
+    async list() {
+      return (await kysely.selectFrom('pins').selectAll().orderBy('site').orderBy('agent').execute()).map(toPin);
     },
-    clear(site, agent) {
-      remove.run(site, agent ?? '');
+    async get(site, agent) {
+      const row = await kysely
+        .selectFrom('pins')
+        .selectAll()
+        .where('site', '=', site)
+        .where('agent', '=', agent ?? '')
+        .executeTakeFirst();
+      return row ? toPin(row) : undefined;
+    },
+    async set(pin) {
+      await kysely
+        .insertInto('pins')
+        .values({
+          site: pin.site,
+          agent: pin.agent ?? '',
+          version: pin.version,
+          pinned_by: pin.pinnedBy,
+          pinned_at: pin.pinnedAt,
+        })
+        .onConflict((oc) =>
+          oc.columns(['site', 'agent']).doUpdateSet({
+            version: sql.ref('excluded.version'),
+            pinned_by: sql.ref('excluded.pinned_by'),
+            pinned_at: sql.ref('excluded.pinned_at'),
+          }),
+        )
+        .execute();
+    },
+    async clear(site, agent) {
+      await kysely
+        .deleteFrom('pins')
+        .where('site', '=', site)
+        .where('agent', '=', agent ?? '')
+        .execute();
     },
   };
 }

@@ -3,9 +3,12 @@
  * the state it last reported for the rollout's version, and — after an abort or rollback — the version
  * it was sent back to and how that went (`revert_state`, or `impossible`).
  */
+
+import { type Selectable, sql } from 'kysely';
 import type { ModelStateMessage, ModelStateName } from '../../protocol/messages.ts';
 import type { AgentAddress } from '../../protocol/topics.ts';
-import type { HubDb } from './db.ts';
+import type { HubDb } from '../db/database.ts';
+import type { RolloutAgentsTable } from '../db/tables.ts';
 
 export type RevertState = ModelStateName | 'impossible';
 
@@ -31,36 +34,30 @@ export interface RolloutAgent {
 
 export interface RolloutAgentsStore {
   /** Rows of one rollout, by site/agent. */
-  of(rolloutId: string): RolloutAgent[];
-  assign(rolloutId: string, address: AgentAddress, wave: number, previousVersion: string | null, at: string): void;
+  of(rolloutId: string): Promise<RolloutAgent[]>;
+  assign(
+    rolloutId: string,
+    address: AgentAddress,
+    wave: number,
+    previousVersion: string | null,
+    at: string,
+  ): Promise<void>;
   /** Marks the row as sent back to `version` (or `impossible` with a reason when version is null). */
-  revert(rolloutId: string, address: AgentAddress, version: string | null, reason: string | null, at: string): void;
+  revert(
+    rolloutId: string,
+    address: AgentAddress,
+    version: string | null,
+    reason: string | null,
+    at: string,
+  ): Promise<void>;
   /**
    * Records an agent's model/state report on the rollout it belongs to (by `rolloutId`, else the newest
    * running or paused rollout whose version or revert version it names). Returns that rollout's id, or undefined.
    */
-  recordReport(address: AgentAddress, report: ModelStateMessage, at: string): string | undefined;
+  recordReport(address: AgentAddress, report: ModelStateMessage, at: string): Promise<string | undefined>;
 }
 
-interface Row {
-  rollout_id: string;
-  site: string;
-  agent: string;
-  wave: number;
-  previous_version: string | null;
-  state: ModelStateName;
-  phase: 'target' | 'revert';
-  revert_version: string | null;
-  revert_state: RevertState | null;
-  active_version: string | null;
-  code: string | null;
-  reason: string | null;
-  bytes: number | null;
-  total_bytes: number | null;
-  agreement: number | null;
-  issued_at: string;
-  updated_at: string;
-}
+type Row = Selectable<RolloutAgentsTable>;
 
 const toAgent = (row: Row): RolloutAgent => ({
   rolloutId: row.rollout_id,
@@ -68,10 +65,10 @@ const toAgent = (row: Row): RolloutAgent => ({
   agent: row.agent,
   wave: row.wave,
   previousVersion: row.previous_version,
-  state: row.state,
+  state: row.state as ModelStateName,
   phase: row.phase,
   revertVersion: row.revert_version,
-  revertState: row.revert_state,
+  revertState: row.revert_state as RevertState | null,
   activeVersion: row.active_version,
   code: row.code,
   reason: row.reason,
@@ -83,80 +80,101 @@ const toAgent = (row: Row): RolloutAgent => ({
 });
 
 export function createRolloutAgentsStore(db: HubDb): RolloutAgentsStore {
-  const ofRollout = db.prepare('SELECT * FROM rollout_agents WHERE rollout_id = ? ORDER BY site, agent');
-  const insert = db.prepare(
-    `INSERT INTO rollout_agents (rollout_id, site, agent, wave, previous_version, state, issued_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)`,
-  );
-  const revert = db.prepare(
-    `UPDATE rollout_agents SET phase = 'revert', revert_version = @version, revert_state = @state,
-       code = coalesce(@code, code), reason = coalesce(@reason, reason), updated_at = @at
-     WHERE rollout_id = @rolloutId AND site = @site AND agent = @agent`,
-  );
-  const byRolloutId = db.prepare(
-    `SELECT ra.*, r.version AS rollout_version FROM rollout_agents ra JOIN rollouts r ON r.id = ra.rollout_id
-     WHERE ra.rollout_id = ? AND ra.site = ? AND ra.agent = ?`,
-  );
-  const byVersion = db.prepare(
-    `SELECT ra.*, r.version AS rollout_version FROM rollout_agents ra JOIN rollouts r ON r.id = ra.rollout_id
-     WHERE ra.site = @site AND ra.agent = @agent AND (r.version = @version OR ra.revert_version = @version)
-       AND r.status IN ('running', 'paused')
-     ORDER BY r.seq DESC LIMIT 1`,
-  );
-  const reportTarget = db.prepare(
-    `UPDATE rollout_agents SET state = @state, active_version = coalesce(@activeVersion, active_version),
-       code = @code, reason = @reason, bytes = @bytes, total_bytes = @totalBytes,
-       agreement = coalesce(@agreement, agreement), updated_at = @at
-     WHERE rollout_id = @rolloutId AND site = @site AND agent = @agent`,
-  );
-  const reportRevert = db.prepare(
-    `UPDATE rollout_agents SET revert_state = @state, active_version = coalesce(@activeVersion, active_version),
-       code = coalesce(@code, code), reason = coalesce(@reason, reason), updated_at = @at
-     WHERE rollout_id = @rolloutId AND site = @site AND agent = @agent`,
-  );
+  const { kysely } = db;
+  const one = (rolloutId: string, address: AgentAddress) =>
+    kysely
+      .updateTable('rollout_agents')
+      .where('rollout_id', '=', rolloutId)
+      .where('site', '=', address.site)
+      .where('agent', '=', address.agent);
+  const withVersion = () =>
+    kysely
+      .selectFrom('rollout_agents as ra')
+      .innerJoin('rollouts as r', 'r.id', 'ra.rollout_id')
+      .selectAll('ra')
+      .select('r.version as rollout_version');
 
   return {
-    of: (rolloutId) => (ofRollout.all(rolloutId) as Row[]).map(toAgent),
-    assign(rolloutId, address, wave, previousVersion, at) {
-      insert.run(rolloutId, address.site, address.agent, wave, previousVersion, at, at);
+    async of(rolloutId) {
+      const rows = await kysely
+        .selectFrom('rollout_agents')
+        .selectAll()
+        .where('rollout_id', '=', rolloutId)
+        .orderBy('site')
+        .orderBy('agent')
+        .execute();
+      return rows.map(toAgent);
     },
-    revert(rolloutId, address, version, reason, at) {
-      revert.run({
-        rolloutId,
-        ...address,
-        version,
-        state: version === null ? 'impossible' : 'pending',
-        code: version === null ? 'CXR_ERR_HUB_ROLLBACK_IMPOSSIBLE' : null,
-        reason,
-        at,
-      });
+    async assign(rolloutId, address, wave, previousVersion, at) {
+      await kysely
+        .insertInto('rollout_agents')
+        .values({
+          rollout_id: rolloutId,
+          site: address.site,
+          agent: address.agent,
+          wave,
+          previous_version: previousVersion,
+          state: 'pending',
+          issued_at: at,
+          updated_at: at,
+        })
+        .execute();
     },
-    recordReport(address, report, at) {
-      const row = (
-        report.rolloutId
-          ? byRolloutId.get(report.rolloutId, address.site, address.agent)
-          : byVersion.get({ ...address, version: report.version })
-      ) as (Row & { rollout_version: string }) | undefined;
+    async revert(rolloutId, address, version, reason, at) {
+      const code = version === null ? 'CXR_ERR_HUB_ROLLBACK_IMPOSSIBLE' : null;
+      await one(rolloutId, address)
+        .set({
+          phase: 'revert',
+          revert_version: version,
+          revert_state: version === null ? 'impossible' : 'pending',
+          code: sql`coalesce(${code}, code)`,
+          reason: sql`coalesce(${reason}, reason)`,
+          updated_at: at,
+        })
+        .execute();
+    },
+    async recordReport(address, report, at) {
+      const row = await (report.rolloutId
+        ? withVersion()
+            .where('ra.rollout_id', '=', report.rolloutId)
+            .where('ra.site', '=', address.site)
+            .where('ra.agent', '=', address.agent)
+        : withVersion()
+            .where('ra.site', '=', address.site)
+            .where('ra.agent', '=', address.agent)
+            .where((eb) => eb.or([eb('r.version', '=', report.version), eb('ra.revert_version', '=', report.version)]))
+            .where('r.status', 'in', ['running', 'paused'])
+            .orderBy('r.seq', 'desc')
+            .limit(1)
+      ).executeTakeFirst();
       if (!row) return undefined;
-      const values = {
-        rolloutId: row.rollout_id,
-        ...address,
-        state: report.state,
-        activeVersion: report.activeVersion ?? null,
-        code: report.code ?? null,
-        reason: report.reason ?? null,
-        bytes: report.bytes ?? null,
-        totalBytes: report.totalBytes ?? null,
-        agreement: report.agreement ?? null,
-        at,
-      };
+      const activeVersion = sql<string | null>`coalesce(${report.activeVersion ?? null}, active_version)`;
       let matched = false;
       if (report.version === row.rollout_version) {
-        reportTarget.run(values);
+        await one(row.rollout_id, address)
+          .set({
+            state: report.state,
+            active_version: activeVersion,
+            code: report.code ?? null,
+            reason: report.reason ?? null,
+            bytes: report.bytes ?? null,
+            total_bytes: report.totalBytes ?? null,
+            agreement: sql`coalesce(${report.agreement ?? null}, agreement)`,
+            updated_at: at,
+          })
+          .execute();
         matched = true;
       }
       if (row.phase === 'revert' && report.version === row.revert_version) {
-        reportRevert.run(values);
+        await one(row.rollout_id, address)
+          .set({
+            revert_state: report.state,
+            active_version: activeVersion,
+            code: sql`coalesce(${report.code ?? null}, code)`,
+            reason: sql`coalesce(${report.reason ?? null}, reason)`,
+            updated_at: at,
+          })
+          .execute();
         matched = true;
       }
       return matched ? row.rollout_id : undefined;

@@ -4,22 +4,22 @@
  * or the pin setter; the SSE `rollout` event tells dashboards to re-read.
  */
 import { Type } from '@sinclair/typebox';
-import type { RolloutRunner } from '../../rollout/rollout-runner.ts';
-import type { PinSetter } from '../../rollout/set-pin.ts';
-import type { AgentsStore } from '../../store/agents-store.ts';
-import type { PinsStore } from '../../store/pins-store.ts';
-import type { RolloutAgentsStore } from '../../store/rollout-agents-store.ts';
-import type { Rollout, RolloutsStore } from '../../store/rollouts-store.ts';
-import { requireRole, sessionOf } from '../auth/guards.ts';
-import { ErrorBody, httpError } from '../errors.ts';
-import type { HubApp } from '../type-provider.ts';
+import { requireRole, sessionOf } from '../accounts/guards.ts';
+import type { AgentsStore } from '../fleet/agents-store.ts';
+import { ErrorBody, httpError } from '../http/errors.ts';
+import type { HubApp } from '../http/type-provider.ts';
+import type { PinsStore } from './pins-store.ts';
+import type { RolloutAgentsStore } from './rollout-agents-store.ts';
+import type { RolloutRunner } from './rollout-runner.ts';
 import { PinBody, PinOutcomeView, PinView, RolloutView, rolloutView, StartRolloutBody } from './rollout-views.ts';
+import type { Rollout, RolloutsStore } from './rollouts-store.ts';
+import type { PinSetter } from './set-pin.ts';
 
 export interface RolloutRoutesOptions {
   runner: RolloutRunner;
   rollouts: RolloutsStore;
   rolloutAgents: RolloutAgentsStore;
-  agents: AgentsStore;
+  agents: Pick<AgentsStore, 'list'>;
   pins: PinsStore;
   pinSetter: PinSetter;
 }
@@ -28,14 +28,10 @@ const Errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody,
 
 export async function rolloutRoutes(app: HubApp, options: RolloutRoutesOptions) {
   const { runner, rollouts, rolloutAgents } = options;
-  const view = (rollout: Rollout) => {
-    const online = new Set(
-      options.agents
-        .list()
-        .filter((a) => a.online)
-        .map((a) => `${a.site}/${a.agent}`),
-    );
-    return rolloutView(rollout, rolloutAgents.of(rollout.id), (site, agent) => online.has(`${site}/${agent}`));
+  const view = async (rollout: Rollout) => {
+    const online = new Set((await options.agents.list()).filter((a) => a.online).map((a) => `${a.site}/${a.agent}`));
+    const rows = await rolloutAgents.of(rollout.id);
+    return rolloutView(rollout, rows, (site, agent) => online.has(`${site}/${agent}`));
   };
 
   app.post(
@@ -50,8 +46,8 @@ export async function rolloutRoutes(app: HubApp, options: RolloutRoutesOptions) 
       },
     },
     async (request, reply) => {
-      const rollout = runner.start(request.body, sessionOf(request).user.username);
-      return reply.status(201).send(view(rollout));
+      const rollout = await runner.start(request.body, sessionOf(request).user.username);
+      return reply.status(201).send(await view(rollout));
     },
   );
 
@@ -66,7 +62,7 @@ export async function rolloutRoutes(app: HubApp, options: RolloutRoutesOptions) 
         response: { 200: Type.Object({ rollouts: Type.Array(RolloutView) }), 401: ErrorBody },
       },
     },
-    async (request) => ({ rollouts: rollouts.list(request.query.limit).map(view) }),
+    async (request) => ({ rollouts: await Promise.all((await rollouts.list(request.query.limit)).map(view)) }),
   );
 
   const IdParam = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }) });
@@ -82,7 +78,7 @@ export async function rolloutRoutes(app: HubApp, options: RolloutRoutesOptions) 
       },
     },
     async (request) => {
-      const rollout = rollouts.get(request.params.id);
+      const rollout = await rollouts.get(request.params.id);
       if (!rollout) throw httpError('CXR_ERR_HUB_ROLLOUT_NOT_FOUND', `no rollout ${request.params.id}`);
       return view(rollout);
     },
@@ -107,7 +103,8 @@ export async function rolloutRoutes(app: HubApp, options: RolloutRoutesOptions) 
         response: { 200: RolloutView, ...Errors },
       },
     },
-    async (request) => view(runner.act(request.params.id, request.params.action, sessionOf(request).user.username)),
+    async (request) =>
+      view(await runner.act(request.params.id, request.params.action, sessionOf(request).user.username)),
   );
 
   app.get(
@@ -120,7 +117,7 @@ export async function rolloutRoutes(app: HubApp, options: RolloutRoutesOptions) 
         response: { 200: Type.Object({ pins: Type.Array(PinView) }), 401: ErrorBody },
       },
     },
-    async () => ({ pins: options.pins.list() }),
+    async () => ({ pins: await options.pins.list() }),
   );
 
   app.put(

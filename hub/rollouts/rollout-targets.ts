@@ -4,8 +4,8 @@
  * another running or paused rollout refuses the start (CXR_ERR_HUB_ROLLOUT_CONFLICT: one rollout per agent at a time).
  */
 import { CxrError } from '../../models/errors.ts';
-import type { RolloutTarget } from '../store/rollouts-store.ts';
 import type { FleetSnapshot } from './fleet-snapshot.ts';
+import type { RolloutTarget } from './rollouts-store.ts';
 
 export interface ResolvedTargets {
   targets: string[];

@@ -1,11 +1,11 @@
 /** Schemas of the rollout and pin routes, and the mapping from stored rows to the rollout view. */
 import { Type } from '@sinclair/typebox';
-import { MODEL_STATES } from '../../../protocol/messages.ts';
-import { TERMINAL_STATES } from '../../rollout/rollout-policy.ts';
-import { RolloutWaveSchema } from '../../rollout/wave.ts';
-import type { RolloutAgent } from '../../store/rollout-agents-store.ts';
-import type { Rollout } from '../../store/rollouts-store.ts';
-import { Nullable } from '../views.ts';
+import { MODEL_STATES } from '../../protocol/messages.ts';
+import { Nullable } from '../http/nullable.ts';
+import type { RolloutAgent } from './rollout-agents-store.ts';
+import { TERMINAL_STATES } from './rollout-policy.ts';
+import type { Rollout } from './rollouts-store.ts';
+import { RolloutWaveSchema } from './wave.ts';
 
 const Id = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
 const AgentKey = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}/[A-Za-z0-9_-]{1,64}$', description: 'site/agent' });

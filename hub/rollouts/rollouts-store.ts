@@ -3,9 +3,11 @@
  * at start, and where it stands (status, waves issued, when the last wave was done). Per-agent rows live
  * in rollout-agents-store.ts.
  */
-import type { RolloutStatus } from '../rollout/rollout-policy.ts';
-import type { RolloutWave } from '../rollout/wave.ts';
-import type { HubDb } from './db.ts';
+import { type Selectable, sql } from 'kysely';
+import type { HubDb } from '../db/database.ts';
+import type { RolloutsTable } from '../db/tables.ts';
+import type { RolloutStatus } from './rollout-policy.ts';
+import type { RolloutWave } from './wave.ts';
 
 export type RolloutTarget = { all: true } | { sites: string[] } | { agents: string[] };
 
@@ -31,32 +33,16 @@ export interface Rollout {
 export type RolloutProgress = Pick<Rollout, 'status' | 'reason' | 'wavesIssued' | 'waveDoneAtMs'>;
 
 export interface RolloutsStore {
-  insert(rollout: Rollout): void;
-  get(id: string): Rollout | undefined;
+  insert(rollout: Rollout): Promise<void>;
+  get(id: string): Promise<Rollout | undefined>;
   /** Newest first. */
-  list(limit: number): Rollout[];
+  list(limit: number): Promise<Rollout[]>;
   /** Running and paused rollouts, oldest first. */
-  active(): Rollout[];
-  update(id: string, progress: RolloutProgress, updatedAt: string): void;
+  active(): Promise<Rollout[]>;
+  update(id: string, progress: RolloutProgress, updatedAt: string): Promise<void>;
 }
 
-interface RolloutRow {
-  id: string;
-  version: string;
-  target: string;
-  targets: string;
-  waves: string;
-  wait_s: number;
-  abort_failure_fraction: number;
-  shadow: number;
-  status: RolloutStatus;
-  reason: string | null;
-  waves_issued: number;
-  wave_done_ms: number | null;
-  created_by: string;
-  created_at: string;
-  updated_at: string;
-}
+type RolloutRow = Selectable<RolloutsTable>;
 
 const toRollout = (row: RolloutRow): Rollout => ({
   id: row.id,
@@ -77,48 +63,51 @@ const toRollout = (row: RolloutRow): Rollout => ({
 });
 
 export function createRolloutsStore(db: HubDb): RolloutsStore {
-  const insert = db.prepare(
-    `INSERT INTO rollouts (id, seq, version, target, targets, waves, wait_s, abort_failure_fraction, shadow, status,
-       reason, waves_issued, wave_done_ms, created_by, created_at, updated_at)
-     VALUES (@id, (SELECT coalesce(max(seq), 0) + 1 FROM rollouts), @version, @target, @targets, @waves, @waitS,
-       @abortFailureFraction, @shadow, @status, @reason, @wavesIssued, @waveDoneAtMs, @createdBy, @createdAt, @updatedAt)`,
-  );
-  const byId = db.prepare('SELECT * FROM rollouts WHERE id = ?');
-  const newest = db.prepare('SELECT * FROM rollouts ORDER BY seq DESC LIMIT ?');
-  const active = db.prepare("SELECT * FROM rollouts WHERE status IN ('running', 'paused') ORDER BY seq");
-  const update = db.prepare(
-    `UPDATE rollouts SET status = @status, reason = @reason, waves_issued = @wavesIssued,
-       wave_done_ms = @waveDoneAtMs, updated_at = @updatedAt WHERE id = @id`,
-  );
+  const { kysely } = db;
+  const select = () => kysely.selectFrom('rollouts').selectAll();
   return {
-    insert(rollout) {
-      insert.run({
-        id: rollout.id,
-        version: rollout.version,
-        waitS: rollout.waitS,
-        abortFailureFraction: rollout.abortFailureFraction,
-        status: rollout.status,
-        reason: rollout.reason,
-        wavesIssued: rollout.wavesIssued,
-        waveDoneAtMs: rollout.waveDoneAtMs,
-        createdBy: rollout.createdBy,
-        createdAt: rollout.createdAt,
-        updatedAt: rollout.updatedAt,
-        target: JSON.stringify(rollout.target),
-        targets: JSON.stringify(rollout.targets),
-        waves: JSON.stringify(rollout.waves),
-        shadow: rollout.shadow ? 1 : 0,
-      });
+    async insert(rollout) {
+      await kysely
+        .insertInto('rollouts')
+        .values({
+          id: rollout.id,
+          seq: sql<number>`(SELECT coalesce(max(seq), 0) + 1 FROM rollouts)`,
+          version: rollout.version,
+          target: JSON.stringify(rollout.target),
+          targets: JSON.stringify(rollout.targets),
+          waves: JSON.stringify(rollout.waves),
+          wait_s: rollout.waitS,
+          abort_failure_fraction: rollout.abortFailureFraction,
+          shadow: rollout.shadow ? 1 : 0,
+          status: rollout.status,
+          reason: rollout.reason,
+          waves_issued: rollout.wavesIssued,
+          wave_done_ms: rollout.waveDoneAtMs,
+          created_by: rollout.createdBy,
+          created_at: rollout.createdAt,
+          updated_at: rollout.updatedAt,
+        })
+        .execute();
     },
-    get(id) {
-      const row = byId.get(id) as RolloutRow | undefined;
+    async get(id) {
+      const row = await select().where('id', '=', id).executeTakeFirst();
       return row ? toRollout(row) : undefined;
     },
-    list: (limit) => (newest.all(limit) as RolloutRow[]).map(toRollout),
-    active: () => (active.all() as RolloutRow[]).map(toRollout),
-    update(id, progress, updatedAt) {
-      const { status, reason, wavesIssued, waveDoneAtMs } = progress;
-      update.run({ id, status, reason, wavesIssued, waveDoneAtMs, updatedAt });
+    list: async (limit) => (await select().orderBy('seq', 'desc').limit(limit).execute()).map(toRollout),
+    active: async () =>
+      (await select().where('status', 'in', ['running', 'paused']).orderBy('seq').execute()).map(toRollout),
+    async update(id, progress, updatedAt) {
+      await kysely
+        .updateTable('rollouts')
+        .set({
+          status: progress.status,
+          reason: progress.reason,
+          waves_issued: progress.wavesIssued,
+          wave_done_ms: progress.waveDoneAtMs,
+          updated_at: updatedAt,
+        })
+        .where('id', '=', id)
+        .execute();
     },
   };
 }

@@ -2,18 +2,19 @@
  * Pins (`PUT /api/pins`): hold an agent, or every agent of a site, at one version. The pinned version is
  * sent at once to the agents it applies to (an agent pin wins over its site's pin), and again to any agent
  * whose desired version drifts from its pin (a new agent of a pinned site: `ensurePins`). Clearing a pin
- * sends nothing: the agent stays where it is until a rollout moves it. Audited with before/after.
+ * sends nothing: the agent stays where it is until a rollout moves it. Audited with before/after. A pin is
+ * set in the rollout runner's queue (`serial`), so it never interleaves with a rollout evaluation.
  */
 import { CxrError } from '../../models/errors.ts';
 import { isValidId } from '../../protocol/topics.ts';
-import type { AgentsStore } from '../store/agents-store.ts';
-import type { AuditStore } from '../store/audit-store.ts';
-import type { HubDb } from '../store/db.ts';
-import type { DesiredStore } from '../store/desired-store.ts';
-import type { ModelsStore } from '../store/models-store.ts';
-import type { PinsStore } from '../store/pins-store.ts';
+import { createAuditStore } from '../accounts/audit-store.ts';
+import type { HubDb } from '../db/database.ts';
+import type { ModelsStore } from '../registry/models-store.ts';
 import type { DesiredPublisher } from './desired-publisher.ts';
-import { addressOf, fleetSnapshot } from './fleet-snapshot.ts';
+import { createDesiredStore } from './desired-store.ts';
+import { addressOf, type FleetSources, fleetSnapshot } from './fleet-snapshot.ts';
+import { createPinsStore } from './pins-store.ts';
+import type { SerialRunner } from './run-serially.ts';
 
 export interface PinRequest {
   site: string;
@@ -32,52 +33,57 @@ export interface PinOutcome {
 
 export interface PinDeps {
   db: HubDb;
-  pins: PinsStore;
-  models: ModelsStore;
-  agents: AgentsStore;
-  desired: DesiredStore;
-  audit: AuditStore;
+  models: Pick<ModelsStore, 'get'>;
+  fleet: Omit<FleetSources, 'pins'>;
   publisher: DesiredPublisher;
+  serial: SerialRunner;
   now: () => Date;
 }
 
-export function createPinSetter(deps: PinDeps) {
-  const { pins, audit } = deps;
+export interface PinSetter {
+  setPin(request: PinRequest, actor: string): Promise<PinOutcome>;
+  /** Sends the pinned version to every agent whose desired version differs from its pin; returns them. Call it from a job of `serial`. */
+  ensurePins(): Promise<string[]>;
+}
 
-  /** Agents whose pin in force differs from their desired version get the pinned one. */
-  function ensurePins(): string[] {
-    if (pins.list().length === 0) return [];
-    const snapshot = fleetSnapshot(deps.agents, pins);
+export function createPinSetter(deps: PinDeps): PinSetter {
+  const pins = createPinsStore(deps.db);
+  const desired = createDesiredStore(deps.db);
+
+  async function ensurePins(): Promise<string[]> {
+    if ((await pins.list()).length === 0) return [];
+    const snapshot = await fleetSnapshot({ ...deps.fleet, pins });
     const sent: string[] = [];
     for (const key of snapshot.known) {
       const pinned = snapshot.agents.get(key)?.pinnedVersion ?? null;
-      if (pinned === null || deps.desired.get(addressOf(key))?.version === pinned) continue;
-      if (deps.publisher.send(addressOf(key), pinned)) sent.push(key);
+      if (pinned === null || (await desired.get(addressOf(key)))?.version === pinned) continue;
+      if (await deps.publisher.send(addressOf(key), pinned)) sent.push(key);
     }
     return sent;
   }
 
-  function setPin(request: PinRequest, actor: string): PinOutcome {
+  async function setPin(request: PinRequest, actor: string): Promise<PinOutcome> {
     const agent = request.agent ?? null;
     if (!isValidId(request.site) || (agent !== null && !isValidId(agent))) {
       throw new CxrError('CXR_ERR_HUB_BAD_REQUEST', 'site and agent must match [A-Za-z0-9_-]{1,64}');
     }
-    if (request.version !== null && !deps.models.get(request.version)) {
+    if (request.version !== null && !(await deps.models.get(request.version))) {
       throw new CxrError('CXR_ERR_HUB_MODEL_NOT_FOUND', `version ${request.version} is not in the registry`);
     }
     const target = agent === null ? `${request.site}/*` : `${request.site}/${agent}`;
-    deps.db.transaction(() => {
-      const before = pins.get(request.site, agent);
-      if (request.version === null) pins.clear(request.site, agent);
+    await deps.db.transaction(async (tx) => {
+      const inTx = createPinsStore(tx);
+      const before = await inTx.get(request.site, agent);
+      if (request.version === null) await inTx.clear(request.site, agent);
       else
-        pins.set({
+        await inTx.set({
           site: request.site,
           agent,
           version: request.version,
           pinnedBy: actor,
           pinnedAt: deps.now().toISOString(),
         });
-      audit.append(
+      await createAuditStore(tx).append(
         {
           actor,
           action: request.version === null ? 'pin.clear' : 'pin.set',
@@ -87,16 +93,14 @@ export function createPinSetter(deps: PinDeps) {
         },
         deps.now(),
       );
-    })();
+    });
     return {
       site: request.site,
       agent,
       version: request.version,
-      sentTo: request.version === null ? [] : ensurePins(),
+      sentTo: request.version === null ? [] : await ensurePins(),
     };
   }
 
-  return { setPin, ensurePins };
+  return { setPin: (request, actor) => deps.serial.run(() => setPin(request, actor)), ensurePins };
 }
-
-export type PinSetter = ReturnType<typeof createPinSetter>;

@@ -2,7 +2,6 @@
  * A logged-in dashboard user for `app.inject` tests, and a built hub fed agent messages through `dispatch`
  * that records every `model/desired` it publishes.
  */
-import { setImmediate as tick } from 'node:timers/promises';
 import type { BuiltHub } from '../../hub/main.ts';
 import type { ModelDesired, ModelStateMessage } from '../../protocol/messages.ts';
 import { type AgentAddress, topicFor } from '../../protocol/topics.ts';
@@ -46,13 +45,13 @@ export async function publishTiny(hub: BuiltHub, version: string, seed: number):
   if (response.statusCode !== 201) throw new Error(`publish ${version}: ${response.statusCode} ${response.body}`);
 }
 
-/** Agent messages into ingest; the rollout runner re-evaluates on the next turn of the event loop. */
+/** Agent messages into ingest; each call resolves once the message is stored and the rollout runner has acted. */
 export function agentFeed(hub: BuiltHub) {
   return {
     async status(address: AgentAddress, version: string, online = true) {
       const message = statusOn(address.site, address.agent, version, online);
       hub.dispatch(topicFor(address, 'status'), Buffer.from(JSON.stringify(message)));
-      await tick();
+      await hub.drain();
     },
     async report(
       address: AgentAddress,
@@ -60,7 +59,7 @@ export function agentFeed(hub: BuiltHub) {
     ) {
       const message = { v: 1, at: new Date().toISOString(), ...state };
       hub.dispatch(topicFor(address, 'model/state'), Buffer.from(JSON.stringify(message)));
-      await tick();
+      await hub.drain();
     },
   };
 }

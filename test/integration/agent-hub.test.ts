@@ -49,7 +49,7 @@ it('delivers results to the real hub, which stores and acks each once', async ()
       assert.ok(Date.now() < deadline, `scored ${agent.store.fileCounts().scored}, outbox ${agent.store.outboxSize()}`);
       await new Promise((r) => setTimeout(r, 100));
     }
-    const stored = hub.hub.db.prepare('SELECT COUNT(*) AS n FROM results').get() as { n: number };
+    const stored = { n: (await hub.hub.db.kysely.selectFrom('results').select('id').execute()).length };
     assert.equal(stored.n, files.length);
   } finally {
     await agent.close();

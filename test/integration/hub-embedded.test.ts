@@ -31,20 +31,24 @@ describe('hub with the embedded broker', () => {
     let rowAtAck: unknown;
     agent.client.on('message', (_t, payload) => {
       if (JSON.parse(payload.toString()).resultId === message.resultId && rowAtAck === undefined) {
-        rowAtAck = hub.hub.results.get(message.resultId) ?? null;
+        rowAtAck = hub.hub.results.get(message.resultId);
       }
     });
     await agent.publish('result', message);
     assert.equal((await agent.waitForAck(message.resultId)).status, 'stored');
-    assert.ok(rowAtAck, 'the row was readable when the ack arrived');
+    assert.ok(await rowAtAck, 'the row was readable when the ack arrived');
     await agent.publish('result', message);
     await waitFor(() => (agent.acks.filter((a) => a.resultId === message.resultId).length === 2 ? true : undefined));
     assert.deepEqual(
       agent.acks.filter((a) => a.resultId === message.resultId).map((a) => a.status),
       ['stored', 'duplicate'],
     );
-    const count = hub.hub.db.prepare('SELECT count(*) AS n FROM results WHERE result_id = ?').get(message.resultId);
-    assert.deepEqual(count, { n: 1 });
+    const rows = await hub.hub.db.kysely
+      .selectFrom('results')
+      .select('id')
+      .where('result_id', '=', message.resultId)
+      .execute();
+    assert.equal(rows.length, 1);
   });
 
   it('rejects and counts a schema-invalid result, acking it rejected with the code', async () => {
@@ -54,7 +58,7 @@ describe('hub with the embedded broker', () => {
     const ack = await agent.waitForAck(message.resultId);
     assert.equal(ack.status, 'rejected');
     assert.equal(ack.reason, 'CXR_ERR_PROTOCOL_INVALID');
-    assert.equal(hub.hub.results.get(message.resultId), undefined);
+    assert.equal(await hub.hub.results.get(message.resultId), undefined);
     await agent.client.publishAsync(topicFor(A, 'result'), 'not json', { qos: 1 });
     await waitFor(() => (hub.hub.counters.rejected >= before + 2 ? true : undefined));
   });
@@ -79,7 +83,7 @@ describe('hub with the embedded broker', () => {
     await intruder.close();
     assert.ok(hub.broker!.refused.publish >= 1);
     assert.ok(hub.broker!.refused.subscribe >= 2);
-    assert.equal(hub.hub.results.get(forged.resultId), undefined);
+    assert.equal(await hub.hub.results.get(forged.resultId), undefined);
   });
 
   it('refuses an MQTT login with a wrong password', async () => {
@@ -151,8 +155,9 @@ describe('hub with the embedded broker', () => {
     assert.equal(audit.entries[0]?.actor, 'rad');
     assert.equal(audit.entries[0]?.before.status, 'unread');
     assert.equal(audit.entries[0]?.after.status, 'reviewed');
-    assert.throws(() => hub.hub.db.prepare('UPDATE audit_log SET actor = ?').run('someone'), /append-only/);
-    assert.throws(() => hub.hub.db.prepare('DELETE FROM audit_log').run(), /append-only/);
+    const { kysely } = hub.hub.db;
+    await assert.rejects(kysely.updateTable('audit_log').set({ actor: 'someone' }).execute(), /append-only/);
+    await assert.rejects(kysely.deleteFrom('audit_log').execute(), /append-only/);
 
     const stats = (await (await rad.get('/api/stats')).json()) as { agreement: { class: string; agree: number }[] };
     const pneumonia = stats.agreement.find((a) => a.class === 'Pneumonia');

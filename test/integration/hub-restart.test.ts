@@ -61,6 +61,6 @@ it('stores and acks results that were published while the hub was down, and reme
     agent.acks.map((a) => a.status),
     ['stored', 'stored', 'duplicate', 'duplicate'],
   );
-  assert.deepEqual(hub.hub.db.prepare('SELECT count(*) AS n FROM results').get(), { n: 2 });
+  assert.equal((await hub.hub.db.kysely.selectFrom('results').select('id').execute()).length, 2);
   await hub.close();
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { labelsFor } from '../../../hub/store/review-labels.ts';
+import { labelsFor } from '../../../hub/reviews/review-labels.ts';
 
 it('keeps the AI call on confirm, flips it on override, and counts an unmentioned class as confirmed', () => {
   const labels = labelsFor(['A', 'B', 'C'], ['A', 'C'], { A: 'override', B: 'override' });

@@ -9,8 +9,8 @@ import {
   type PolicyInput,
   type PolicyRollout,
   pickOrder,
-} from '../../../hub/rollout/rollout-policy.ts';
-import { waveCount } from '../../../hub/rollout/wave.ts';
+} from '../../../hub/rollouts/rollout-policy.ts';
+import { waveCount } from '../../../hub/rollouts/wave.ts';
 import type { ModelStateName } from '../../../protocol/messages.ts';
 
 const T0 = Date.parse('2025-01-01T00:00:00Z');

@@ -1,0 +1,7 @@
+/** Every migration in order; a database's schema version is how many of them it has applied. */
+import { resultsAndAccounts } from './0001-results-and-accounts.ts';
+import { registryAndRollouts } from './0002-registry-and-rollouts.ts';
+import { leases } from './0003-leases.ts';
+import type { Migration } from './migration.ts';
+
+export const MIGRATIONS: readonly Migration[] = [resultsAndAccounts, registryAndRollouts, leases];

@@ -1,0 +1,60 @@
+/**
+ * The results feature: ingest of agents' results (validated, stored idempotently with their preview and
+ * heatmap blobs, acked after commit), the worklist, one study's detail and images, volumes per site, and
+ * the ingest counters. In: the database, where blobs live, the ack sink, the event bus, the clock, what
+ * reviews and the audit log say about a study, and the broker's refusal counts. Out: the results store,
+ * the result handler (ingest's entry), the counters and the routes.
+ */
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { AuditStore } from '../accounts/audit-store.ts';
+import type { HubDb } from '../db/database.ts';
+import type { HubEvents } from '../events/hub-events.ts';
+import type { HubRoutes } from '../http/plugin.ts';
+import type { ReviewsStore } from '../reviews/reviews-store.ts';
+import { createBlobStore } from './blob-store.ts';
+import { createResultHandler, type PublishAck } from './handle-result.ts';
+import { createIngestCounters } from './ingest-counters.ts';
+import { type IngestRoutesOptions, ingestRoutes } from './ingest-routes.ts';
+import { createResultsStore } from './results-store.ts';
+import { statsRoutes } from './stats-routes.ts';
+import { createStatsStore } from './stats-store.ts';
+import { studyRoutes } from './study-routes.ts';
+import { worklistRoutes } from './worklist-routes.ts';
+
+export interface ResultsDeps {
+  db: HubDb;
+  dataDir: string;
+  events: HubEvents;
+  publishAck: PublishAck;
+  reviews: Pick<ReviewsStore, 'latest' | 'agreement'>;
+  audit: Pick<AuditStore, 'list'>;
+  brokerRefused: IngestRoutesOptions['brokerRefused'];
+  now: () => Date;
+  log: Logger;
+}
+
+export function createResults(deps: ResultsDeps) {
+  const { db, events, reviews, now } = deps;
+  const results = createResultsStore(db);
+  const blobs = createBlobStore(join(deps.dataDir, 'blobs'));
+  const counters = createIngestCounters();
+  const handler = createResultHandler({
+    results,
+    blobs,
+    publishAck: deps.publishAck,
+    counters,
+    events,
+    now,
+    log: deps.log,
+  });
+  const routes: HubRoutes = async (app) => {
+    await app.register(worklistRoutes, { results });
+    await app.register(studyRoutes, { results, reviews, audit: deps.audit, blobs });
+    await app.register(statsRoutes, { stats: createStatsStore(db), reviews, now });
+    await app.register(ingestRoutes, { counters, brokerRefused: deps.brokerRefused });
+  };
+  return { results, handler, counters, routes };
+}
+
+export type Results = ReturnType<typeof createResults>;
