@@ -1,7 +1,7 @@
 /**
  * The agent's composition root (STYLE.md rule 1): config in, wired parts out. Starts parts in dependency
- * order (store → model slot → disk/metrics → model manager → MQTT → HTTP → workers → watcher) and closes
- * them in reverse.
+ * order (store → model slot → disk/metrics → model manager → clinic → MQTT → HTTP → workers → watcher → DICOM
+ * receiver) and closes them in reverse.
  *
  *   const agent = await startAgent(loadAgentConfig('agent.json'));
  *   ...; await agent.close();
@@ -10,9 +10,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { DEFAULT_TRUSTED_KEYS_DIR } from '../models/package/trusted-keys.ts';
+import { startClinic } from './clinic/start-clinic.ts';
 import type { AgentConfig } from './config.ts';
 import { startHttpServer } from './http/http-server.ts';
 import { createAgentMetrics } from './http/metrics.ts';
+import { type DicomScp, startDicomScp } from './intake/dicom-scp/dicom-scp.ts';
 import { DiskMonitor } from './intake/disk-watermark.ts';
 import { IntakeQueue } from './intake/intake-queue.ts';
 import { FolderWatcher } from './intake/watcher.ts';
@@ -40,6 +42,8 @@ export interface AgentDeps {
 export interface RunningAgent {
   /** The HTTP port actually bound (config 0 → a free port), or undefined when disabled. */
   httpPort: number | undefined;
+  /** The DICOM receiver's port (config 0 → a free port), or undefined without `dicomScp`. */
+  dicomPort: number | undefined;
   /** The model new files are scored with (changes when a rollout switches it). */
   readonly model: ActiveModel;
   store: AgentStore;
@@ -63,7 +67,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   };
 
   try {
-    const store = new AgentStore(openAgentDatabase(join(config.dataDir, 'agent.db')));
+    const db = openAgentDatabase(join(config.dataDir, 'agent.db'));
+    const store = new AgentStore(db);
     closers.push(() => store.close());
 
     const modelLog = log.child({ component: 'model' });
@@ -150,7 +155,32 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     });
     closers.push(() => models.close());
 
-    const sync = startSync({ config, store, metrics, log: log.child({ component: 'sync' }), now, snapshot, models });
+    let dicomScp: DicomScp | undefined;
+    const clinic =
+      config.clinic &&
+      startClinic({
+        config: config.clinic,
+        db,
+        health: () => ({
+          ...snapshot(),
+          broker: link?.connected() ? 'connected' : 'disconnected',
+          ...(config.dicomScp ? { dicomListening: dicomScp !== undefined } : {}),
+        }),
+        log: log.child({ component: 'clinic' }),
+        now,
+      });
+    if (clinic) closers.push(() => clinic.close());
+
+    const sync = startSync({
+      config,
+      store,
+      metrics,
+      log: log.child({ component: 'sync' }),
+      now,
+      snapshot,
+      models,
+      ...(clinic ? { reports: clinic.deliverer } : {}),
+    });
     link = sync;
     closers.push(() => sync.close());
     if (started.report) {
@@ -170,6 +200,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
         {
           health: () => ({ ok: true, ...snapshot(), broker: sync.connected() ? 'connected' : 'disconnected' }),
           metrics: () => metrics.render(),
+          ...(clinic ? { clinic: clinic.page } : {}),
         },
         config.http.port,
         config.http.host,
@@ -202,6 +233,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
             },
             incompleteGraceMs: (f) => graceByRoot.get(f.root) ?? 60_000,
             store,
+            ...(clinic ? { clinic: clinic.recorder } : {}),
             targets,
             log: pipelineLog,
             now,
@@ -228,10 +260,16 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     });
     await watcher.start();
     closers.push(() => watcher.close());
+    if (config.dicomScp) {
+      const scp = await startDicomScp(config.dicomScp, log.child({ component: 'dicom-scp' }));
+      dicomScp = scp;
+      closers.push(() => scp.close());
+    }
     log.info({ folders: config.watch.length, backlog: queue.size }, 'agent started');
 
     return {
       httpPort,
+      dicomPort: dicomScp?.port,
       get model() {
         return slot.current;
       },

@@ -19,6 +19,7 @@ import { CxrError, isCxrError } from '../models/errors.ts';
 import { plausibleAcquisition } from '../models/image/dicom/acquisition-time.ts';
 import { readImage } from '../models/image/read-image.ts';
 import { preprocess } from '../models/preprocess/preprocess.ts';
+import type { ResultMessage } from '../protocol/messages.ts';
 import { decoders } from '../protocol/validate.ts';
 import { retryIncomplete } from './intake/completeness.ts';
 import type { DispositionTargets } from './intake/disposition.ts';
@@ -35,6 +36,8 @@ export interface PipelineDeps {
   pixels: { send: boolean; previewMaxSide: number };
   incompleteGraceMs: (file: ArrivedFile) => number;
   store: AgentStore;
+  /** The clinic's local record of each scored file (identity, AI summary, preview); PHI stays on the agent. */
+  clinic?: { record(result: ResultMessage, source: { bytes: Uint8Array; path: string }): void };
   targets: DispositionTargets;
   log: Logger;
   now(): number;
@@ -117,6 +120,7 @@ export async function screenFile(deps: PipelineDeps, file: ArrivedFile): Promise
     model.release(); // a retired model closes once no file holds it
   }
 
+  deps.clinic?.record(result, { bytes, path: file.path }); // before the commit: a result the hub has is known here
   if (!deps.store.commitScored(factsOf(file, sha256), result.resultId, JSON.stringify(result), deps.now())) {
     await settleProcessed(file, deps.targets); // an identical copy was committed while this one was in flight
     return { kind: 'duplicate' };

@@ -1,14 +1,17 @@
 /**
- * Local HTTP endpoints: `GET /healthz` (JSON) and `GET /metrics` (Prometheus text). node:http, not fastify:
- * two fixed GET routes with no body, params or auth need no router or schema layer, and the agent then
- * starts without loading fastify's plugin tree (fastify stays the hub's framework).
+ * Local HTTP endpoints: `GET /healthz` (JSON) and `GET /metrics` (Prometheus text), and the clinic page under
+ * `/clinic` when the agent has a clinic (agent/clinic/page/clinic-page.ts, its own routes and login). node:http,
+ * not fastify: a few fixed routes need no router or schema layer, and the agent then starts without loading
+ * fastify's plugin tree (fastify stays the hub's framework).
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface HttpEndpoints {
   health(): { ok: boolean } & Record<string, unknown>;
   metrics(): string;
+  /** Answers `/clinic…` (true) or leaves the request to the routes here (false). */
+  clinic?(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean>;
 }
 
 export interface AgentHttpServer {
@@ -18,7 +21,14 @@ export interface AgentHttpServer {
 
 export async function startHttpServer(endpoints: HttpEndpoints, port: number, host: string): Promise<AgentHttpServer> {
   const server: Server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (endpoints.clinic && (path === '/clinic' || path.startsWith('/clinic/'))) {
+      endpoints.clinic(req, res, path).catch(() => {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end('internal error');
+      });
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
     } else if (path === '/healthz') {

@@ -3,6 +3,8 @@
  * receives the hub's acks and its retained desired model (one handler each: handle-ack.ts,
  * handle-model-desired.ts), publishes `model/state` reports (model-state-publisher.ts) and keeps a retained
  * StatusMessage current (periodic; last will when the link dies; an explicit offline status on a clean shutdown).
+ * With a clinic configured it also takes the hub's signed reads on `report` and acks them on `report/ack`
+ * (handle-report.ts).
  * The agent starts and keeps scoring while the broker is unreachable; mqtt.js reconnects on its own.
  */
 import mqtt, { type MqttClient } from 'mqtt';
@@ -16,6 +18,7 @@ import type { AgentStore } from '../store/agent-store.ts';
 import { AckWatch } from './ack-watch.ts';
 import { handleAck } from './handle-ack.ts';
 import { type DesiredModelSink, handleModelDesired } from './handle-model-desired.ts';
+import { handleReport, type ReportSink } from './handle-report.ts';
 import { ModelStatePublisher } from './model-state-publisher.ts';
 import { mqttOptions } from './mqtt-options.ts';
 import { OutboxSender } from './outbox-sender.ts';
@@ -30,6 +33,8 @@ export interface SyncDeps {
   snapshot(): StatusSnapshot;
   /** Where `model/desired` messages go (the model manager). */
   models: DesiredModelSink;
+  /** Where signed reads for this clinic go (docs/clinic.md); without it the agent does not subscribe to them. */
+  reports?: ReportSink;
 }
 
 export interface SyncLink {
@@ -48,6 +53,8 @@ export function startSync(deps: SyncDeps): SyncLink {
   const statusTopic = topicFor(address, 'status');
   const ackTopic = topicFor(address, 'ack');
   const desiredTopic = topicFor(address, 'model/desired');
+  const reportTopic = topicFor(address, 'report');
+  const reportAckTopic = topicFor(address, 'report/ack');
   const will = JSON.stringify(offlineStatus(config.site, config.agentId, deps.now()));
   const client = mqtt.connect(config.mqtt.url, mqttOptions(config, { topic: statusTopic, payload: will }));
   const sender = new OutboxSender({
@@ -85,6 +92,12 @@ export function startSync(deps: SyncDeps): SyncLink {
         log.warn({ err: error?.message }, 'model/desired subscription refused; rollouts will not reach this agent');
       }
     });
+    if (deps.reports) {
+      client.subscribe(reportTopic, { qos: 1 }, (error, granted) => {
+        if (error || granted?.some((g) => g.qos === 128))
+          log.warn({ err: error?.message }, 'report subscription refused; signed reads will not reach this clinic');
+      });
+    }
     publishStatus();
     modelState.republish();
   });
@@ -93,6 +106,16 @@ export function startSync(deps: SyncDeps): SyncLink {
   client.on('message', (topic, payload) => {
     if (topic === ackTopic) handleAck(payload, sender, log);
     else if (topic === desiredTopic) handleModelDesired(payload, deps.models, log);
+    else if (topic === reportTopic && deps.reports) {
+      handleReport(payload, {
+        address,
+        reports: deps.reports,
+        publishAck: (ack) => {
+          if (decoders.reportAck.check(ack)) client.publish(reportAckTopic, JSON.stringify(ack), { qos: 1 });
+        },
+        log,
+      });
+    }
   });
   sender.start();
   const statusTimer = setInterval(publishStatus, config.mqtt.statusIntervalMs);
