@@ -24,6 +24,7 @@ import { type EmbeddedBroker, startEmbeddedBroker } from './mqtt/embedded-broker
 import { connectHubClient, type HubClient } from './mqtt/hub-client.ts';
 import type { ModelsStore } from './registry/models-store.ts';
 import { createRegistry } from './registry/registry.ts';
+import { createReports, type Reports } from './reports/reports.ts';
 import type { PublishAck, ResultHandler } from './results/handle-result.ts';
 import type { IngestCounters } from './results/ingest-counters.ts';
 import { createDispatcher } from './results/ingest-dispatcher.ts';
@@ -59,6 +60,8 @@ export interface BuiltHub {
   models: ModelsStore;
   rollouts: RolloutRunner;
   desired: DesiredPublisher;
+  /** Signed reads on their way to the clinics: `reports.enqueueReport(report)` (docs/clinic.md). */
+  reports: Reports;
   /** The agent MQTT login's stored scrypt hash (the embedded broker checks passwords against it). */
   agentPasswordHash(username: string): Promise<string | undefined>;
   /** Feeds one MQTT message (topic, payload) into ingest. */
@@ -123,8 +126,14 @@ export async function buildHub(deps: HubDeps): Promise<BuiltHub> {
       now,
       log: log.child({ component: 'rollout' }),
     });
+    const reports = createReports({ db, now, log: log.child({ component: 'reports' }), resendIntervalMs: 60_000 });
     const ingest = createDispatcher(
-      { result: results.handler.handle, status: fleet.handleStatus, modelState: fleet.handleModelState },
+      {
+        result: results.handler.handle,
+        status: fleet.handleStatus,
+        modelState: fleet.handleModelState,
+        reportAck: reports.handleAck,
+      },
       counters,
       ingestLog,
     );
@@ -157,6 +166,7 @@ export async function buildHub(deps: HubDeps): Promise<BuiltHub> {
       models: registry.models,
       rollouts: rollouts.runner,
       desired: rollouts.desired,
+      reports,
       agentPasswordHash: (username) => accounts.credentials.hash(username),
       dispatch: ingest.dispatch,
       async drain() {
@@ -170,6 +180,7 @@ export async function buildHub(deps: HubDeps): Promise<BuiltHub> {
         if (!config.http.publicUrl) publicUrl = url;
       },
       async close() {
+        await reports.close();
         await rollouts.runner.close();
         await app.close();
         await ingest.drain();
@@ -221,6 +232,7 @@ export async function startHub(config: HubConfig, options: { log?: Logger } = {}
       ...(config.mqtt.caFile ? { caFile: config.mqtt.caFile } : {}),
       ...(broker?.certificatePem ? { pinnedCertificatePem: broker.certificatePem } : {}),
       onMessage: hub.dispatch,
+      onReconnect: () => void hub.reports.resend().catch(() => undefined),
       pending: hub.resultHandler.pending,
       log: log.child({ component: 'mqtt' }),
     });
@@ -229,6 +241,10 @@ export async function startHub(config: HubConfig, options: { log?: Logger } = {}
     // crash can have kept a stored message from any broker. Agents take a repeated one idempotently.
     await hub.desired.republishAll();
     hub.setPublishDesired(client.publishDesired);
+    // Reports signed while the hub or the broker was down, and any an agent has not acked yet.
+    hub.reports.setPublisher(client.publishReport);
+    await hub.reports.resend();
+    hub.reports.startTimer();
     hub.rollouts.startTimer(config.rollout.evaluateIntervalS * 1000);
     await hub.rollouts.evaluateAll();
     log.info({ httpUrl }, 'hub ready');
@@ -238,6 +254,7 @@ export async function startHub(config: HubConfig, options: { log?: Logger } = {}
       hub,
       ...(broker ? { broker } : {}),
       async close() {
+        await hub.reports.close();
         await hub.rollouts.close();
         await hub.app.close();
         await hub.drain();

@@ -190,6 +190,19 @@ export interface LeasesTable {
   expires_ms: number;
 }
 
+export interface ReportOutboxTable {
+  result_id: string;
+  version: number;
+  site: string;
+  agent: string;
+  payload: string;
+  created_ms: number;
+  sent_count: Generated<number>;
+  last_sent_ms: number | null;
+  state: Generated<'pending' | 'rejected'>;
+  reason: string | null;
+}
+
 export interface HubTables {
   results: ResultsTable;
   result_flags: ResultFlagsTable;
@@ -208,6 +221,7 @@ export interface HubTables {
   pins: PinsTable;
   desired: DesiredTable;
   leases: LeasesTable;
+  report_outbox: ReportOutboxTable;
 }
 
 export type HubTableName = keyof HubTables;

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { CxrError } from '../../models/errors.ts';
-import type { AckMessage, ModelDesired } from '../../protocol/messages.ts';
+import type { AckMessage, ClinicReport, ModelDesired } from '../../protocol/messages.ts';
 import { type AgentAddress, filterForAll, topicFor } from '../../protocol/topics.ts';
 import { decoders } from '../../protocol/validate.ts';
 
@@ -24,6 +24,8 @@ export interface HubClientOptions {
   /** Trust exactly this certificate and skip the host-name check: the hub's own loopback link to its embedded broker. */
   pinnedCertificatePem?: string;
   onMessage(topic: string, payload: Buffer): void;
+  /** Called at every reconnect after the first connect (the hub re-sends what agents have not acked). */
+  onReconnect?(): void;
   /** Current ingest queue length, for backpressure. */
   pending(): number;
   highWater?: number;
@@ -34,6 +36,8 @@ export interface HubClient {
   publishAck(address: AgentAddress, ack: AckMessage): void;
   /** Retained QoS 1; the message is checked against the protocol schema first (a programmer error throws). */
   publishDesired(address: AgentAddress, desired: ModelDesired): void;
+  /** A signed read for the agent's clinic, QoS 1 (not retained: the hub's report outbox re-sends it). */
+  publishReport(address: AgentAddress, report: ClinicReport): void;
   close(): Promise<void>;
 }
 
@@ -74,7 +78,13 @@ export async function connectHubClient(options: HubClientOptions): Promise<HubCl
   }
   client.on('error', (error) => log.error({ err: error.message }, 'MQTT client error'));
   client.on('reconnect', () => log.warn('MQTT reconnecting'));
-  const filters = [filterForAll('result'), filterForAll('status'), filterForAll('model/state')];
+  client.on('connect', () => options.onReconnect?.());
+  const filters = [
+    filterForAll('result'),
+    filterForAll('status'),
+    filterForAll('model/state'),
+    filterForAll('report/ack'),
+  ];
   const granted = await client.subscribeAsync(filters, { qos: 1 });
   const refused = granted.filter((g) => g.qos === 128);
   if (refused.length > 0) {
@@ -107,6 +117,11 @@ export async function connectHubClient(options: HubClientOptions): Promise<HubCl
         // mqtt.js keeps unacked QoS 1 messages and re-sends them after a reconnect; this is a failure it gave up on.
         if (error)
           log.error({ err: error.message, ...address, version: desired.version }, 'model/desired publish failed');
+      });
+    },
+    publishReport(address, report) {
+      client.publish(topicFor(address, 'report'), JSON.stringify(report), { qos: 1 }, (error) => {
+        if (error) log.warn({ err: error.message, ...address }, 'report publish failed; the outbox sends it again');
       });
     },
     async close() {

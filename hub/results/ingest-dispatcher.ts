@@ -18,6 +18,8 @@ export interface IngestHandlers {
   result: MessageHandler;
   status: AsyncMessageHandler;
   modelState: AsyncMessageHandler;
+  /** `report/ack` from an agent (hub/reports/). */
+  reportAck?: AsyncMessageHandler;
 }
 
 export interface Dispatcher {
@@ -55,8 +57,12 @@ export function createDispatcher(handlers: IngestHandlers, counters: IngestCount
         case 'model/state':
           inOrder(handlers.modelState, address, payload);
           return;
+        case 'report/ack':
+          if (handlers.reportAck) inOrder(handlers.reportAck, address, payload);
+          return;
         case 'ack':
         case 'model/desired':
+        case 'report':
           return; // the hub's own messages, echoed back by a wildcard subscription
       }
     },
