@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # One-time, idempotent set-up on a fresh Debian 12 machine with Node 20 and Python 3:
-#   apt packages (mosquitto, chromium, dcmtk, poppler-utils), the pinned OpenVINO runtime from PyPI in .venv
+#   apt packages (mosquitto, chromium, dcmtk, poppler-utils, systemd for `systemd-analyze`), the pinned OpenVINO runtime from PyPI in .venv
 #   (and, for tests, pydicom with its codecs), npm packages.
 # Network used: Debian's apt, PyPI, the npm registry. Nothing else.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 OPENVINO_VERSION=2026.4.1
-APT_PACKAGES=(mosquitto chromium dcmtk poppler-utils)
+APT_PACKAGES=(mosquitto chromium dcmtk poppler-utils systemd)
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
