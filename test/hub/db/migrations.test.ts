@@ -12,7 +12,6 @@ import { createAuditStore } from '../../../hub/accounts/audit-store.ts';
 import { createUsersStore } from '../../../hub/accounts/users-store.ts';
 import { openHubDatabase } from '../../../hub/db/database.ts';
 import { MIGRATIONS } from '../../../hub/db/migrations/index.ts';
-import { createResultsStore } from '../../../hub/results/results-store.ts';
 import { tempDir } from '../fixtures.ts';
 import { describeOnEachEngine, freshDatabaseUrl } from './engines.ts';
 
@@ -94,11 +93,12 @@ it('upgrades a SQLite hub database written before migrations moved to hub/db (us
   try {
     assert.equal(db.schemaVersion, MIGRATIONS.length);
     assert.deepEqual(await createUsersStore(db).get('boss'), { username: 'boss', role: 'admin' });
-    const page = await createResultsStore(db).worklist({ limit: 10, status: 'unread' });
-    assert.deepEqual(
-      page.items.map((i) => [i.resultId, i.priority, i.flags]),
-      [['a'.repeat(64), 1, ['Effusion']]],
-    );
+    const row = await db.kysely
+      .selectFrom('results')
+      .select(['site', 'scored_ms', 'flags'])
+      .where('result_id', '=', 'a'.repeat(64))
+      .executeTakeFirst();
+    assert.deepEqual([row?.site, row?.scored_ms, row?.flags], ['clinic-a', 1767225600000, '["Effusion"]']);
     assert.equal((await createAuditStore(db).list({ limit: 10 }))[0]?.action, 'user.created');
     await assert.rejects(db.kysely.deleteFrom('audit_log').execute(), /append-only/, 'the old triggers still hold');
   } finally {
