@@ -5,12 +5,16 @@
  * `cxr hub agent add --site <s> --agent <a> --config <file> [--mosquitto-passwd <file>]`: creates an
  *   agent's MQTT login `<site>/<agent>` and prints its password once.
  * `cxr hub hash-password`: reads a password on stdin, prints its scrypt hash for the config file.
+ * `cxr hub migrate --config <file> --to postgres://…`: copies the hub's SQLite database into a new, empty
+ *   PostgreSQL database (then point `database.url` at it); prints the rows copied per table.
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { addAgent, addUser } from '../../hub/accounts/admin.ts';
 import { generatePassword, hashPassword } from '../../hub/auth/password.ts';
-import { loadHubConfig } from '../../hub/config.ts';
+import { databaseUrl, loadHubConfig } from '../../hub/config.ts';
+import { copyHubDatabase } from '../../hub/db/copy-database.ts';
+import { openHubDatabase, parseDatabaseUrl, redactUrl } from '../../hub/db/database.ts';
 import { startHub } from '../../hub/main.ts';
 import { CxrError } from '../../models/errors.ts';
 import { runCommand } from '../output.ts';
@@ -102,6 +106,49 @@ export const hubCommand: CommandModule = {
             ),
           (r) =>
             `agent login: ${r.username}\npassword: ${r.password}${r.mosquittoPasswdFile ? `\nappended to ${r.mosquittoPasswdFile}` : ''}`,
+        );
+      });
+
+    hub
+      .command('migrate')
+      .description('copy the hub database (SQLite) into a new, empty PostgreSQL database; stop the hub first')
+      .option('--config <file>', 'hub config JSON')
+      .requiredOption('--to <url>', 'postgres://user:password@host:port/database')
+      .option('--json', 'machine-readable output')
+      .action(async (_opts: unknown, command: Command) => {
+        const options = command.optsWithGlobals<{ config?: string; to: string; json?: boolean }>();
+        await runCommand(
+          options,
+          async () => {
+            const from = databaseUrl(loadHubConfig(configFile(options)));
+            if (parseDatabaseUrl(from).dialect !== 'sqlite' || parseDatabaseUrl(options.to).dialect !== 'postgres') {
+              throw new CxrError(
+                'CXR_ERR_HUB_MIGRATE_TARGET',
+                'migrate copies the SQLite hub database to postgres://…',
+              );
+            }
+            const source = await openHubDatabase(from);
+            try {
+              const target = await openHubDatabase(options.to);
+              try {
+                return {
+                  from: redactUrl(from),
+                  to: redactUrl(options.to),
+                  tables: await copyHubDatabase(source, target),
+                };
+              } finally {
+                await target.close();
+              }
+            } finally {
+              await source.close();
+            }
+          },
+          (r) =>
+            [
+              `copied ${r.from} to ${r.to}`,
+              ...r.tables.map((t) => `  ${t.table.padEnd(24)} ${t.rows}`),
+              'set database.url (or CXR_HUB_DATABASE_URL) to the new database and start the hub',
+            ].join('\n'),
         );
       });
 
