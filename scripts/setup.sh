@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 OPENVINO_VERSION=2026.4.1
-APT_PACKAGES=(mosquitto chromium dcmtk poppler-utils systemd)
+APT_PACKAGES=(mosquitto chromium dcmtk poppler-utils systemd postgresql-15)
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -24,6 +24,10 @@ fi
 # The apt mosquitto package starts a system broker on 1883; the project runs its own brokers.
 if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet mosquitto 2>/dev/null; then
   as_root systemctl disable --now mosquitto >/dev/null 2>&1 || true
+fi
+# Likewise PostgreSQL: tests start throwaway clusters of their own (test/support/postgres.ts).
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet postgresql 2>/dev/null; then
+  as_root systemctl disable --now postgresql >/dev/null 2>&1 || true
 fi
 
 if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import openvino, sys; sys.exit(openvino.__version__.split('-')[0] != '$OPENVINO_VERSION')" 2>/dev/null; then
