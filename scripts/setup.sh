@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One-time, idempotent set-up on a fresh Debian 12 machine with Node 20 and Python 3:
-#   apt packages (mosquitto, chromium, dcmtk, poppler-utils, systemd for `systemd-analyze`), the pinned OpenVINO runtime from PyPI in .venv
+#   apt packages (mosquitto, chromium, dcmtk, poppler-utils, systemd for `systemd-analyze`, postgresql-15 for the hub's store tests), the pinned OpenVINO runtime from PyPI in .venv
 #   (and, for tests, pydicom with its codecs), npm packages.
 # Network used: Debian's apt, PyPI, the npm registry. Nothing else.
 set -euo pipefail
