@@ -1,6 +1,6 @@
 /**
  * Builds the Fastify app (not listening): cookies, OpenAPI (served at /api/openapi.json), one error
- * shape for every error (errors.ts), security headers, the session loader, each feature's routes as an
+ * shape for every error (errors.ts; Fastify's own 404 and bad-URL answers: framework-errors.ts), security headers, the session loader, each feature's routes as an
  * encapsulated plugin, and the dashboard's static files.
  */
 import { readFileSync } from 'node:fs';
@@ -11,6 +11,7 @@ import fastifySwagger from '@fastify/swagger';
 import Fastify, { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { errorHandler } from './errors.ts';
+import { frameworkError, notFound } from './framework-errors.ts';
 import type { HubRoutes } from './plugin.ts';
 import type { HubApp, TypeBoxProvider } from './type-provider.ts';
 
@@ -34,6 +35,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HubApp> {
     logController: new LogController({ disableRequestLogging: true }),
     forceCloseConnections: true,
     bodyLimit: 64 * 1024,
+    frameworkErrors: frameworkError,
     ...(deps.tls ? { https: { cert: readFileSync(deps.tls.certFile), key: readFileSync(deps.tls.keyFile) } } : {}),
   }).withTypeProvider<TypeBoxProvider>() as unknown as HubApp;
 
@@ -51,6 +53,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HubApp> {
     },
   });
   app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFound);
   app.addHook('onSend', async (_request, reply) => {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
