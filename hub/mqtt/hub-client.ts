@@ -6,6 +6,7 @@
  *
  * Backpressure: mqtt.js PUBACKs an incoming message when `handleMessage` calls back; we call back at
  * once unless the ingest queue is above `highWater`, in which case we wait for it to drain.
+ * A lost broker is logged once, and its return once with how long it was away (link-watch.ts).
  */
 import { readFileSync } from 'node:fs';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -14,6 +15,7 @@ import { CxrError } from '../../models/errors.ts';
 import type { AckMessage, ClinicReport, ModelDesired } from '../../protocol/messages.ts';
 import { type AgentAddress, filterForAll, topicFor } from '../../protocol/topics.ts';
 import { decoders } from '../../protocol/validate.ts';
+import { createLinkWatch } from './link-watch.ts';
 
 export interface HubClientOptions {
   url: string;
@@ -29,6 +31,8 @@ export interface HubClientOptions {
   /** Current ingest queue length, for backpressure. */
   pending(): number;
   highWater?: number;
+  /** The clock for outage durations (default Date.now). */
+  nowMs?: () => number;
   log: Logger;
 }
 
@@ -76,9 +80,25 @@ export async function connectHubClient(options: HubClientOptions): Promise<HubCl
       cause,
     });
   }
-  client.on('error', (error) => log.error({ err: error.message }, 'MQTT client error'));
-  client.on('reconnect', () => log.warn('MQTT reconnecting'));
-  client.on('connect', () => options.onReconnect?.());
+  // One line when the broker goes away and one when it is back, not one per reconnect attempt.
+  const link = createLinkWatch();
+  const now = options.nowMs ?? Date.now;
+  client.on('close', () => {
+    if (link.down(now())) log.warn('MQTT broker connection lost; reconnecting every second (quietly)');
+  });
+  client.on('error', (error) => {
+    if (link.isDown()) log.debug({ err: error.message }, 'MQTT reconnect attempt failed');
+    else log.error({ err: error.message }, 'MQTT client error');
+  });
+  client.on('reconnect', () => log.debug('MQTT reconnecting'));
+  client.on('connect', () => {
+    const outage = link.up(now());
+    if (outage) {
+      const since = new Date(outage.downSinceMs).toISOString();
+      log.info({ downMs: outage.downMs, downSince: since }, 'MQTT broker connection restored');
+    }
+    options.onReconnect?.();
+  });
   const filters = [
     filterForAll('result'),
     filterForAll('status'),
