@@ -7,7 +7,9 @@
  *
  * The model is taken once per file (agent/model/model-slot.ts): a switch to another version happens between
  * two files, and the result carries the version that produced it.
- * Where failures go: a bad or non-chest file → quarantine (recorded by hash, moved with .error.json);
+ * Where failures go: a bad or non-chest file (tags, or the model package's not-a-chest gate:
+ * models/package/chest-gate.ts, CXR_ERR_NOT_CHEST_XRAY / CXR_ERR_LATERAL_VIEW) → quarantine (recorded by hash,
+ * moved with .error.json);
  * a DICOM that looks unfinished and is young → retry; anything internal (runtime, disk, database) → thrown,
  * and the worker retries the file with backoff. Logs carry the pseudonymous image key, never paths or tags.
  */
@@ -18,6 +20,8 @@ import { pseudonymize } from '../models/deid/pseudonymize.ts';
 import { CxrError, isCxrError } from '../models/errors.ts';
 import { plausibleAcquisition } from '../models/image/dicom/acquisition-time.ts';
 import { readImage } from '../models/image/read-image.ts';
+import { calibrateProbabilities } from '../models/package/calibration.ts';
+import { inputGate, outputGate } from '../models/package/chest-gate.ts';
 import { preprocess } from '../models/preprocess/preprocess.ts';
 import type { ResultMessage } from '../protocol/messages.ts';
 import { decoders } from '../protocol/validate.ts';
@@ -91,10 +95,14 @@ export async function screenFile(deps: PipelineDeps, file: ArrivedFile): Promise
   let result: ReturnType<typeof buildResult>;
   try {
     const { manifest, runtime } = model;
+    const before = inputGate(manifest, image);
+    if (!before.ok) return await quarantine(deps, file, sha256, before.code, before.reason, log);
     const input = preprocess(image, manifest.input);
     const preprocessMs = clock.lap();
     const output = await model.infer(input, image);
     const inferMs = clock.lap();
+    const after = outputGate(manifest, output);
+    if (!after.ok) return await quarantine(deps, file, sha256, after.code, after.reason, log);
 
     result = buildResult({
       ...deps.identity,
@@ -102,7 +110,7 @@ export async function screenFile(deps: PipelineDeps, file: ArrivedFile): Promise
       image,
       manifest,
       runtime,
-      probabilities: output.probabilities,
+      probabilities: calibrateProbabilities(manifest, output.probabilities),
       timingsMs: { read: readMs, preprocess: preprocessMs, infer: inferMs },
       receivedAt: file.receivedAt,
       acquiredAt: plausibleAcquisition(image.acquiredAt, file.receivedAt),

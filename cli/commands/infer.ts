@@ -2,13 +2,17 @@
  * `cxr infer --model <dir|.tar> [--runtime auto|openvino|onnxruntime] [--trust <pub.pem...>] <files...> [--json]`
  *
  * Verifies the model package (signature against models/trusted-keys/*.pub.pem plus --trust, hash, self-test),
- * opens the runtime, then per file: read → preprocess → infer, printing probabilities per class, flags from the
- * manifest thresholds, the runtime, the model version and the milliseconds (read + preprocess + infer).
- * A file that fails gets `error: {code, message}` and the exit code is 2; other files still run.
+ * opens the runtime, then per file: read → not-a-chest gate (tags, view, pixels; models/package/chest-gate.ts) →
+ * preprocess → infer → gate (model head, distance) → calibrate, printing calibrated probabilities per class, flags
+ * from the manifest thresholds, the runtime, the model version and the milliseconds (read + preprocess + infer).
+ * A file that fails or is refused by the gate gets `error: {code, message}` and the exit code is 2; other files
+ * still run.
  */
 import { type Command, Option } from 'commander';
 import { asCxrError } from '../../models/errors.ts';
 import { readImageFile } from '../../models/image/read-image.ts';
+import { calibrateProbabilities } from '../../models/package/calibration.ts';
+import { inputGate, outputGate } from '../../models/package/chest-gate.ts';
 import { flaggedClasses, probabilitiesByClass } from '../../models/package/flags.ts';
 import type { ModelPackage } from '../../models/package/load-package.ts';
 import { loadPackageFromPath } from '../../models/package/open-package-path.ts';
@@ -27,8 +31,8 @@ export interface InferResult {
   runtime: string;
   modelVersion: string;
   ms?: number;
-  /** Set when the reader says this does not look like a chest radiograph (inference still ran). */
-  warning?: string;
+  /** The gate's scores (docs/model-package.md#gate) when the package has a gate. */
+  gate?: { chest?: number; distance?: number };
   error?: { code: string; message: string };
 }
 
@@ -45,14 +49,20 @@ async function inferFile(file: string, pkg: ModelPackage, session: InferenceSess
   const started = performance.now();
   try {
     const image = await readImageFile(file);
+    const refuse = (code: string, message: string) => ({ ...base, error: { code, message } });
+    if (!image.isChest) return refuse('CXR_ERR_AGENT_NOT_CHEST', `not a chest radiograph: ${image.notChestReason}`);
+    const before = inputGate(pkg.manifest, image);
+    if (!before.ok) return refuse(before.code, before.reason);
     const [output] = await session.infer([preprocess(image, pkg.manifest.input)]);
-    const probabilities = output?.probabilities ?? new Float32Array(0);
+    const after = outputGate(pkg.manifest, output!);
+    if (!after.ok) return refuse(after.code, after.reason);
+    const probabilities = calibrateProbabilities(pkg.manifest, output!.probabilities);
     return {
       ...base,
       probabilities: probabilitiesByClass(pkg.manifest, probabilities),
       flags: flaggedClasses(pkg.manifest, probabilities),
       ms: Math.round((performance.now() - started) * 10) / 10,
-      ...(image.isChest ? {} : { warning: `not a chest radiograph? ${image.notChestReason ?? ''}`.trim() }),
+      ...(pkg.manifest.gate ? { gate: { chest: after.scores.chest, distance: after.scores.distance } } : {}),
     };
   } catch (thrown) {
     return { ...base, error: asCxrError(thrown).toJSON() };
@@ -70,8 +80,8 @@ export function renderInfer(results: InferResult[], reason: string): string {
       .map(([name, p]) => `${name} ${p.toFixed(3)}${r.flags?.includes(name) ? '*' : ''}`)
       .join(' | ');
     const flags = r.flags?.length ? r.flags.join(', ') : 'none';
-    lines.push(`${r.file}: ${probs}  flags: ${flags}  (${r.runtime}, model ${r.modelVersion}, ${r.ms} ms)`);
-    if (r.warning) lines.push(`  warning: ${r.warning}`);
+    const gate = r.gate ? `, gate ${r.gate.chest?.toFixed(3)} / distance ${r.gate.distance?.toFixed(2)}` : '';
+    lines.push(`${r.file}: ${probs}  flags: ${flags}  (${r.runtime}, model ${r.modelVersion}, ${r.ms} ms${gate})`);
   }
   return lines.join('\n');
 }

@@ -1,16 +1,26 @@
 /**
- * `cxr read <file...> [--json]`: decode each file as the agent's reader would and describe it:
- * format, transfer syntax, tags, geometry, sha256 of the file, chest verdict and pixel statistics.
- * Never prints PHI (no patient ID, no UIDs). Exit 2 if any file could not be read, else 0.
+ * `cxr read <file...> [--model <package> [--trust <pem>] [--runtime ...]] [--json]`: decode each file as the agent's
+ * reader would and describe it: format, transfer syntax, tags, geometry, sha256 of the file, chest verdict from
+ * the tags, the view (frontal / lateral / unknown, from View Position) and pixel statistics. With `--model`, also
+ * the package's not-a-chest gate (models/package/chest-gate.ts): accepted, or refused with its code and reason.
+ * Never prints PHI (no patient ID, no UIDs). Exit 2 if any file could not be read or was refused, else 0.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { asCxrError } from '../../models/errors.ts';
+import { type ViewKind, viewOf } from '../../models/image/chest-check.ts';
 import { TRANSFER_SYNTAX_NAMES } from '../../models/image/dicom/transfer-syntaxes.ts';
 import { imageError } from '../../models/image/image-errors.ts';
 import { type PixelStats, pixelStats } from '../../models/image/image-stats.ts';
 import { readImage } from '../../models/image/read-image.ts';
+import { type GateScores, inputGate, outputGate } from '../../models/package/chest-gate.ts';
+import type { ModelPackage } from '../../models/package/load-package.ts';
+import { loadPackageFromPath } from '../../models/package/open-package-path.ts';
+import { readTrustedKeys } from '../../models/package/trusted-keys.ts';
+import { preprocess } from '../../models/preprocess/preprocess.ts';
+import { openSession } from '../../models/runtime/open-session.ts';
+import type { InferenceSession, RuntimeChoice } from '../../models/runtime/types.ts';
 import { runCommand } from '../output.ts';
 import type { CommandModule } from './index.ts';
 
@@ -29,12 +39,29 @@ export interface ReadReport {
   sha256?: string;
   isChest?: boolean;
   notChestReason?: string;
+  view?: ViewKind;
+  /** With --model: the package's gate verdict. */
+  gate?: { ok: boolean; code?: string; reason?: string; scores: GateScores };
   stats?: PixelStats;
   decodeMs?: number;
   error?: { code: string; message: string };
 }
 
-async function readOne(file: string): Promise<ReadReport> {
+interface Gatekeeper {
+  pkg: ModelPackage;
+  session: InferenceSession;
+}
+
+async function gateOf(image: Awaited<ReturnType<typeof readImage>>, g: Gatekeeper): Promise<ReadReport['gate']> {
+  const before = inputGate(g.pkg.manifest, image);
+  if (!before.ok) return { ok: false, code: before.code, reason: before.reason, scores: before.scores };
+  const [output] = await g.session.infer([preprocess(image, g.pkg.manifest.input)]);
+  const after = outputGate(g.pkg.manifest, output!);
+  const scores = { ...before.scores, ...after.scores };
+  return after.ok ? { ok: true, scores } : { ok: false, code: after.code, reason: after.reason, scores };
+}
+
+async function readOne(file: string, gatekeeper?: Gatekeeper): Promise<ReadReport> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(file);
@@ -62,6 +89,8 @@ async function readOne(file: string): Promise<ReadReport> {
       sha256,
       isChest: image.isChest,
       notChestReason: image.notChestReason,
+      view: viewOf(meta.viewPosition),
+      ...(gatekeeper ? { gate: await gateOf(image, gatekeeper) } : {}),
       stats: pixelStats(image.pixels),
       decodeMs: Math.round((performance.now() - started) * 10) / 10,
     };
@@ -71,17 +100,27 @@ async function readOne(file: string): Promise<ReadReport> {
 }
 
 const f3 = (x: number): string => x.toFixed(3);
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+interface ReadCliOptions {
+  json?: boolean;
+  model?: string;
+  trust: string[];
+  runtime: RuntimeChoice;
+}
 
 export function renderReport(r: ReadReport): string {
   if (r.error) return `${r.file}: ERROR ${r.error.code}: ${r.error.message}`;
   const tags = [r.modality ?? '-', r.bodyPart ?? '-', r.viewPosition ?? '-'].join(' ');
   const syntax = r.transferSyntax ? `${r.transferSyntaxName} (${r.transferSyntax})` : '-';
-  const chest = r.isChest ? 'chest: yes' : `chest: NO (${r.notChestReason})`;
+  const chest = `${r.isChest ? 'chest: yes (tags)' : `chest: NO (tags: ${r.notChestReason})`}  view: ${r.view}`;
+  const gate = r.gate ? [`  gate: ${r.gate.ok ? 'accepted' : `REFUSED ${r.gate.code}: ${r.gate.reason}`}`] : [];
   const stats = r.stats ? `min ${f3(r.stats.min)} max ${f3(r.stats.max)} mean ${f3(r.stats.mean)}` : '';
   return [
     `${r.file}`,
     `  ${r.format?.toUpperCase()} ${r.cols}x${r.rows} ${r.bitsStored}-bit ${r.photometric ?? ''}  syntax: ${syntax}`,
     `  modality/body part/view: ${tags}  ${chest}`,
+    ...gate,
     `  pixels [0,1]: ${stats}  decoded in ${r.decodeMs} ms`,
     `  sha256 ${r.sha256}`,
   ].join('\n');
@@ -93,17 +132,39 @@ export const readCommand: CommandModule = {
       .command('read')
       .description('decode DICOM/PNG/JPEG files as the agent would and describe them (no PHI printed)')
       .argument('<file...>', 'files to read (format is told from the bytes, not the extension)')
+      .option('--model <path>', "also run this model package's not-a-chest gate")
+      .option('--trust <pub.pem>', 'extra trusted publisher public key (repeatable)', collect, [])
+      .addOption(
+        new Option('--runtime <runtime>', 'runtime for the gate')
+          .choices(['auto', 'openvino', 'onnxruntime'])
+          .default('auto'),
+      )
       .option('--json', 'print a JSON list, one object per file')
-      .action(async (files: string[], options: { json?: boolean }) => {
+      .action(async (files: string[], options: ReadCliOptions) => {
         await runCommand(
           options,
           async () => {
             const reports: ReadReport[] = [];
-            for (const file of files) reports.push(await readOne(file));
+            if (!options.model) {
+              for (const file of files) reports.push(await readOne(file));
+              return reports;
+            }
+            const trusted = await readTrustedKeys(options.trust);
+            const { pkg, cleanup } = await loadPackageFromPath(options.model, { trustedPublicKeysPem: trusted });
+            try {
+              const { session } = await openSession(pkg, { runtime: options.runtime });
+              try {
+                for (const file of files) reports.push(await readOne(file, { pkg, session }));
+              } finally {
+                await session.close();
+              }
+            } finally {
+              await cleanup();
+            }
             return reports;
           },
           (reports) => reports.map(renderReport).join('\n'),
-          (reports) => (reports.some((r) => r.error) ? 2 : 0),
+          (reports) => (reports.some((r) => r.error || r.gate?.ok === false) ? 2 : 0),
         );
       });
   },

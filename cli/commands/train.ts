@@ -1,6 +1,7 @@
 /**
  * `cxr train prepare --data <csv|rsna root|class folders> [--data <another site> ...] --cache <dir>
  *    [--val 0.15 --test 0.2 --seed 1 --resolution 128 --min-class-images 0]`
+ * `cxr train negatives --out <dir> [--skimage <dir>] [--dicom <dir>...] [--page <html|md>...] [--document <md>...]`
  * `cxr train --cache <dir> --out <dir> [family options] [--epochs --batch --lr --patience --seed --head --resume
  *    --cam-from-block 2 --samples-per-epoch <n>]`
  *
@@ -14,6 +15,7 @@ import { CxrError } from '../../models/errors.ts';
 import type { BackendPreference } from '../../trainer/backend/select-backend.ts';
 import { addScalingOptions, type ScalingCliOptions, scalingFrom } from '../../trainer/cli/scaling-options.ts';
 import { loadPixels, prepareIndex } from '../../trainer/data/prepare-cache.ts';
+import { buildNegatives } from '../../trainer/gate/build-negatives.ts';
 import { DEFAULT_TRAIN, type TrainState } from '../../trainer/train/train-config.ts';
 import { trainModel } from '../../trainer/train/train-loop.ts';
 import { runCommand } from '../output.ts';
@@ -51,6 +53,16 @@ interface TrainOptions extends ScalingCliOptions {
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+interface NegativesCliOptions {
+  out: string;
+  skimage?: string;
+  dicom: string[];
+  page: string[];
+  document: string[];
+  synthetic: string;
+  json?: boolean;
+}
 
 const fmt = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : v.toFixed(3));
 
@@ -128,6 +140,50 @@ export const trainCommand: CommandModule = {
               ),
               ...r.dropped.map((d) => `dropped class '${d.name}' (${d.images} images: fewer than --min-class-images)`),
             ].join('\n'),
+        );
+      });
+    train
+      .command('negatives')
+      .description(
+        'gather not-a-chest images (synthetic, photographs, screenshots, documents, CT/MR/other DICOM) for the gate',
+      )
+      .option('--out <dir>', 'output folder (<kind>/<name>.png and negatives.csv)')
+      .option('--skimage <dir>', 'folder holding skimage/data/ unpacked from the scikit-image wheel')
+      .option('--dicom <dir>', 'folder searched for DICOM files (repeatable): dir[=licence[=kind]]', collect, [])
+      .option('--page <file>', 'HTML page to screenshot (repeatable)', collect, [])
+      .option('--document <file>', 'text or Markdown file to render as a document page (repeatable)', collect, [])
+      .option('--synthetic <n>', 'synthetic images per kind', '40')
+      .option('--json', 'print JSON')
+      .action(async (own: NegativesCliOptions, cmd: Command) => {
+        // `--out`, `--seed` and `--json` are also options of `cxr train`, which commander gives to the parent.
+        const parent = cmd.parent?.opts() ?? {};
+        const o = { ...own, out: own.out ?? parent.out, seed: parent.seed ?? '1', json: own.json ?? parent.json };
+        await runCommand(
+          o,
+          async () => {
+            if (!o.out) throw new CxrError('CXR_ERR_DATASET_INVALID', '--out <dir> is required');
+            const records = await buildNegatives({
+              outDir: o.out,
+              ...(o.skimage ? { skimageDir: o.skimage } : {}),
+              dicomDirs: o.dicom.map((d) => {
+                const [dir, licence, kind] = d.split('=');
+                return { dir: dir!, licence: licence ?? 'see the source', ...(kind ? { kind } : {}) };
+              }),
+              pages: [
+                ...o.page.map((path) => ({ path, kind: 'screenshot' as const, licence: 'this project' })),
+                ...o.document.map((path) => ({ path, kind: 'document' as const, licence: 'this project' })),
+              ],
+              syntheticPerKind: Number(o.synthetic),
+              seed: Number(o.seed),
+            });
+            const byKind: Record<string, number> = {};
+            for (const r of records) byKind[r.kind] = (byKind[r.kind] ?? 0) + 1;
+            return { out: o.out, images: records.length, byKind };
+          },
+          (r) =>
+            `${r.images} images in ${r.out}: ${Object.entries(r.byKind)
+              .map(([k, n]) => `${k} ${n}`)
+              .join(', ')}`,
         );
       });
     addScalingOptions(train)

@@ -31,7 +31,17 @@ export function checkManifest(value: unknown): Manifest {
     if (!manifest.thresholds[name]) throw invalid(`manifest.json: no threshold for class "${name}"`);
   }
   triageRoles(manifest); // throws when the triage section names classes the model does not have
+  const extra = manifest.outputs.extra ?? [];
+  for (const name of Object.keys(manifest.calibration?.temperature ?? {})) {
+    if (!manifest.classes.includes(name)) throw invalid(`manifest.json: calibration for unknown class "${name}"`);
+  }
+  for (const output of manifest.gate ? [manifest.gate.head.output, manifest.gate.distance.output] : []) {
+    if (!extra.includes(output)) throw invalid(`manifest.json: gate output "${output}" is not in outputs.extra`);
+  }
   manifest.golden.forEach((golden, index) => {
+    for (const name of Object.keys(golden.expectedExtra ?? {})) {
+      if (!extra.includes(name)) throw invalid(`manifest.json: golden[${index}] expects unknown output "${name}"`);
+    }
     if (golden.expectedProbabilities.length !== manifest.classes.length) {
       throw invalid(`manifest.json: golden[${index}] has ${golden.expectedProbabilities.length} probabilities`);
     }

@@ -18,7 +18,10 @@ export const ClassThresholdSchema = Type.Object({
 export const GoldenCaseSchema = Type.Object({
   /** Preprocessed input, base64 of little-endian float32, NCHW. */
   inputF32Base64: Type.String(),
+  /** Raw model probabilities (before calibration). */
   expectedProbabilities: Type.Array(Type.Number()),
+  /** Expected values of the extra outputs (`outputs.extra`), by output name, flattened per image. */
+  expectedExtra: Type.Optional(Type.Record(Type.String(), Type.Array(Type.Number()))),
   /** Max abs difference allowed between expected and produced probabilities. */
   tolerance: Type.Number({ exclusiveMinimum: 0 }),
 });
@@ -40,6 +43,31 @@ export const TriageSpecSchema = Type.Object({
   urgent: Type.Optional(Type.Record(Type.String(), ClassThresholdSchema)),
 });
 
+/**
+ * Probability calibration fitted on validation (docs/model-package.md#calibration), applied to the raw model
+ * probabilities by `calibrateProbabilities` (models/package/calibration.ts) before thresholds are compared.
+ * Temperature: p = sigmoid(logit(raw) / T) per class.
+ */
+export const CalibrationSchema = Type.Object({
+  method: Type.Literal('temperature'),
+  temperature: Type.Record(Type.String(), Type.Number({ exclusiveMinimum: 0 })),
+  fittedOn: Type.String(),
+});
+
+/**
+ * The not-a-chest-X-ray gate (docs/model-package.md#gate; models/package/chest-gate.ts): cheap rules on the
+ * preprocessed input, a logistic head on the classifier's features (output `head.output`, probability that the
+ * image is a chest radiograph) and a feature-space distance to chest films (output `distance.output`: a whitened
+ * embedding; its mean square is the squared Mahalanobis distance per dimension).
+ */
+export const GateSpecSchema = Type.Object({
+  /** Refuse when the input's pixel standard deviation ([0,1] scale, before mean/std) is below this. */
+  minInputStd: Type.Number({ minimum: 0 }),
+  head: Type.Object({ output: Type.String(), threshold: Type.Number({ minimum: 0, maximum: 1 }) }),
+  distance: Type.Object({ output: Type.String(), threshold: Type.Number({ exclusiveMinimum: 0 }) }),
+  fittedOn: Type.Record(Type.String(), Type.Unknown()),
+});
+
 export const ManifestSchema = Type.Object({
   formatVersion: Type.Literal(1),
   name: Type.String({ minLength: 1 }),
@@ -47,10 +75,18 @@ export const ManifestSchema = Type.Object({
   createdAt: Type.String({ format: 'date-time' }),
   classes: Type.Array(Type.String(), { minItems: 1 }),
   input: InputSpecSchema,
-  outputs: Type.Object({ probabilities: Type.String(), cam: Type.String(), inputName: Type.String() }),
+  outputs: Type.Object({
+    probabilities: Type.String(),
+    cam: Type.String(),
+    inputName: Type.String(),
+    /** Further outputs the runtimes return in `ModelOutput.extra` (e.g. the gate's). */
+    extra: Type.Optional(Type.Array(Type.String())),
+  }),
   /** Screening operating points (target sensitivity, chosen on validation), on calibrated probabilities. */
   thresholds: Type.Record(Type.String(), ClassThresholdSchema),
   triage: Type.Optional(TriageSpecSchema),
+  calibration: Type.Optional(CalibrationSchema),
+  gate: Type.Optional(GateSpecSchema),
   metrics: Type.Record(Type.String(), Type.Unknown()),
   architecture: Type.Record(Type.String(), Type.Unknown()),
   macs: Type.Number({ minimum: 0 }),
@@ -64,3 +100,5 @@ export const ManifestSchema = Type.Object({
 export type Manifest = Static<typeof ManifestSchema>;
 export type ClassThreshold = Static<typeof ClassThresholdSchema>;
 export type TriageSpec = Static<typeof TriageSpecSchema>;
+export type Calibration = Static<typeof CalibrationSchema>;
+export type GateSpec = Static<typeof GateSpecSchema>;

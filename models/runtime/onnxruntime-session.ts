@@ -1,7 +1,8 @@
 /**
  * ONNX Runtime (onnxruntime-node, CPU execution provider) implementation of `InferenceSession`.
  *
- * In: a verified model package. Out: per-image probabilities and CAMs. A batch runs as one [N, C, H, W]
+ * In: a verified model package. Out: per-image probabilities, CAMs and the manifest's extra outputs (the gate's).
+ * A batch runs as one [N, C, H, W]
  * tensor (the model's batch axis is dynamic); `session.run` executes off the main thread. Latency mode
  * runs ops sequentially inside one image, throughput mode lets ORT run independent ops in parallel.
  */
@@ -53,14 +54,36 @@ export class OnnxRuntimeSession implements InferenceSession {
     const camLength = classes.length * camSize * camSize;
     const probs = probabilities.data as Float32Array;
     const maps = cam.data as Float32Array;
-    const outputsPerImage = batch.map((_, i) => ({
-      probabilities: probs.slice(i * classes.length, (i + 1) * classes.length),
-      cam: maps.slice(i * camLength, (i + 1) * camLength),
-      camSize,
-    }));
+    const extraNames = outputs.extra ?? [];
+    const extras = extraNames.map((name) => {
+      const t = result[name];
+      if (!t) {
+        throw new CxrError('CXR_ERR_MODEL_OUTPUT_MISSING', `model did not produce the output ${name}`, {
+          kind: 'internal',
+        });
+      }
+      return t;
+    });
+    const outputsPerImage: ModelOutput[] = batch.map((_, i) => {
+      const out: ModelOutput = {
+        probabilities: probs.slice(i * classes.length, (i + 1) * classes.length),
+        cam: maps.slice(i * camLength, (i + 1) * camLength),
+        camSize,
+      };
+      if (extras.length) {
+        out.extra = Object.fromEntries(
+          extras.map((t, j) => {
+            const per = (t.data as Float32Array).length / batch.length;
+            return [extraNames[j]!, (t.data as Float32Array).slice(i * per, (i + 1) * per)];
+          }),
+        );
+      }
+      return out;
+    });
     tensor.dispose();
     probabilities.dispose();
     cam.dispose();
+    for (const t of extras) t.dispose();
     return outputsPerImage;
   }
 

@@ -33,6 +33,8 @@ interface Slot {
   input: Float32Array;
   probabilities: Float32Array;
   cam: Float32Array;
+  /** Views of the manifest's extra outputs, in `outputs.extra` order. */
+  extra: Float32Array[];
   tensors: Ptr[];
 }
 
@@ -86,6 +88,7 @@ export class OpenVinoSession implements InferenceSession {
           input: new Float32Array(0),
           probabilities: new Float32Array(0),
           cam: new Float32Array(0),
+          extra: [],
           tensors: [],
         };
         slots.push(slot);
@@ -101,6 +104,15 @@ export class OpenVinoSession implements InferenceSession {
         api.setTensor(request, names.probabilities, probabilities.tensor);
         api.setTensor(request, names.cam, cam.tensor);
         Object.assign(slot, { input: input.view, probabilities: probabilities.view, cam: cam.view });
+        for (const name of names.extra ?? []) {
+          const probe = api.getTensor(request, name);
+          const dims = api.tensorDims(probe);
+          api.tensorFree(probe);
+          const extra = api.createTensor(f32, dims);
+          slot.tensors.push(extra.tensor);
+          api.setTensor(request, name, extra.tensor);
+          slot.extra.push(extra.view);
+        }
       }
       return new OpenVinoSession(api, core, compiled, slots, pkg, camDims[2] ?? 0);
     } catch (error) {
@@ -134,7 +146,14 @@ export class OpenVinoSession implements InferenceSession {
     try {
       slot.input.set(input.data);
       this.api.check(await this.api.inferAsync(slot.request), 'infer');
-      return { probabilities: slot.probabilities.slice(), cam: slot.cam.slice(), camSize: this.camSize };
+      const out: ModelOutput = {
+        probabilities: slot.probabilities.slice(),
+        cam: slot.cam.slice(),
+        camSize: this.camSize,
+      };
+      const names = this.pkg.manifest.outputs.extra ?? [];
+      if (names.length) out.extra = Object.fromEntries(names.map((name, i) => [name, slot.extra[i]!.slice()]));
+      return out;
     } finally {
       this.releaseSlot(slot);
     }

@@ -1,5 +1,6 @@
 /**
- * Runs a manifest's golden cases through a session and compares probabilities.
+ * Runs a manifest's golden cases through a session and compares probabilities and the extra outputs (the
+ * not-a-chest gate's), so the gate is self-tested with the model.
  * A mismatch beyond a case's tolerance throws CXR_ERR_MODEL_SELFTEST_FAILED (the agent keeps the old model).
  */
 import { CxrError } from '../errors.ts';
@@ -31,6 +32,21 @@ export async function selfTest(session: InferenceSession, manifest: Manifest): P
       }
       maxAbsDiff = Math.max(maxAbsDiff, diff);
     });
+    for (const [name, expected] of Object.entries(golden.expectedExtra ?? {})) {
+      const produced = outputs[index]?.extra?.[name] ?? new Float32Array(0);
+      expected.forEach((value, k) => {
+        const diff = Math.abs((produced[k] ?? Number.NaN) - value);
+        if (!(diff <= golden.tolerance)) {
+          throw new CxrError(
+            'CXR_ERR_MODEL_SELFTEST_FAILED',
+            `golden case ${index}, output "${name}"[${k}]: ${session.runtime} gave ${produced[k]}, ` +
+              `expected ${value} ± ${golden.tolerance}`,
+            { kind: 'input' },
+          );
+        }
+        maxAbsDiff = Math.max(maxAbsDiff, diff);
+      });
+    }
   });
   return { cases: manifest.golden.length, maxAbsDiff };
 }

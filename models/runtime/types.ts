@@ -10,6 +10,8 @@ export interface ModelOutput {
   /** Class activation maps: classes x camSize x camSize, row-major, raw (not normalised). */
   cam: Float32Array;
   camSize: number;
+  /** The manifest's `outputs.extra` (e.g. the not-a-chest gate's head and embedding), flattened per image. */
+  extra?: Record<string, Float32Array>;
 }
 
 export interface InferenceSession {

@@ -1,9 +1,12 @@
 /**
  * `cxr export`: best checkpoint of a training run -> signed model package, verified.
- * In: the training output folder (train-state.json + best checkpoint), the prepared cache, a private key.
- * Out: `<out>/{model.onnx, manifest.json, signature}` with thresholds chosen on validation, test-split
- * metrics, MACs/params, training data summary and golden I/O from real images; then ONNX Runtime and
- * OpenVINO outputs are compared with tfjs (<= 1e-4) through the production loader and runtimes.
+ * In: the training output folder (train-state.json + best checkpoint), the prepared cache, a private key and,
+ * optionally, a negatives folder for the not-a-chest gate (`cxr train negatives`).
+ * Out: `<out>/{model.onnx, manifest.json, signature}`: calibration, screening thresholds and urgent operating
+ * points chosen on validation (trainer/export/model-metrics.ts), test-split figures pooled and per site, the
+ * gate (trainer/gate/) as extra model outputs plus manifest thresholds, MACs/params, a training data summary and
+ * golden I/O from real images (one per site), including the gate's outputs. Then ONNX Runtime and OpenVINO
+ * outputs (probabilities, CAM, gate) are compared with each other and the probabilities with tfjs (<= 1e-4).
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -19,16 +22,17 @@ import type { InputSpec, ModelInput } from '../../models/preprocess/input-spec.t
 import { preprocess } from '../../models/preprocess/preprocess.ts';
 import { type BackendPreference, selectBackend } from '../backend/select-backend.ts';
 import { loadPixels, readIndex } from '../data/prepare-cache.ts';
-import { sensSpec } from '../metrics/auroc.ts';
-import { bootstrapAurocCi } from '../metrics/bootstrap.ts';
-import { column, oneVsRest, perClassAuroc } from '../metrics/per-class.ts';
+import { mulberry32 } from '../data/random.ts';
+import { fitGate, type GateFit } from '../gate/fit-gate.ts';
+import { GATE_OUTPUTS, withGate } from '../gate/gate-head.ts';
+import { applyLinear } from '../gate/gate-math.ts';
 import { buildDenseNet } from '../model/build-densenet.ts';
 import { loadCheckpoint } from '../train/checkpoint.ts';
 import type { TrainState } from '../train/train-config.ts';
 import { predictScores } from '../train/train-loop.ts';
+import { modelMetrics } from './model-metrics.ts';
 import { tfjsToOnnxGraph } from './tfjs-to-onnx-graph.ts';
-import { chooseThresholds } from './thresholds.ts';
-import { type RuntimeCheck, verifyRuntimes } from './verify-runtimes.ts';
+import { goldenExtras, type RuntimeCheck, verifyRuntimes } from './verify-runtimes.ts';
 
 export interface ExportOptions {
   trainDir: string;
@@ -40,6 +44,11 @@ export interface ExportOptions {
   /** Real images for the golden cases and the runtime check (besides validation images). */
   goldenImages: string[];
   targetSensitivity?: Record<string, number>;
+  /** Specificity of the urgent operating point per finding class (default 0.95). */
+  urgentSpecificity?: number;
+  /** `negatives.csv` of `cxr train negatives`: fit the not-a-chest gate. */
+  negativesCsv?: string;
+  normalClass?: string;
   backend?: BackendPreference;
   now?: () => Date;
 }
@@ -50,6 +59,7 @@ export interface ExportReport {
   params: number;
   thresholds: UnsignedManifest['thresholds'];
   metrics: Record<string, unknown>;
+  gate: GateFit['report'] | null;
   verification: RuntimeCheck[];
 }
 
@@ -62,40 +72,41 @@ function tfjsProbabilities(tf: typeof tfType, model: tfType.LayersModel, inputs:
   );
 }
 
+async function readState(trainDir: string): Promise<TrainState> {
+  const text = await readFile(join(trainDir, 'train-state.json'), 'utf8').catch((cause) => {
+    throw new CxrError('CXR_ERR_CHECKPOINT_INVALID', `no train-state.json in ${trainDir}`, { cause });
+  });
+  return JSON.parse(text) as TrainState;
+}
+
 export async function exportPackage(o: ExportOptions): Promise<ExportReport> {
-  const state = JSON.parse(
-    await readFile(join(o.trainDir, 'train-state.json'), 'utf8').catch((cause) => {
-      throw new CxrError('CXR_ERR_CHECKPOINT_INVALID', `no train-state.json in ${o.trainDir}`, { cause });
-    }),
-  ) as TrainState;
+  const state = await readState(o.trainDir);
   const { tf } = await selectBackend(o.backend ?? 'wasm');
   const index = await readIndex(o.cacheDir);
   const R = state.arch.resolution;
   const K = state.classes.length;
-  const model = buildDenseNet(tf, state.arch, { inChannels: 1, classes: K, head: state.config.head });
+  const camFromBlock = state.config.camFromBlock;
+  const model = buildDenseNet(tf, state.arch, {
+    inChannels: 1,
+    classes: K,
+    head: state.config.head,
+    ...(camFromBlock ? { camFromBlock } : {}),
+  });
   const best = await loadCheckpoint(tf, o.trainDir, 'best', model);
   const pixels = await loadPixels(o.cacheDir, index, R);
-  const valLabels = index.splits.val.map((i) => i.label);
-  const testLabels = index.splits.test.map((i) => i.label);
-  const valScores = await predictScores(tf, model, pixels.val, R, state.normalisation);
-  const testScores = await predictScores(tf, model, pixels.test, R, state.normalisation);
-  const thresholds = chooseThresholds(state.classes, valScores, valLabels, o.targetSensitivity);
-  const val = perClassAuroc(valScores, valLabels, K);
-  const test = perClassAuroc(testScores, testLabels, K);
-  const byClass = <T>(f: (c: number, name: string) => T) =>
-    Object.fromEntries(state.classes.map((n, c) => [n, f(c, n)]));
-  const metrics = {
-    split: 'test',
-    auroc: byClass((c) => test.perClass[c] ?? null),
-    meanAuroc: test.mean,
-    ci95: byClass((c) => bootstrapAurocCi(column(testScores, K, c), oneVsRest(testLabels, c), { seed: 1 })),
-    n: byClass((c) => ({ positives: testLabels.filter((l) => l === c).length, total: testLabels.length })),
-    atThresholds: byClass((c, n) =>
-      sensSpec(column(testScores, K, c), oneVsRest(testLabels, c), thresholds[n]!.threshold),
-    ),
-    validation: { auroc: byClass((c) => val.perClass[c] ?? null), meanAuroc: val.mean, bestEpoch: best.epoch },
-    aurocUndefinedWhen: 'fewer than 2 positives or 2 negatives in the split: null',
-  };
+  const split = (s: 'val' | 'test') => ({
+    labels: index.splits[s].map((i) => i.label),
+    sites: index.splits[s].map((i) => i.site ?? index.source),
+  });
+  const val = { ...split('val'), scores: await predictScores(tf, model, pixels.val, R, state.normalisation) };
+  const test = { ...split('test'), scores: await predictScores(tf, model, pixels.test, R, state.normalisation) };
+  const normalClass = o.normalClass ?? (state.classes.includes('Normal') ? 'Normal' : undefined);
+  const { calibration, thresholds, triage, metrics } = modelMetrics(val, test, {
+    classes: state.classes,
+    ...(normalClass ? { normalClass } : {}),
+    ...(o.targetSensitivity ? { targetSensitivity: o.targetSensitivity } : {}),
+    ...(o.urgentSpecificity ? { urgentSpecificity: o.urgentSpecificity } : {}),
+  });
   const spec: InputSpec = {
     size: R,
     channels: 1,
@@ -105,10 +116,45 @@ export async function exportPackage(o: ExportOptions): Promise<ExportReport> {
     padValue: 0,
     layout: 'NCHW',
   };
+  const plane = R * R;
+  const normalise = (img: Float32Array) => Float32Array.from(img, (v) => (v - spec.mean) / spec.std);
+  const featureLayer = model.layers.some((l) => l.name === 'gap_cat') ? 'gap_cat' : 'gap';
+  const featureModel = tf.model({ inputs: model.inputs, outputs: model.getLayer(featureLayer).output });
+  const features = async (inputs01: Float32Array[]) => {
+    const out: Float32Array[] = [];
+    for (const img of inputs01) {
+      out.push(
+        tf.tidy(
+          () =>
+            (
+              featureModel.predict(tf.tensor4d(normalise(img), [1, R, R, 1])) as tfType.Tensor
+            ).dataSync() as Float32Array,
+        ),
+      );
+    }
+    return out;
+  };
+  const images = (p: Float32Array) =>
+    Array.from({ length: p.length / plane }, (_, i) => p.subarray(i * plane, (i + 1) * plane));
+  const gate = o.negativesCsv
+    ? await fitGate({
+        features,
+        resolution: R,
+        train: images(pixels.train),
+        val: images(pixels.val),
+        negativesCsv: o.negativesCsv,
+        rng: mulberry32(state.config.seed + 7),
+      })
+    : null;
   const golden: ModelInput[] = [];
   for (const path of o.goldenImages) golden.push(preprocess(await readImageFile(path), spec));
   const goldenOut = tfjsProbabilities(tf, model, golden);
-  const onnx = writeOnnx(tfjsToOnnxGraph(model, o.name));
+  const goldenFeatures = gate
+    ? await features(golden.map((g) => Float32Array.from(g.data, (v) => v * spec.std + spec.mean)))
+    : [];
+  const graph = tfjsToOnnxGraph(model, o.name);
+  const onnx = writeOnnx(gate ? withGate(graph, gate) : graph);
+  const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
   const manifest: UnsignedManifest = {
     formatVersion: 1,
     name: o.name,
@@ -116,22 +162,43 @@ export async function exportPackage(o: ExportOptions): Promise<ExportReport> {
     createdAt: (o.now ?? (() => new Date()))().toISOString(),
     classes: state.classes,
     input: spec,
-    outputs: { probabilities: 'probabilities', cam: 'cam', inputName: 'input' },
+    outputs: {
+      probabilities: 'probabilities',
+      cam: 'cam',
+      inputName: 'input',
+      ...(gate ? { extra: [GATE_OUTPUTS.head, GATE_OUTPUTS.distance] } : {}),
+    },
     thresholds,
-    metrics,
+    triage,
+    calibration,
+    ...(gate
+      ? {
+          gate: {
+            minInputStd: gate.minInputStd,
+            head: { output: GATE_OUTPUTS.head, threshold: gate.headThreshold },
+            distance: { output: GATE_OUTPUTS.distance, threshold: gate.distanceThreshold },
+            fittedOn: gate.report,
+          },
+        }
+      : {}),
+    metrics: { ...metrics, validation: { ...metrics.validation, bestEpoch: best.epoch } },
     architecture: {
       family: 'DenseNet-BC compound-scaled (seed: openvinotoolkit/training_extensions chest_xray_screening)',
       scaling: state.config.scaling,
       ...state.arch,
       head: state.config.head,
+      camFromBlock: camFromBlock ?? null,
     },
     macs: state.cost.macs,
     params: state.cost.params,
     trainingData: {
       source: index.source,
+      sites: index.sites,
       split: index.split,
       counts: index.counts,
+      countsBySite: index.countsBySite,
       patients: index.patients,
+      dropped: index.dropped,
       normalisation: state.normalisation,
       backend: state.backend,
       epochs: state.history.length,
@@ -145,21 +212,40 @@ export async function exportPackage(o: ExportOptions): Promise<ExportReport> {
     })),
   };
   await writeModelPackage(o.outDir, { onnx, manifest, privateKeyPem: o.privateKeyPem });
-  // Runtime check on the golden images plus up to 16 validation images (normalised exactly like preprocess).
-  const plane = R * R;
-  const extra: ModelInput[] = [];
-  for (let i = 0; i < Math.min(16, index.splits.val.length); i++) {
-    const data = Float32Array.from(pixels.val.subarray(i * plane, (i + 1) * plane), (v) => (v - spec.mean) / spec.std);
-    extra.push({ data, channels: 1, size: R });
+  if (gate) {
+    // The gate's golden values come from ONNX Runtime (float32, as deployed); the JS fit (float64) must agree.
+    const produced = await goldenExtras(o.outDir, publicKeyOf(o.privateKeyPem), golden);
+    produced.forEach((extra, i) => {
+      const p = sigmoid(applyLinear(gate.head, goldenFeatures[i]!)[0]!);
+      if (Math.abs((extra[GATE_OUTPUTS.head]?.[0] ?? Number.NaN) - p) > 1e-3) {
+        throw new CxrError('CXR_ERR_EXPORT_MISMATCH', `gate head: ONNX ${extra[GATE_OUTPUTS.head]?.[0]} vs fit ${p}`, {
+          kind: 'internal',
+        });
+      }
+      manifest.golden[i]!.expectedExtra = Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, [...v]]));
+    });
+    await writeModelPackage(o.outDir, { onnx, manifest, privateKeyPem: o.privateKeyPem });
   }
+  // Runtime check on the golden images plus up to 16 validation images (normalised exactly like preprocess).
+  const extra: ModelInput[] = images(pixels.val)
+    .slice(0, 16)
+    .map((img) => ({ data: normalise(img), channels: 1, size: R }));
   const inputs = [...golden, ...extra];
   const expected = [...goldenOut, ...tfjsProbabilities(tf, model, extra)];
   const verification = await verifyRuntimes(o.outDir, publicKeyOf(o.privateKeyPem), inputs, expected);
   model.dispose();
   if (verification.some((v) => !v.ok && v.maxAbsDiff !== null)) {
-    throw new CxrError('CXR_ERR_EXPORT_MISMATCH', `runtime outputs differ from tfjs: ${JSON.stringify(verification)}`, {
+    throw new CxrError('CXR_ERR_EXPORT_MISMATCH', `runtime outputs differ: ${JSON.stringify(verification)}`, {
       kind: 'internal',
     });
   }
-  return { dir: o.outDir, macs: state.cost.macs, params: state.cost.params, thresholds, metrics, verification };
+  return {
+    dir: o.outDir,
+    macs: state.cost.macs,
+    params: state.cost.params,
+    thresholds,
+    metrics,
+    gate: gate?.report ?? null,
+    verification,
+  };
 }

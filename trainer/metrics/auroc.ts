@@ -87,3 +87,25 @@ export function thresholdAtSensitivity(
   const { sensitivity, specificity } = sensSpec(scores, labels, threshold);
   return { threshold, sensitivity: sensitivity ?? 0, specificity: specificity ?? 0 };
 }
+
+/**
+ * The lowest threshold whose specificity reaches `target` (a high-specificity, "urgent" operating point).
+ * Returns null when the class has no negatives.
+ */
+export function thresholdAtSpecificity(
+  scores: ArrayLike<number>,
+  labels: ArrayLike<boolean | number>,
+  target: number,
+): { threshold: number; sensitivity: number; specificity: number } | null {
+  const neg: number[] = [];
+  for (let i = 0; i < scores.length; i++) if (!labels[i]) neg.push(scores[i]!);
+  if (neg.length === 0) return null;
+  neg.sort((a, b) => a - b);
+  // flag p >= t: the specificity is the share of negatives below t; t just above the k-th smallest negative
+  const k = Math.min(neg.length, Math.max(1, Math.ceil(target * neg.length - 1e-9)));
+  const below = neg[k - 1]!;
+  const above = neg.find((v) => v > below);
+  const threshold = above === undefined ? Math.min(1, below + 1e-6) : (below + above) / 2;
+  const { sensitivity, specificity } = sensSpec(scores, labels, threshold);
+  return { threshold, sensitivity: sensitivity ?? 0, specificity: specificity ?? 0 };
+}

@@ -1,0 +1,30 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { mulberry32 } from '../../../trainer/data/random.ts';
+import { applyLinear, fitLogistic, fitWhitening, meanSquare, quantile } from '../../../trainer/gate/gate-math.ts';
+
+const rng = mulberry32(3);
+const normal = () => Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
+
+test('whitening gives mean(z^2) near 1 on its own data and large values far away', () => {
+  const rows = Array.from({ length: 400 }, () => {
+    const a = normal();
+    return Float32Array.of(a, 2 * a + 0.3 * normal(), 5 + normal(), 0.1 * normal());
+  });
+  const w = fitWhitening(rows, 0.01);
+  const d = rows.map((r) => meanSquare(applyLinear(w, r)));
+  const mean = d.reduce((s, v) => s + v, 0) / d.length;
+  assert.ok(mean > 0.6 && mean <= 1.01, `mean(z^2) ${mean}`);
+  // off the correlation (a, -2a): far although each coordinate alone is ordinary
+  assert.ok(meanSquare(applyLinear(w, Float32Array.of(1, -2, 5, 0))) > 20);
+});
+
+test('logistic regression separates two clouds; its map works on raw features', () => {
+  const pos = Array.from({ length: 100 }, () => Float32Array.of(2 + normal(), 10 * normal()));
+  const neg = Array.from({ length: 60 }, () => Float32Array.of(-2 + normal(), 10 * normal()));
+  const head = fitLogistic(pos, neg);
+  const p = (f: Float32Array) => 1 / (1 + Math.exp(-applyLinear(head, f)[0]!));
+  assert.ok(p(Float32Array.of(3, 0)) > 0.9);
+  assert.ok(p(Float32Array.of(-3, 0)) < 0.1);
+  assert.equal(quantile([4, 1, 3, 2], 0.5), 2.5);
+});

@@ -1,0 +1,89 @@
+/**
+ * The I/O half of `cxr eval`: every listed image through the production path (readImageFile -> not-a-chest
+ * gate -> preprocess -> infer -> calibrate) on an open session, plus, when asked, its shortcut statistics and the
+ * raw probabilities of its re-processed copies. In: items (path, label, site), a verified package, a session.
+ * Out: one record per image; an unreadable image is a record with `failed`. Nothing here computes metrics.
+ */
+import { asCxrError } from '../../models/errors.ts';
+import { readImageFile } from '../../models/image/read-image.ts';
+import { calibrateProbabilities } from '../../models/package/calibration.ts';
+import { inputGate, outputGate } from '../../models/package/chest-gate.ts';
+import type { Manifest } from '../../models/package/manifest.ts';
+import { preprocess } from '../../models/preprocess/preprocess.ts';
+import type { InferenceSession } from '../../models/runtime/types.ts';
+import { imageStatistics, REPROCESSING, type Reprocessing, reprocess, type Statistic } from './shortcut-checks.ts';
+
+export interface ScoredImage {
+  label: number;
+  site: string;
+  /** Raw model probabilities (ranking) and calibrated ones (thresholds). */
+  raw?: Float32Array;
+  calibrated?: Float32Array;
+  /** Set when the gate refused the image (its code). */
+  refused?: string;
+  failed?: string;
+  stats?: Record<Statistic, number>;
+  reprocessed?: Partial<Record<Reprocessing, Float32Array>>;
+}
+
+export async function scoreImages(
+  items: { path: string; label: number; site: string }[],
+  manifest: Manifest,
+  session: InferenceSession,
+  options: { shortcuts: boolean },
+): Promise<ScoredImage[]> {
+  const out: ScoredImage[] = [];
+  for (const item of items) {
+    const record: ScoredImage = { label: item.label, site: item.site };
+    out.push(record);
+    try {
+      const image = await readImageFile(item.path);
+      const before = inputGate(manifest, image);
+      const [output] = await session.infer([preprocess(image, manifest.input)]);
+      const after = outputGate(manifest, output!);
+      if (!image.isChest) record.refused = 'CXR_ERR_AGENT_NOT_CHEST';
+      else if (!before.ok) record.refused = before.code;
+      else if (!after.ok) record.refused = after.code;
+      record.raw = output!.probabilities;
+      record.calibrated = calibrateProbabilities(manifest, output!.probabilities);
+      if (options.shortcuts) {
+        record.stats = imageStatistics(image);
+        record.reprocessed = {};
+        for (const how of REPROCESSING) {
+          const [copy] = await session.infer([preprocess(reprocess(image, how), manifest.input)]);
+          record.reprocessed[how] = copy!.probabilities;
+        }
+      }
+    } catch (thrown) {
+      record.failed = asCxrError(thrown).code;
+    }
+  }
+  return out;
+}
+
+/** Not-a-chest images (`file,kind` CSV rows): which kinds the gate refuses, and the files it let through. */
+export async function gateOnNegatives(
+  items: { path: string; kind: string }[],
+  manifest: Manifest,
+  session: InferenceSession,
+): Promise<{ byKind: Record<string, { images: number; refused: number }>; passed: string[] }> {
+  const byKind: Record<string, { images: number; refused: number }> = {};
+  const passed: string[] = [];
+  for (const item of items) {
+    const entry = byKind[item.kind] ?? { images: 0, refused: 0 };
+    byKind[item.kind] = entry;
+    entry.images++;
+    let refused = true;
+    try {
+      const image = await readImageFile(item.path);
+      const pass = image.isChest && inputGate(manifest, image).ok;
+      const [output] = pass ? await session.infer([preprocess(image, manifest.input)]) : [];
+      refused = !output || !outputGate(manifest, output).ok;
+    } catch {
+      // an image the reader refuses is refused too (with its own CXR_ERR_* code)
+    }
+    if (refused) entry.refused++;
+    else passed.push(item.path);
+  }
+  return { byKind, passed };
+}

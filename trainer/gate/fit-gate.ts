@@ -1,0 +1,122 @@
+/**
+ * Fits the not-a-chest gate on a trained model's classifier features (docs/trainer.md, "Not-a-chest gate").
+ * In: a feature function (normalised inputs -> feature rows), the training and validation chest films ([0,1]
+ * R x R pixels from the cache), the negatives folder (`cxr train negatives`), an Rng.
+ * - head: logistic regression, training films (plain + one augmented copy each) against every negative (plain +
+ *   two augmented copies); threshold: the 0.5 % quantile of the validation films' head probability (at most 0.5);
+ * - distance: whitening of the training films' features; threshold: 1.5 x the 99.5 % quantile of the validation
+ *   films' mean(z^2);
+ * - minInputStd: a quarter of the smallest pixel std of a training film, at most 0.03.
+ * It then measures, kind by kind, how many negatives of a kind a gate fitted WITHOUT that kind refuses
+ * (leave-one-kind-out), and how many validation films the final gate refuses. Nothing here sees the test split.
+ * Out: the two linear maps, the thresholds and that report.
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { readImageFile } from '../../models/image/read-image.ts';
+import { pixelStd } from '../../models/package/chest-gate.ts';
+import { preprocess } from '../../models/preprocess/preprocess.ts';
+import { augmentImage } from '../data/augment.ts';
+import { csvRecords } from '../data/csv.ts';
+import { cacheSpec } from '../data/prepare-cache.ts';
+import type { Rng } from '../data/random.ts';
+import { applyLinear, fitLogistic, fitWhitening, type Linear, meanSquare, quantile } from './gate-math.ts';
+
+export type FeatureFn = (inputs01: Float32Array[]) => Promise<Float32Array[]>;
+
+export interface GateFitInput {
+  features: FeatureFn;
+  resolution: number;
+  train: Float32Array[];
+  val: Float32Array[];
+  negativesCsv: string;
+  rng: Rng;
+}
+
+export interface KindResult {
+  kind: string;
+  images: number;
+  refusedHeldOut: number;
+}
+
+export interface GateFit {
+  head: Linear;
+  whitening: Linear;
+  headThreshold: number;
+  distanceThreshold: number;
+  minInputStd: number;
+  report: {
+    fitting: { chestFilms: number; negatives: Record<string, number> };
+    validationRefused: { films: number; refused: number };
+    leaveOneKindOut: KindResult[];
+  };
+}
+
+const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+
+/** Negative kinds grouped for leave-one-kind-out: every synthetic pattern is one kind. */
+const group = (kind: string) => (kind.startsWith('synthetic-') ? 'synthetic' : kind);
+
+export async function fitGate(o: GateFitInput): Promise<GateFit> {
+  const R = o.resolution;
+  const withAugmented = (images: Float32Array[], copies: number) =>
+    images.flatMap((img) => [img, ...Array.from({ length: copies }, () => augmentImage(img, R, o.rng))]);
+  const trainF = await o.features(withAugmented(o.train, 1));
+  const valPlain = await o.features(o.val);
+  const valAug = await o.features(o.val.map((img) => augmentImage(img, R, o.rng)));
+  const minStd = Math.min(...o.train.map((img) => pixelStd(img)));
+
+  const records = csvRecords(await readFile(o.negativesCsv, 'utf8')).filter((r) => r.kind !== 'chest');
+  const negatives: { kind: string; plain: Float32Array; augmented: Float32Array[]; std: number }[] = [];
+  for (const r of records) {
+    const image = await readImageFile(join(dirname(o.negativesCsv), r.file!)).catch(() => undefined);
+    if (!image) continue;
+    const input = preprocess(image, cacheSpec(R)).data;
+    const [plain, ...augmented] = await o.features([
+      input,
+      augmentImage(input, R, o.rng),
+      augmentImage(input, R, o.rng),
+    ]);
+    negatives.push({ kind: group(r.kind!), plain: plain!, augmented, std: pixelStd(image.pixels) });
+  }
+  const whitening = fitWhitening(trainF);
+  const distance = (f: Float32Array) => meanSquare(applyLinear(whitening, f));
+  const valDistances = [...valPlain, ...valAug].map(distance);
+  const distanceThreshold = 1.5 * quantile(valDistances, 0.995);
+  const minInputStd = Math.min(0.03, minStd / 4);
+
+  const fitHead = (kinds: (k: string) => boolean) => {
+    const negs = negatives.filter((n) => kinds(n.kind)).flatMap((n) => [n.plain, ...n.augmented]);
+    const head = fitLogistic(trainF, negs);
+    const p = (f: Float32Array) => sigmoid(applyLinear(head, f)[0]!);
+    const threshold = Math.min(0.5, quantile([...valPlain, ...valAug].map(p), 0.005));
+    return { head, threshold, p };
+  };
+  const refuses = (g: ReturnType<typeof fitHead>, f: Float32Array, std: number) =>
+    std < minInputStd || g.p(f) < g.threshold || distance(f) > distanceThreshold;
+
+  const kinds = [...new Set(negatives.map((n) => n.kind))].sort();
+  const leaveOneKindOut: KindResult[] = kinds.map((kind) => {
+    const g = fitHead((k) => k !== kind);
+    const held = negatives.filter((n) => n.kind === kind);
+    return { kind, images: held.length, refusedHeldOut: held.filter((n) => refuses(g, n.plain, n.std)).length };
+  });
+  const final = fitHead(() => true);
+  const counts: Record<string, number> = {};
+  for (const n of negatives) counts[n.kind] = (counts[n.kind] ?? 0) + 1;
+  return {
+    head: final.head,
+    whitening,
+    headThreshold: final.threshold,
+    distanceThreshold,
+    minInputStd,
+    report: {
+      fitting: { chestFilms: o.train.length, negatives: counts },
+      validationRefused: {
+        films: valPlain.length,
+        refused: valPlain.filter((f) => final.p(f) < final.threshold || distance(f) > distanceThreshold).length,
+      },
+      leaveOneKindOut,
+    },
+  };
+}
