@@ -170,6 +170,28 @@ export const AgentConfigSchema = Type.Object(
       ),
     ),
     sendPixels: Type.Boolean({ default: true }),
+    /** What of the film leaves the clinic, and how (docs/viewing.md). */
+    pixels: Type.Object(
+      {
+        /** none | preview (JPEG in the result) | diagnostic (also the lossless PNG over HTTPS). Default from sendPixels. */
+        policy: Type.Optional(Type.Union([Type.Literal('none'), Type.Literal('preview'), Type.Literal('diagnostic')])),
+        /** The hub's HTTP(S) base URL for diagnostic uploads (the agent logs in with its MQTT username/password). */
+        hubUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+        /** CA to verify the hub's HTTPS certificate; default: mqtt.caFile, else the system CAs. */
+        caFile: Type.Optional(Type.String({ minLength: 1 })),
+        /** DICOM Burned In Annotation = YES: mask detected text, or keep the pixels at the clinic. */
+        burnedInAnnotation: Type.Union([Type.Literal('mask'), Type.Literal('keep-home')], { default: 'mask' }),
+        /** Long side the film is resized to for text detection (a multiple of 32). */
+        textDetectionSide: Type.Integer({ minimum: 320, maximum: 2048, multipleOf: 32, default: 640 }),
+        /** Leave lone "L"/"R" laterality markers unmasked. */
+        keepLaterality: Type.Boolean({ default: true }),
+        uploadChunkBytes: Type.Integer({ minimum: 65_536, maximum: 64 * 1024 ** 2, default: 4 * 1024 ** 2 }),
+        uploadTimeoutMs: Ms(60_000, 100),
+        retryInitialMs: Ms(5000),
+        retryMaxMs: Ms(300_000),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     previewMaxSide: Type.Integer({ minimum: 64, maximum: 4096, default: 1024 }),
     disk: Type.Object(
       {

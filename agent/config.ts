@@ -45,6 +45,8 @@ export const ENV_SETTINGS: ReadonlyArray<readonly [string, string, Kind]> = [
   ['CXR_AGENT_ROLLOUT_DOWNLOAD_TIMEOUT_MS', 'rollout.downloadTimeoutMs', 'int'],
   ['CXR_AGENT_SEND_PIXELS', 'sendPixels', 'bool'],
   ['CXR_AGENT_PREVIEW_MAX_SIDE', 'previewMaxSide', 'int'],
+  ['CXR_AGENT_PIXEL_POLICY', 'pixels.policy', 'string'],
+  ['CXR_AGENT_HUB_URL', 'pixels.hubUrl', 'string'],
   ['CXR_AGENT_DISK_MIN_FREE_BYTES', 'disk.minFreeBytes', 'int'],
   ['CXR_AGENT_DISK_MIN_FREE_PERCENT', 'disk.minFreePercent', 'number'],
   ['CXR_AGENT_HTTP_PORT', 'http.port', 'int'],
@@ -129,6 +131,11 @@ function resolvePaths(config: AgentConfig, baseDir: string): AgentConfig {
       openvinoLib: opt(config.model.openvinoLib),
       cacheDir: opt(config.model.cacheDir) ?? resolve(dataDir, 'model-cache'),
     },
+    pixels: {
+      ...config.pixels,
+      policy: config.pixels.policy ?? (config.sendPixels ? 'preview' : 'none'),
+      caFile: opt(config.pixels.caFile) ?? opt(config.mqtt.caFile),
+    },
     mqtt: {
       ...config.mqtt,
       caFile: opt(config.mqtt.caFile),
@@ -149,6 +156,12 @@ function crossCheck(config: AgentConfig): string[] {
     problems.push(
       '/dicomScp/spoolDir: must not be inside dataDir, processedDir or quarantineDir (they are never watched)',
     );
+  }
+  if (config.pixels.policy === 'diagnostic') {
+    if (!config.pixels.hubUrl) problems.push('/pixels/hubUrl: required for the diagnostic pixel policy');
+    if (!config.mqtt.username || !config.mqtt.password) {
+      problems.push('/mqtt/password: the diagnostic pixel policy uploads with the MQTT username and password');
+    }
   }
   return problems;
 }

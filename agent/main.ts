@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
+import { openTextDetector, type TextDetector } from '../models/deid/text-detector.ts';
 import { DEFAULT_TRUSTED_KEYS_DIR } from '../models/package/trusted-keys.ts';
 import { startClinic } from './clinic/start-clinic.ts';
 import type { AgentConfig } from './config.ts';
@@ -28,7 +29,9 @@ import { screenFile } from './pipeline.ts';
 import { Batcher } from './screening/batcher.ts';
 import { AgentStore } from './store/agent-store.ts';
 import { openAgentDatabase } from './store/database.ts';
+import { PixelQueue } from './store/pixel-queue.ts';
 import { readPem } from './sync/mqtt-options.ts';
+import { PixelUploader } from './sync/pixel-uploader.ts';
 import type { StatusSnapshot } from './sync/status.ts';
 import { type SyncLink, startSync } from './sync/sync-link.ts';
 
@@ -209,6 +212,41 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       closers.push(() => http.close());
     }
 
+    // Pixels leaving the clinic (docs/viewing.md): burned-in text detection, and the diagnostic upload queue.
+    const pixelPolicy = config.pixels.policy ?? 'none';
+    let detector: TextDetector | undefined;
+    if (pixelPolicy !== 'none') {
+      const opened = await openTextDetector({
+        side: config.pixels.textDetectionSide,
+        keepLaterality: config.pixels.keepLaterality,
+      });
+      detector = opened;
+      closers.push(() => opened.close());
+    }
+    let pixelQueue: PixelQueue | undefined;
+    let uploader: PixelUploader | undefined;
+    if (pixelPolicy === 'diagnostic' && config.pixels.hubUrl) {
+      const ca = readPem(config.pixels.caFile, 'CA');
+      pixelQueue = new PixelQueue(db, join(config.dataDir, 'pixels'));
+      const started = new PixelUploader({
+        queue: pixelQueue,
+        client: {
+          hubUrl: config.pixels.hubUrl,
+          username: config.mqtt.username ?? '',
+          password: config.mqtt.password ?? '',
+          ...(ca ? { ca } : {}),
+          chunkBytes: config.pixels.uploadChunkBytes,
+          timeoutMs: config.pixels.uploadTimeoutMs,
+        },
+        backoff: { initialMs: config.pixels.retryInitialMs, maxMs: config.pixels.retryMaxMs },
+        now,
+        log: log.child({ component: 'upload' }),
+      });
+      started.start();
+      uploader = started;
+      closers.push(() => started.close());
+    }
+
     const pipelineLog = log.child({ component: 'pipeline' });
     const graceByRoot = new Map(config.watch.map((w) => [w.path, w.incompleteGraceMs]));
     const targets = { processedDir: config.processedDir as string, quarantineDir: config.quarantineDir as string };
@@ -228,8 +266,11 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
             identity: { site: config.site, agent: config.agentId, siteSecret: config.siteSecret },
             models: slot,
             pixels: {
-              send: config.sendPixels,
+              policy: detector ? pixelPolicy : 'none',
               previewMaxSide: config.previewMaxSide,
+              burnedIn: config.pixels.burnedInAnnotation,
+              detector: detector as TextDetector,
+              ...(pixelQueue ? { queue: pixelQueue } : {}),
             },
             incompleteGraceMs: (f) => graceByRoot.get(f.root) ?? 60_000,
             store,
@@ -240,7 +281,10 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
           },
           file,
         );
-        if (outcome.kind === 'scored') sync.sender.kick();
+        if (outcome.kind === 'scored') {
+          sync.sender.kick();
+          uploader?.kick();
+        }
         return outcome;
       },
     });

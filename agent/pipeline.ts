@@ -2,8 +2,9 @@
  * The agent's data flow for ONE complete file (STYLE.md rule 2): each line is a stage.
  *
  *   bytes ─▶ content hash ─▶ (known? duplicate) ─▶ readImage ─▶ chest? ─▶ take the current model
- *         ─▶ preprocess ─▶ infer (batched) ─▶ buildResult (+ preview/activation maps) ─▶ validate ─▶ release the model
- *         ─▶ outbox commit (one transaction) ─▶ move/leave
+ *         ─▶ preprocess ─▶ infer (batched) ─▶ buildResult ─▶ releasePixels (burned-in text masked; preview,
+ *            activation maps, diagnostic PNG per the site's pixel policy) ─▶ validate ─▶ release the model
+ *         ─▶ diagnostic PNG queued for upload ─▶ outbox commit (one transaction) ─▶ move/leave
  *
  * The model is taken once per file (agent/model/model-slot.ts): a switch to another version happens between
  * two files, and the result carries the version that produced it.
@@ -29,15 +30,18 @@ import { retryIncomplete } from './intake/completeness.ts';
 import type { DispositionTargets } from './intake/disposition.ts';
 import { type ArrivedFile, factsOf, settleProcessed, settleQuarantined } from './intake/settle.ts';
 import type { ModelLease } from './model/model-slot.ts';
-import { attachPixels } from './screening/attach-pixels.ts';
+import { type PixelRelease, releasePixels } from './screening/release-pixels.ts';
 import { buildResult } from './screening/result-builder.ts';
+import { safeImageFacts } from './screening/safe-image-facts.ts';
 import type { AgentStore } from './store/agent-store.ts';
+import type { PixelQueue } from './store/pixel-queue.ts';
 
 export interface PipelineDeps {
   identity: { site: string; agent: string; siteSecret: string };
   /** The current model; a lease is held from preprocessing until the result is built. */
   models: { take(): ModelLease };
-  pixels: { send: boolean; previewMaxSide: number };
+  /** The site's pixel policy (docs/viewing.md); `queue` takes diagnostic PNGs for upload. */
+  pixels: PixelRelease & { queue?: Pick<PixelQueue, 'enqueue'> };
   incompleteGraceMs: (file: ArrivedFile) => number;
   store: AgentStore;
   /** The clinic's local record of each scored file (identity, AI summary, preview); PHI stays on the agent. */
@@ -72,7 +76,7 @@ export async function screenFile(deps: PipelineDeps, file: ArrivedFile): Promise
 
   let image: Awaited<ReturnType<typeof readImage>>;
   try {
-    image = await readImage(bytes);
+    image = await readImage(bytes, { diagnostic: deps.pixels.policy === 'diagnostic' });
   } catch (thrown) {
     if (!isCxrError(thrown) || thrown.kind !== 'input') throw thrown;
     if (retryIncomplete(thrown.code, file.mtimeMs, deps.now(), deps.incompleteGraceMs(file)))
@@ -93,6 +97,7 @@ export async function screenFile(deps: PipelineDeps, file: ArrivedFile): Promise
 
   const model = deps.models.take(); // this file keeps this model to the end, even across a switch
   let result: ReturnType<typeof buildResult>;
+  let diagnostic: Awaited<ReturnType<typeof releasePixels>>['diagnostic'];
   try {
     const { manifest, runtime } = model;
     const before = inputGate(manifest, image);
@@ -116,7 +121,10 @@ export async function screenFile(deps: PipelineDeps, file: ArrivedFile): Promise
       acquiredAt: plausibleAcquisition(image.acquiredAt, file.receivedAt),
       scoredAt: new Date(deps.now()),
     });
-    if (deps.pixels.send) result = await attachPixels(result, image, output, manifest.input, deps.pixels);
+    result = { ...result, image: safeImageFacts(image, new Date(result.scoredAt)) };
+    if (deps.pixels.policy !== 'none') {
+      ({ result, diagnostic } = await releasePixels(result, image, output, manifest.input, deps.pixels, log));
+    }
     result.timingsMs.render = clock.lap();
     result.timingsMs.total = clock.total();
     if (!decoders.result.check(result)) {
@@ -129,6 +137,8 @@ export async function screenFile(deps: PipelineDeps, file: ArrivedFile): Promise
   }
 
   deps.clinic?.record(result, { bytes, path: file.path }); // before the commit: a result the hub has is known here
+  // Queued before the commit, so a committed result's PNG is always on its way (idempotent by resultId).
+  if (diagnostic) await deps.pixels.queue?.enqueue(result.resultId, diagnostic.image, diagnostic.png, deps.now());
   if (!deps.store.commitScored(factsOf(file, sha256), result.resultId, JSON.stringify(result), deps.now())) {
     await settleProcessed(file, deps.targets); // an identical copy was committed while this one was in flight
     return { kind: 'duplicate' };

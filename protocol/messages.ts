@@ -56,6 +56,77 @@ export const ActivationSchema = Type.Object(
 );
 export type ActivationMessage = Static<typeof ActivationSchema>;
 
+/** A rectangle in image pixels (the film as acquired: x to the right, y down). */
+export const BoxSchema = Type.Object(
+  {
+    x: Type.Integer({ minimum: 0 }),
+    y: Type.Integer({ minimum: 0 }),
+    w: Type.Integer({ minimum: 1 }),
+    h: Type.Integer({ minimum: 1 }),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * What the agent did about burned-in text before any pixels left (models/deid/deidentify-pixels.ts;
+ * docs/viewing.md): boxes masked in every image sent, laterality markers left, or why no pixels left.
+ * Never the text itself.
+ */
+export const PixelDeidSchema = Type.Object(
+  {
+    burnedInAnnotation: Type.Optional(Type.Union([Type.Literal('YES'), Type.Literal('NO')])),
+    pixels: Type.Union([Type.Literal('sent'), Type.Literal('withheld')]),
+    reason: Type.Optional(
+      Type.Union([
+        Type.Literal('burned-in-annotation'),
+        Type.Literal('burned-in-undetected'),
+        Type.Literal('detector-failed'),
+      ]),
+    ),
+    masked: Type.Array(BoxSchema, { maxItems: 1000 }),
+    keptMarkers: Type.Array(BoxSchema, { maxItems: 100 }),
+    detector: Type.String({ maxLength: 64 }),
+  },
+  { additionalProperties: false },
+);
+export type PixelDeid = Static<typeof PixelDeidSchema>;
+
+/**
+ * The lossless diagnostic image of a result (docs/viewing.md): a grey PNG (8 or 16 bits) uploaded apart from
+ * the result over HTTPS, content-addressed by its sha256. `slope`/`intercept` map samples to modality values;
+ * `window` is the default window in modality values; `invert` shows it inverted (MONOCHROME1).
+ */
+export const DiagnosticImageSchema = Type.Object(
+  {
+    sha256: Sha256,
+    sizeBytes: Type.Integer({ minimum: 1 }),
+    mime: Type.Literal('image/png'),
+    width: Type.Integer({ minimum: 1, maximum: 65535 }),
+    height: Type.Integer({ minimum: 1, maximum: 65535 }),
+    bitsStored: Type.Integer({ minimum: 1, maximum: 16 }),
+    slope: Type.Number(),
+    intercept: Type.Number(),
+    window: Type.Object(
+      { center: Type.Number(), width: Type.Number({ exclusiveMinimum: 0 }) },
+      { additionalProperties: false },
+    ),
+    invert: Type.Boolean(),
+    pixelSpacingMm: Type.Optional(
+      Type.Tuple([Type.Number({ exclusiveMinimum: 0 }), Type.Number({ exclusiveMinimum: 0 })]),
+    ),
+    spacingSource: Type.Optional(Type.Union([Type.Literal('PixelSpacing'), Type.Literal('ImagerPixelSpacing')])),
+  },
+  { additionalProperties: false },
+);
+export type DiagnosticImage = Static<typeof DiagnosticImageSchema>;
+
+/** agent → hub, over HTTPS (not MQTT): announces an upload of a result's diagnostic image. */
+export const DiagnosticUploadSchema = Type.Object(
+  { v: Type.Literal(1), resultId: Sha256, image: DiagnosticImageSchema },
+  { additionalProperties: false },
+);
+export type DiagnosticUpload = Static<typeof DiagnosticUploadSchema>;
+
 export const ResultMessageSchema = Type.Object(
   {
     v: Type.Literal(1),
@@ -89,9 +160,25 @@ export const ResultMessageSchema = Type.Object(
       viewPosition: Type.Optional(Type.String({ maxLength: 16 })),
       rows: Type.Integer({ minimum: 1 }),
       cols: Type.Integer({ minimum: 1 }),
+      /** Safe header data (docs/viewing.md): no direct identifiers. */
+      bodyPart: Type.Optional(Type.String({ maxLength: 16 })),
+      projection: Type.Optional(Type.String({ maxLength: 16 })),
+      portable: Type.Optional(Type.Boolean()),
+      ageBand: Type.Optional(Type.String({ pattern: '^([0-9]{1,3}-[0-9]{1,3}|90\\+)$' })),
+      sex: Type.Optional(Type.Union([Type.Literal('M'), Type.Literal('F'), Type.Literal('O')])),
+      /** Whole days between acquisition and scoring. */
+      acquiredDaysAgo: Type.Optional(Type.Integer({ minimum: 0 })),
+      pixelSpacingMm: Type.Optional(
+        Type.Tuple([Type.Number({ exclusiveMinimum: 0 }), Type.Number({ exclusiveMinimum: 0 })]),
+      ),
+      spacingSource: Type.Optional(Type.Union([Type.Literal('PixelSpacing'), Type.Literal('ImagerPixelSpacing')])),
     }),
     preview: Type.Optional(ImageBlobSchema),
     heatmap: Type.Optional(ImageBlobSchema),
+    /** Burned-in text handling; present whenever the site's pixel policy lets pixels leave. */
+    deid: Type.Optional(PixelDeidSchema),
+    /** The lossless image on its way to the hub over HTTPS (pixel policy `diagnostic`). */
+    diagnostic: Type.Optional(DiagnosticImageSchema),
     activation: Type.Optional(ActivationSchema),
   },
   { additionalProperties: false },

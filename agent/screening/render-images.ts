@@ -20,3 +20,26 @@ export async function renderPreview(
     .toBuffer();
   return { mime: 'image/jpeg', width: size.width, height: size.height, base64: jpeg.toString('base64') };
 }
+
+/**
+ * The lossless diagnostic PNG (docs/viewing.md): one grey channel, 8-bit when the samples fit 8 bits, else
+ * 16-bit (big endian in the file, as PNG stores it). Drawn from the masked diagnostic samples, never from
+ * the file's bytes; sharp writes no metadata chunks.
+ */
+export async function renderDiagnostic(
+  samples: Uint16Array,
+  cols: number,
+  rows: number,
+  bits: number,
+): Promise<Buffer> {
+  if (bits <= 8) {
+    return sharp(Uint8Array.from(samples), { raw: { width: cols, height: rows, channels: 1 } })
+      .toColourspace('b-w')
+      .png({ compressionLevel: 6 })
+      .toBuffer();
+  }
+  return sharp(samples, { raw: { width: cols, height: rows, channels: 1 } })
+    .toColourspace('grey16')
+    .png({ compressionLevel: 6 })
+    .toBuffer();
+}

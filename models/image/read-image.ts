@@ -18,6 +18,8 @@ export interface ReadOptions {
   /** Refuse images with more samples (rows*cols*samplesPerPixel) than this, before allocating. */
   maxPixels?: number;
   chestPolicy?: ChestPolicy;
+  /** Also keep the lossless diagnostic samples (DecodedImage.diagnostic); costs 2 bytes per pixel. */
+  diagnostic?: boolean;
 }
 
 /** 50 M samples: a 7000x7000 detector fits; a forged 65535x65535 header does not. */
@@ -27,6 +29,7 @@ export async function readImage(bytes: Uint8Array, options: ReadOptions = {}): P
   const resolved = {
     maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS,
     chestPolicy: options.chestPolicy ?? DEFAULT_CHEST_POLICY,
+    diagnostic: options.diagnostic ?? false,
   };
   try {
     const format = sniffFormat(bytes);

@@ -10,11 +10,12 @@ import sharp, { type Metadata } from 'sharp';
 import { type ChestPolicy, checkChest } from './chest-check.ts';
 import { checkSequentialJpeg } from './dicom/codecs/jpeg-dct.ts';
 import { imageError } from './image-errors.ts';
-import type { DecodedImage } from './types.ts';
+import type { DecodedImage, DiagnosticPixels } from './types.ts';
 
 export interface RasterReadOptions {
   maxPixels: number;
   chestPolicy: ChestPolicy;
+  diagnostic?: boolean;
 }
 
 function toGrey(data: Uint8Array | Uint16Array, channels: number, pixels: number, top: number): Float32Array {
@@ -29,6 +30,27 @@ function toGrey(data: Uint8Array | Uint16Array, channels: number, pixels: number
     out[i] = (0.299 * (data[at] ?? 0) + 0.587 * (data[at + 1] ?? 0) + 0.114 * (data[at + 2] ?? 0)) * scale;
   }
   return out;
+}
+
+/** A display-ready raster's own samples (grey) or its rounded luminance (colour), full range as the window. */
+function rasterDiagnostic(
+  pixels: Float32Array,
+  samples: Uint8Array | Uint16Array,
+  channels: number,
+  bits: number,
+): DiagnosticPixels {
+  const top = 2 ** bits - 1;
+  const out = new Uint16Array(pixels.length);
+  if (channels === 1) out.set(samples.subarray(0, pixels.length));
+  else for (let i = 0; i < out.length; i++) out[i] = Math.round((pixels[i] ?? 0) * top);
+  return {
+    samples: out,
+    bitsStored: bits,
+    slope: 1,
+    intercept: 0,
+    window: { center: top / 2, width: top },
+    invert: false,
+  };
 }
 
 export async function readRaster(
@@ -54,6 +76,7 @@ export async function readRaster(
   const sixteen = meta.depth === 'ushort';
   const colour = channels >= 3;
   let pixels: Float32Array;
+  let diagnostic: DiagnosticPixels | undefined;
   if (format === 'jpeg') checkSequentialJpeg(bytes);
   try {
     let pipeline = sharp(bytes, { failOn: 'warning', limitInputPixels: false });
@@ -65,6 +88,7 @@ export async function readRaster(
       ? new Uint16Array(data.buffer, data.byteOffset, data.length / 2)
       : new Uint8Array(data.buffer, data.byteOffset, data.length);
     pixels = toGrey(samples, info.channels, rows * cols, sixteen ? 65535 : 255);
+    if (options.diagnostic) diagnostic = rasterDiagnostic(pixels, samples, info.channels, sixteen ? 16 : 8);
   } catch (thrown) {
     throw imageError('CXR_ERR_DECODE_FAILED', `the ${format} image could not be decoded (${String(thrown)})`, thrown);
   }
@@ -76,6 +100,7 @@ export async function readRaster(
     pixels,
     meta: { photometric: colour ? 'RGB' : 'MONOCHROME2', bitsStored: sixteen ? 16 : 8 },
     identifiers: {},
+    ...(diagnostic ? { diagnostic } : {}),
     isChest: verdict.isChest,
     ...(verdict.isChest ? {} : { notChestReason: verdict.reason }),
   };

@@ -11,14 +11,17 @@ import type { SniffedFormat } from '../sniff-format.ts';
 import type { DecodedImage } from '../types.ts';
 import { acquisitionTime } from './acquisition-time.ts';
 import { decodeFirstFrame } from './decode-frame.ts';
+import { diagnosticValues } from './diagnostic-values.ts';
 import { readDicomHeader } from './dicom-header.ts';
 import { parseDicom } from './parse-dicom.ts';
+import { readSafeHeader } from './safe-header.ts';
 import { toStoredValues } from './stored-values.ts';
 import { renderGrey } from './voi.ts';
 
 export interface DicomReadOptions {
   maxPixels: number;
   chestPolicy: ChestPolicy;
+  diagnostic?: boolean;
 }
 
 export async function readDicom(
@@ -42,7 +45,9 @@ export async function readDicom(
     );
   }
   const frame = await decodeFirstFrame(dataSet, header);
-  const pixels = renderGrey(toStoredValues(frame, header), header);
+  const stored = toStoredValues(frame, header);
+  const diagnostic = options.diagnostic ? diagnosticValues(stored, header) : undefined;
+  const pixels = renderGrey(stored, header);
   const meta = {
     transferSyntax,
     modality: header.modality,
@@ -51,6 +56,7 @@ export async function readDicom(
     photometric: header.photometric,
     sopClassUid: header.sopClassUid,
     bitsStored: header.bitsStored,
+    ...readSafeHeader(dataSet, header.descriptions),
   };
   const acquiredAt = acquisitionTime(dataSet);
   const verdict = checkChest({ format: 'dicom', ...meta, descriptions: header.descriptions }, options.chestPolicy);
@@ -61,6 +67,7 @@ export async function readDicom(
     pixels,
     meta,
     identifiers: header.identifiers,
+    ...(diagnostic ? { diagnostic } : {}),
     ...(acquiredAt ? { acquiredAt } : {}),
     isChest: verdict.isChest,
     ...(verdict.isChest ? {} : { notChestReason: verdict.reason }),
