@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { parseHubConfig } from '../../hub/config.ts';
+import { databaseUrl, parseHubConfig } from '../../hub/config.ts';
 
 it('fills defaults, resolves paths against the config folder and freezes the result', () => {
   const config = parseHubConfig({ dataDir: 'var/hub' }, {}, '/srv/cxr');
@@ -82,5 +82,20 @@ it('reads the registry and rollout settings: public URL, publishers, trusted key
       /publishers\/0\/tokenHash is not a scrypt hash/.test(error.message) &&
       /names must be unique/.test(error.message) &&
       /rollout\/waves/.test(error.message),
+  );
+});
+
+it('takes the database URL from the file or CXR_HUB_DATABASE_URL, with SQLite in the data dir by default', () => {
+  assert.equal(databaseUrl(parseHubConfig({ dataDir: 'var' }, {}, '/srv/cxr')), 'sqlite:/srv/cxr/var/hub.db');
+  assert.equal(
+    databaseUrl(parseHubConfig({ dataDir: '/d', database: { url: 'sqlite:state/hub.db' } }, {}, '/srv/cxr')),
+    'sqlite:/srv/cxr/state/hub.db',
+    'a relative SQLite file is relative to the config file',
+  );
+  const url = 'postgres://cxr:secret@db.example.org:5432/cxr';
+  assert.equal(databaseUrl(parseHubConfig({ dataDir: '/d' }, { CXR_HUB_DATABASE_URL: url })), url);
+  assert.throws(
+    () => parseHubConfig({ dataDir: '/d', database: { url: 'mysql://db/cxr' } }),
+    (error: Error) => /database\/url/.test(error.message),
   );
 });
