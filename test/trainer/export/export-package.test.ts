@@ -1,6 +1,7 @@
 /**
  * End to end on the sample images: prepare -> train a tiny member 1 epoch -> export a signed package ->
- * ONNX Runtime and OpenVINO (through the production loader and openSession) match tfjs within 1e-4.
+ * ONNX Runtime and OpenVINO (through the production loader and openSession) match tfjs within 1e-4; then the same
+ * run exported with a not-a-chest gate fitted on a few generated negatives.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -9,8 +10,13 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { generateKeyPair } from '../../../models/package/keys.ts';
+import { loadModelPackage } from '../../../models/package/load-package.ts';
+import { openSession } from '../../../models/runtime/open-session.ts';
+import { selfTest } from '../../../models/runtime/self-test.ts';
 import { prepareIndex } from '../../../trainer/data/prepare-cache.ts';
+import { gateOnNegatives } from '../../../trainer/eval/score-images.ts';
 import { exportPackage } from '../../../trainer/export/export-package.ts';
+import { buildNegatives } from '../../../trainer/gate/build-negatives.ts';
 import { DEFAULT_TRAIN } from '../../../trainer/train/train-config.ts';
 import { trainModel } from '../../../trainer/train/train-loop.ts';
 
@@ -57,4 +63,47 @@ test('exported package runs on ONNX Runtime and OpenVINO like tfjs (<= 1e-4) on 
   assert.equal(manifest.golden.length, 2);
   assert.equal(manifest.params, state.cost.params);
   assert.ok(manifest.thresholds['Lung Opacity'].threshold >= 0);
+});
+
+test('with negatives: the gate is fitted, exported as extra outputs, self-tested, and refuses them', async () => {
+  const negatives = join(work, 'negatives');
+  const records = await buildNegatives({
+    outDir: negatives,
+    dicomDirs: [{ dir: join(samples, '../dicom/non_chest'), licence: 'test', kind: 'other-xray' }],
+    pages: [],
+    syntheticPerKind: 2,
+    seed: 1,
+  });
+  assert.equal(records.filter((r) => r.kind === 'other-xray').length, 2);
+  const keys = generateKeyPair();
+  const outDir = join(work, 'pkg-gate');
+  const report = await exportPackage({
+    trainDir: join(work, 'run'),
+    cacheDir: join(work, 'cache'),
+    outDir,
+    privateKeyPem: keys.privateKeyPem,
+    name: 'test-tiny-gate',
+    version: '0.0.1',
+    goldenImages: [join(samples, 'images/00000017_000.png')],
+    negativesCsv: join(negatives, 'negatives.csv'),
+  });
+  const openvino = report.verification.find((c) => c.runtime === 'openvino')!;
+  assert.ok(openvino.ok && openvino.vsOnnxRuntime!.extra <= 1e-4 && openvino.vsOnnxRuntime!.cam <= 1e-4);
+  assert.deepEqual(report.gate!.leaveOneKindOut.map((k) => k.kind).sort(), ['other-xray', 'synthetic']);
+  const pkg = await loadModelPackage(outDir, { trustedPublicKeysPem: [keys.publicKeyPem] });
+  const m = pkg.manifest;
+  assert.deepEqual(m.outputs.extra, ['gate_chest', 'gate_embedding']);
+  assert.ok(m.gate && m.calibration && m.triage);
+  assert.deepEqual(Object.keys(m.golden[0]!.expectedExtra!), ['gate_chest', 'gate_embedding']);
+  for (const runtime of ['onnxruntime', 'openvino'] as const) {
+    const { session } = await openSession(pkg, { runtime });
+    await selfTest(session, m);
+    const items = records
+      .filter((r) => r.kind.startsWith('synthetic'))
+      .map((r) => ({ path: join(negatives, r.file), kind: r.kind }));
+    const gated = await gateOnNegatives(items, m, session);
+    await session.close();
+    const refused = Object.values(gated.byKind).reduce((n, k) => n + k.refused, 0);
+    assert.equal(refused, items.length, `${runtime} let through ${gated.passed.join(', ')}`);
+  }
 });
