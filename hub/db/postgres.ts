@@ -61,8 +61,11 @@ export interface PostgresEngine {
 
 export async function openPostgres(url: string, migrations: readonly Migration[]): Promise<PostgresEngine> {
   const pool = new pg.Pool({ connectionString: url, types, max: 10 });
-  // An idle client that loses its server emits 'error' on the pool; the next query reconnects.
-  pool.on('error', () => {});
+  // An idle client that loses its server emits 'error' on the pool (unhandled, it would end the process);
+  // the pool drops that client and the next query connects a new one.
+  pool.on('error', (error) => {
+    process.emitWarning(`PostgreSQL idle connection lost (${error.message}); the next query reconnects`);
+  });
   try {
     const schemaVersion = await migratePostgres(pool, migrations);
     return { dialect: new PostgresDialect({ pool }), schemaVersion };
