@@ -30,6 +30,7 @@ import { Batcher } from './screening/batcher.ts';
 import { AgentStore } from './store/agent-store.ts';
 import { openAgentDatabase } from './store/database.ts';
 import { PixelQueue } from './store/pixel-queue.ts';
+import { keepReports, ReportStore } from './store/report-store.ts';
 import { readPem } from './sync/mqtt-options.ts';
 import { PixelUploader } from './sync/pixel-uploader.ts';
 import type { StatusSnapshot } from './sync/status.ts';
@@ -182,7 +183,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       now,
       snapshot,
       models,
-      ...(clinic ? { reports: clinic.deliverer } : {}),
+      // Without a clinic the reports are still kept (and acked): a clinic configured later delivers them.
+      reports: clinic?.deliverer ?? keepReports(new ReportStore(db, false), now),
     });
     link = sync;
     closers.push(() => sync.close());

@@ -118,3 +118,8 @@ export class ReportStore {
     return (this.#stmts.pending.get() as { n: number }).n;
   }
 }
+
+/** A sink for the hub's reports that only keeps them (an agent without `clinic` config). */
+export function keepReports(store: ReportStore, now: () => number) {
+  return { receive: (report: ClinicReport) => store.receive(report, now()) };
+}

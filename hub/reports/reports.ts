@@ -3,8 +3,9 @@
  * reviews feature calls when a read is signed or an addendum added: the report is validated against the
  * protocol schema (a programmer error throws CXR_ERR_PROTOCOL_INVALID), committed to the outbox
  * (report-outbox-store.ts) and published at once on `cxr/v1/<site>/<agent>/report` (QoS 1). Until the agent
- * acks it on `report/ack`, it is published again: at hub start, on every broker reconnect, and every
- * `resendIntervalMs` (only rows not sent within that interval). The agent stores a report idempotently by
+ * acks it on `report/ack`, it is published again: at hub start and on every broker reconnect (when a broker
+ * may have lost it), and on a timer with a growing wait per report (`resendIntervalMs` × 2^(sends − 1), at most
+ * six hours), so an agent offline for days does not find hundreds of copies queued for it. The agent stores a report idempotently by
  * (resultId, version), so a re-send is harmless. No PHI: the report names the result by its id and image key.
  */
 import type { Logger } from 'pino';
@@ -14,6 +15,13 @@ import type { AgentAddress } from '../../protocol/topics.ts';
 import { decoders } from '../../protocol/validate.ts';
 import type { HubDb } from '../db/database.ts';
 import { createReportOutboxStore, type ReportOutboxStore } from './report-outbox-store.ts';
+
+const MAX_RESEND_WAIT_MS = 6 * 3_600_000;
+
+/** How long after its last send a report still unacked is sent again by the timer (pure). */
+export function resendWaitMs(sentCount: number, intervalMs: number): number {
+  return Math.min(MAX_RESEND_WAIT_MS, intervalMs * 2 ** Math.min(Math.max(sentCount - 1, 0), 20));
+}
 
 export type PublishReport = (address: AgentAddress, report: ClinicReport) => void;
 
@@ -47,7 +55,10 @@ export function createReports(deps: { db: HubDb; now(): Date; log: Logger; resen
   const resend = async ({ onlyDue = false } = {}) => {
     if (!publish) return 0;
     const nowMs = deps.now().getTime();
-    const due = await outbox.pending(onlyDue ? nowMs - deps.resendIntervalMs : undefined);
+    const pending = await outbox.pending(onlyDue ? nowMs - deps.resendIntervalMs : undefined);
+    const due = onlyDue
+      ? pending.filter((p) => nowMs - (p.lastSentMs ?? 0) >= resendWaitMs(p.sentCount, deps.resendIntervalMs))
+      : pending;
     for (const { report } of due) await send(report);
     if (due.length > 0) log.info({ reports: due.length }, 'reports sent again (not yet acked by their agents)');
     return due.length;

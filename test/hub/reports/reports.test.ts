@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { it } from 'node:test';
 import pino from 'pino';
 import { openHubDatabase } from '../../../hub/db/database.ts';
-import { createReports } from '../../../hub/reports/reports.ts';
+import { createReports, resendWaitMs } from '../../../hub/reports/reports.ts';
 import type { ClinicReport } from '../../../protocol/messages.ts';
 import type { AgentAddress } from '../../../protocol/topics.ts';
 import { clinicReport } from '../../agent/clinic/clinic-fixtures.ts';
@@ -47,6 +47,10 @@ it('keeps a report until its own agent acks it, across a hub restart', async () 
   assert.equal(await reports.resend({ onlyDue: true }), 0, 'sent 10 s ago: not due yet');
   now += 60_000;
   assert.equal(await reports.resend({ onlyDue: true }), 1);
+  now += 70_000;
+  assert.equal(await reports.resend({ onlyDue: true }), 0, 'the second wait is twice as long');
+  now += 60_000;
+  assert.equal(await reports.resend({ onlyDue: true }), 1);
 
   const ack = (resultId: string, status = 'stored') =>
     Buffer.from(JSON.stringify({ v: 1, resultId, version: 1, status }));
@@ -76,4 +80,11 @@ it('stops sending a report its agent rejected, and refuses a malformed one', asy
   });
   await reports.close();
   await db.close();
+});
+
+it('waits longer after each unacked send, at most six hours', () => {
+  assert.deepEqual(
+    [1, 2, 3, 10, 100].map((n) => resendWaitMs(n, 60_000)),
+    [60_000, 120_000, 240_000, 6 * 3_600_000, 6 * 3_600_000],
+  );
 });
