@@ -68,3 +68,38 @@ it('writes the files once stored, retries an unwritable folder, and stores a re-
     db.close();
   }
 });
+
+it('delivers after an agent restart what was stored but not yet written', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'cxr-deliver-restart-'));
+  const file = join(root, 'agent.db');
+  const resultsDir = join(root, 'results');
+  const before = openAgentDatabase(file);
+  assert.equal(new ReportStore(before, false).receive(clinicReport(), Date.now()), 'stored'); // acked, then the agent stopped
+  before.close();
+  const db = openAgentDatabase(file);
+  const reports = new ReportStore(db, false);
+  const deliverer = new ReportDeliverer({
+    reports,
+    identities: new IdentityStore(db),
+    resultsDir,
+    outputs: { pdf: true, json: true, sr: true },
+    siteName: 'Clinic One',
+    retry: { initialMs: 50, maxMs: 100 },
+    log: pino({ level: 'silent' }),
+    now: Date.now,
+  });
+  try {
+    deliverer.start();
+    await until(() => reports.pendingCount() === 0);
+    // No identity on this agent: PDF and JSON are written; an SR needs the original's UIDs.
+    assert.deepEqual(
+      readdirSync(resultsDir)
+        .map((n) => n.replace(/^.*_v1/, 'v1'))
+        .sort(),
+      ['v1.json', 'v1.pdf'],
+    );
+  } finally {
+    await deliverer.close();
+    db.close();
+  }
+});
