@@ -17,14 +17,20 @@ import { measureLatencyMs } from '../trainer/search/latency.ts';
 import { weightedBce } from '../trainer/train/loss.ts';
 
 const STEPS = Number(process.env.CXR_BENCH_TRAIN_STEPS ?? 3);
-/** The bundled baseline's family member (its manifest's scaling), so the figures follow the shipped model. */
-const BASELINE: ScalingParams = (() => {
+/** The bundled baseline's family member (its manifest's scaling and head), so the figures follow the shipped model. */
+const { BASELINE, CAM_FROM_BLOCK, CLASSES } = (() => {
   const manifest = JSON.parse(readFileSync(new URL('../models/baseline/manifest.json', import.meta.url), 'utf8')) as {
-    architecture: { scaling: ScalingParams };
+    classes: string[];
+    architecture: { scaling: ScalingParams; camFromBlock?: number | null };
   };
   const { baseResolution: _base, ...scaling } = manifest.architecture.scaling;
-  return scaling;
+  return {
+    BASELINE: scaling as ScalingParams,
+    CAM_FROM_BLOCK: manifest.architecture.camFromBlock ?? 0,
+    CLASSES: manifest.classes.length,
+  };
 })();
+const head = CAM_FROM_BLOCK ? { camFromBlock: CAM_FROM_BLOCK } : {};
 
 async function trainImagesPerSecond(
   tf: typeof tfType,
@@ -33,14 +39,17 @@ async function trainImagesPerSecond(
   steps: number,
 ): Promise<number> {
   const arch = scaleDenseNet({ ...BASELINE, baseResolution: resolution });
-  const model = buildDenseNet(tf, arch, { inChannels: 1, classes: 3 });
+  const model = buildDenseNet(tf, arch, { inChannels: 1, classes: CLASSES, ...head });
   const opt = tf.train.adam(1e-3);
   const x = tf.randomNormal([batch, arch.resolution, arch.resolution, 1]);
   const y = tf.oneHot(
-    tf.tensor1d([0, 1, 2, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 1].slice(0, batch), 'int32'),
-    3,
+    tf.tensor1d(
+      Array.from({ length: batch }, (_, i) => i % CLASSES),
+      'int32',
+    ),
+    CLASSES,
   ) as tfType.Tensor2D;
-  const w = tf.tensor1d([1, 1, 1]);
+  const w = tf.tensor1d(new Array<number>(CLASSES).fill(1));
   const step = async () => {
     const loss = opt.minimize(() => weightedBce(tf, y, model.apply(x, { training: true }) as tfType.Tensor2D, w), true);
     await loss!.data();
@@ -60,7 +69,9 @@ export async function run(): Promise<void> {
   const wanted: TrainingBackend[] = ['tensorflow', 'wasm'];
   if (process.env.CXR_BENCH_TRAIN_CPU === '1') wanted.push('cpu');
   let wasm: SelectedBackend | null = null;
-  process.stdout.write(`train step images/s, family member ${JSON.stringify(BASELINE)}, batch 16 (cpu: 2)\n`);
+  process.stdout.write(
+    `train step images/s, family member ${JSON.stringify(BASELINE)} (camFromBlock ${CAM_FROM_BLOCK}), batch 16 (cpu: 2)\n`,
+  );
   process.stdout.write('| backend | resolution | MMACs/img | img/s |\n| --- | --- | --- | --- |\n');
   for (const name of wanted) {
     let selected: SelectedBackend;
@@ -74,7 +85,8 @@ export async function run(): Promise<void> {
     for (const resolution of name === 'cpu' ? [64] : [96, 128, 160]) {
       const macs = denseNetCost(scaleDenseNet({ ...BASELINE, baseResolution: resolution }), {
         inChannels: 1,
-        classes: 3,
+        classes: CLASSES,
+        ...head,
       }).macs;
       const ips = await trainImagesPerSecond(
         selected.tf,

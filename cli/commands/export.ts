@@ -5,7 +5,8 @@
  * gate fitted on validation) and verifies ONNX Runtime + OpenVINO against tfjs and against each other.
  */
 import { readFile } from 'node:fs/promises';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
+import type { BackendPreference } from '../../trainer/backend/select-backend.ts';
 import { readIndex } from '../../trainer/data/prepare-cache.ts';
 import { exportPackage } from '../../trainer/export/export-package.ts';
 import { runCommand } from '../output.ts';
@@ -21,6 +22,7 @@ interface ExportCliOptions {
   golden: string;
   negatives?: string;
   urgentSpecificity: string;
+  backend: BackendPreference;
   json?: boolean;
 }
 
@@ -38,6 +40,11 @@ export const exportCommand: CommandModule = {
       .option('--golden <n>', 'golden cases per site, taken from the first test images of each site', '1')
       .option('--negatives <csv>', 'negatives.csv of `cxr train negatives`: fit the not-a-chest gate')
       .option('--urgent-specificity <p>', 'specificity of the urgent operating point per finding (validation)', '0.95')
+      .addOption(
+        new Option('--backend <name>', 'tfjs backend for scoring and gate features')
+          .choices(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'])
+          .default('wasm'),
+      )
       .option('--json', 'print JSON')
       .action(async (o: ExportCliOptions) => {
         await runCommand(
@@ -61,6 +68,7 @@ export const exportCommand: CommandModule = {
               version: o.version,
               goldenImages,
               urgentSpecificity: Number(o.urgentSpecificity),
+              backend: o.backend,
               ...(o.negatives ? { negativesCsv: o.negatives } : {}),
             });
           },

@@ -31,7 +31,7 @@ export interface InferResult {
   runtime: string;
   modelVersion: string;
   ms?: number;
-  /** The gate's scores (docs/model-package.md#gate) when the package has a gate. */
+  /** The gate's scores (docs/trainer.md, "Not-a-chest gate") when the package has a gate. */
   gate?: { chest?: number; distance?: number };
   error?: { code: string; message: string };
 }

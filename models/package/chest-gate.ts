@@ -2,7 +2,7 @@
  * The not-a-chest-X-ray gate (pure), applied by the agent, `cxr infer` and `cxr read` before anything is scored.
  * Its parameters are in the signed manifest (`gate`, fitted by the trainer: trainer/gate/), its learned parts
  * are outputs of the signed model (`outputs.extra`, checked by the self-test), so the gate is versioned,
- * signed and self-tested with the model it protects (docs/model-package.md#gate). Three stages:
+ * signed and self-tested with the model it protects (docs/trainer.md, "Not-a-chest gate"). Three stages:
  * 1. `viewGate`: a DICOM View Position of a lateral projection -> CXR_ERR_LATERAL_VIEW (models/image/chest-check.ts).
  * 2. `inputGate` (before inference, on the decoded image): a near-uniform image -> CXR_ERR_NOT_CHEST_XRAY.
  * 3. `outputGate` (after inference, before the probabilities are used): the gate head's probability that the image

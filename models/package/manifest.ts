@@ -44,7 +44,7 @@ export const TriageSpecSchema = Type.Object({
 });
 
 /**
- * Probability calibration fitted on validation (docs/model-package.md#calibration), applied to the raw model
+ * Probability calibration fitted on validation (docs/trainer.md, "Calibration and operating points"), applied to the raw model
  * probabilities by `calibrateProbabilities` (models/package/calibration.ts) before thresholds are compared.
  * Temperature: p = sigmoid(logit(raw) / T) per class.
  */
@@ -55,7 +55,7 @@ export const CalibrationSchema = Type.Object({
 });
 
 /**
- * The not-a-chest-X-ray gate (docs/model-package.md#gate; models/package/chest-gate.ts): cheap rules on the
+ * The not-a-chest-X-ray gate (docs/trainer.md, "Not-a-chest gate"; models/package/chest-gate.ts): cheap rules on the
  * preprocessed input, a logistic head on the classifier's features (output `head.output`, probability that the
  * image is a chest radiograph) and a feature-space distance to chest films (output `distance.output`: a whitened
  * embedding; its mean square is the squared Mahalanobis distance per dimension).
