@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { agentCommand } from './agent.ts';
 import { benchCommand } from './bench.ts';
+import { bundleCommand } from './bundle.ts';
 import { demoCommand } from './demo.ts';
 import { evalCommand } from './eval.ts';
 import { exportCommand } from './export.ts';
@@ -32,4 +33,5 @@ export const commands: CommandModule[] = [
   benchCommand,
   publishCommand,
   rolloutCommand,
+  bundleCommand,
 ];
