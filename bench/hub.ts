@@ -1,12 +1,13 @@
 /**
  * Hub benchmarks (`node --import tsx bench/hub.ts`):
  *  1. Ingest: many concurrent simulated agents (real MQTT clients) publish real ResultMessages (with a
- *     JPEG preview and PNG heatmap) through a real Mosquitto to the hub, each waiting for the hub's
+ *     JPEG preview and 16×16 activation grids) through a real Mosquitto to the hub, each waiting for the hub's
  *     application ack (= row committed, synchronous=FULL). Compared with Mosquitto's raw QoS 1 rate for
  *     the same payloads and clients, measured in the same run (target ratio ≥ 0.25).
  *  2. Worklist: query p50/p95 through the results store (Kysely on SQLite) with N stored results
  *     (synthetic rows bulk-inserted with better-sqlite3 in one transaction into a migrated hub database):
- *     first page, deep keyset pages, site filter, flagged-only, flag class.
+ *     the default triage order (tier, score, waiting): first page, deep keyset pages, site filter, flagged-only
+ *     (urgent + abnormal), finding filter, not-being-read; and the other orders (score, oldest, newest).
  * Env: CXR_BENCH_HUB_AGENTS (20), CXR_BENCH_HUB_MESSAGES per agent (100), CXR_BENCH_HUB_INFLIGHT per agent (8),
  *      CXR_BENCH_HUB_PREVIEW_PX (512), CXR_BENCH_HUB_ROWS (1000000), CXR_BENCH_HUB_QUERIES (200).
  */
@@ -17,7 +18,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import sharp from 'sharp';
 import { openHubDatabase } from '../hub/db/database.ts';
 import { startHub } from '../hub/main.ts';
-import { rankFor } from '../hub/results/result-row.ts';
+import { scoreKey } from '../hub/results/result-triage.ts';
 import { createResultsStore, type WorklistQuery } from '../hub/results/results-store.ts';
 import { createStatsStore } from '../hub/results/stats-store.ts';
 import type { ResultMessage } from '../protocol/messages.ts';
@@ -40,20 +41,18 @@ async function images() {
     .jpeg({ quality: 85 })
     .toBuffer();
   const meta = await sharp(preview).metadata();
-  const raw = Buffer.alloc(meta.width! * meta.height! * 4);
-  for (let i = 0; i < raw.length; i += 4) {
-    const v = ((i / 4) % meta.width!) / meta.width!;
-    raw[i] = 255 * v;
-    raw[i + 2] = 255 * (1 - v);
-    raw[i + 3] = 120 * v;
-  }
-  const heatmap = await sharp(raw, { raw: { width: meta.width!, height: meta.height!, channels: 4 } })
-    .png()
-    .toBuffer();
-  return { preview, heatmap, width: meta.width!, height: meta.height! };
+  const grid = Buffer.from(Uint8Array.from({ length: 256 }, (_, i) => (i % 16 > 8 ? 40 + i / 2 : 0))).toString(
+    'base64',
+  );
+  return {
+    preview,
+    width: meta.width!,
+    height: meta.height!,
+    activation: { width: 16, height: 16, maps: { Effusion: grid, Pneumonia: grid, Atelectasis: grid } },
+  };
 }
 
-/** Real ResultMessages; each preview/heatmap gets unique trailing bytes so every blob is a new file. */
+/** Real ResultMessages; each preview gets unique trailing bytes so every blob is a new file. */
 async function messages(site: string, agent: string, n: number, imgs: Awaited<ReturnType<typeof images>>) {
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
@@ -67,12 +66,7 @@ async function messages(site: string, agent: string, n: number, imgs: Awaited<Re
         height: imgs.height,
         base64: Buffer.concat([imgs.preview, unique]).toString('base64'),
       },
-      heatmap: {
-        mime: 'image/png',
-        width: imgs.width,
-        height: imgs.height,
-        base64: Buffer.concat([imgs.heatmap, unique]).toString('base64'),
-      },
+      activation: imgs.activation,
     };
     out.push(JSON.stringify(message));
   }
@@ -183,7 +177,9 @@ async function worklistBench() {
   const classes = JSON.stringify(['Atelectasis', 'Effusion', 'Pneumonia']);
   const insert = db.prepare(`INSERT INTO results (result_id, site, agent, image_key, received_at, scored_at, scored_ms,
     ingested_at, model_name, model_version, runtime, rank, flagged, max_probability, status, classes, probabilities, flags,
-    timings, image) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'bench', '1.0.0', 'openvino', ?, ?, ?, ?, ?, ?, ?, '{}', ?)`);
+    timings, image, tier, tier_rank, score, score_key, arrived_ms, acquired, triage)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'bench', '1.0.0', 'openvino', ?, ?, ?, ?, ?, ?, ?, '{}', ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const TIER_NAMES = ['urgent', 'abnormal', 'indeterminate', 'likely-normal'] as const;
   const insertFlag = db.prepare('INSERT INTO result_flags (result_row, class) VALUES (?, ?)');
   const t0 = Date.UTC(2026, 0, 1);
   let started = performance.now();
@@ -192,6 +188,15 @@ async function worklistBench() {
       const flags = i % 10 === 0 ? ['Effusion'] : i % 37 === 0 ? ['Effusion', 'Pneumonia'] : [];
       const ms = t0 + i * 5000;
       const iso = new Date(ms).toISOString();
+      // ~3 % urgent, ~20 % abnormal (the flagged ones), ~15 % indeterminate, the rest likely normal.
+      const rank = i % 37 === 0 ? 0 : flags.length > 0 ? 1 : i % 7 === 0 ? 2 : 3;
+      const score = rank <= 1 ? 0.5 + ((i * 7919) % 500) / 1000 : ((i * 7919) % 300) / 1000;
+      const triage = JSON.stringify({
+        findings: flags,
+        urgentFindings: rank === 0 ? ['Effusion'] : [],
+        findingClasses: ['Atelectasis', 'Effusion', 'Pneumonia'],
+        operatingPoints: {},
+      });
       const info = insert.run(
         createHash('sha256').update(String(i)).digest('hex'),
         `site-${i % 20}`,
@@ -201,14 +206,21 @@ async function worklistBench() {
         iso,
         ms,
         iso,
-        rankFor(flags.length),
-        flags.length ? 1 : 0,
-        0.5,
+        rank,
+        rank <= 1 ? 1 : 0,
+        score,
         i % 4 === 0 ? 'reviewed' : 'unread',
         classes,
-        '{"Atelectasis":0.1,"Effusion":0.5,"Pneumonia":0.2}',
+        `{"Atelectasis":0.1,"Effusion":${score},"Pneumonia":0.2}`,
         JSON.stringify(flags),
         '{"format":"png","rows":1024,"cols":1024}',
+        TIER_NAMES[rank],
+        rank,
+        score,
+        scoreKey(score),
+        ms - (i % 11) * 60_000,
+        i % 3 === 0 ? 1 : 0,
+        triage,
       );
       for (const f of flags) insertFlag.run(info.lastInsertRowid, f);
     }
@@ -217,23 +229,31 @@ async function worklistBench() {
   db.close();
   const hubDb = await openHubDatabase(`sqlite:${file}`);
   const store = createResultsStore(hubDb);
-  // Cursors spread over the whole list, taken from a walk with big pages.
-  const cursors: NonNullable<Awaited<ReturnType<typeof store.worklist>>['next']>[] = [];
-  let cursor = (await store.worklist({ limit: 200, status: 'unread' })).next;
-  while (cursor && cursors.length < 5000) {
-    cursors.push(cursor);
-    cursor = (await store.worklist({ limit: 150, status: 'unread', cursor })).next;
-  }
+  const nowMs = t0 + ROWS * 5000;
+  const base = { nowMs, status: 'unread' as const };
+  // Cursors spread over the whole list, taken from a walk with big pages (triage order and oldest first).
+  const walk = async (sort: 'triage' | 'oldest') => {
+    const cursors: NonNullable<Awaited<ReturnType<typeof store.worklist>>['next']>[] = [];
+    let cursor = (await store.worklist({ ...base, sort, limit: 200 })).next;
+    while (cursor && cursors.length < 5000) {
+      cursors.push(cursor);
+      cursor = (await store.worklist({ ...base, sort, limit: 150, cursor })).next;
+    }
+    return cursors;
+  };
+  const triageCursors = await walk('triage');
+  const oldestCursors = await walk('oldest');
+  const any = <T>(list: T[]) => list[Math.floor(Math.random() * list.length)]!;
   const cases: Record<string, () => WorklistQuery> = {
-    'first page (unread)': () => ({ limit: 50, status: 'unread' }),
-    'deep page (keyset)': () => ({
-      limit: 50,
-      status: 'unread',
-      cursor: cursors[Math.floor(Math.random() * cursors.length)]!,
-    }),
-    'site filter': () => ({ limit: 50, status: 'unread', site: `site-${1 + 2 * Math.floor(Math.random() * 10)}` }),
-    'flagged only': () => ({ limit: 50, status: 'unread', flagged: true }),
-    'flag class': () => ({ limit: 50, status: 'all', flag: 'Pneumonia' }),
+    'triage: first page': () => ({ ...base, limit: 50 }),
+    'triage: deep page': () => ({ ...base, limit: 50, cursor: any(triageCursors) }),
+    'triage: site filter': () => ({ ...base, limit: 50, site: `site-${1 + 2 * Math.floor(Math.random() * 10)}` }),
+    'triage: flagged only': () => ({ ...base, limit: 50, tiers: ['urgent', 'abnormal'] }),
+    'triage: finding': () => ({ ...base, status: 'all', limit: 50, finding: 'Pneumonia' }),
+    'triage: not being read': () => ({ ...base, limit: 50, claimed: { kind: 'unclaimed', user: 'rad' } }),
+    'score: first page': () => ({ ...base, sort: 'score', limit: 50 }),
+    'oldest: deep page': () => ({ ...base, sort: 'oldest', limit: 50, cursor: any(oldestCursors) }),
+    'newest: first page': () => ({ ...base, sort: 'newest', limit: 50 }),
   };
   console.log(
     `worklist: ${ROWS.toLocaleString('en')} results bulk-inserted in ${insertS.toFixed(1)} s; ${QUERIES} queries per case`,
@@ -249,11 +269,10 @@ async function worklistBench() {
     }
     times.sort((a, b) => a - b);
     console.log(
-      `  ${name.padEnd(22)} p50 ${percentile(times, 50).toFixed(2)} ms   p95 ${percentile(times, 95).toFixed(2)} ms`,
+      `  ${name.padEnd(26)} p50 ${percentile(times, 50).toFixed(2)} ms   p95 ${percentile(times, 95).toFixed(2)} ms`,
     );
   }
   const stats = createStatsStore(hubDb);
-  const nowMs = t0 + ROWS * 5000;
   started = performance.now();
   await stats.volumes(nowMs);
   const volumesMs = performance.now() - started;

@@ -79,6 +79,16 @@ export const HubConfigSchema = Type.Object(
       },
       { default: {} },
     ),
+    /** Reads and claims (docs/hub.md#claims): how long a claim lasts without its reader's activity. */
+    reads: Type.Object(
+      { claimTimeoutS: Type.Integer({ minimum: 30, maximum: 86_400, default: 600 }) },
+      { default: {} },
+    ),
+    /** Site settings of the dashboard's viewer: the AI evidence map is off until a reader turns it on. */
+    viewer: Type.Object(
+      { activationDefault: Type.Union([Type.Literal('off'), Type.Literal('on')], { default: 'off' }) },
+      { default: {} },
+    ),
     users: Type.Array(
       Type.Object({
         username: Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$' }),

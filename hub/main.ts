@@ -24,12 +24,14 @@ import { type EmbeddedBroker, startEmbeddedBroker } from './mqtt/embedded-broker
 import { connectHubClient, type HubClient } from './mqtt/hub-client.ts';
 import type { ModelsStore } from './registry/models-store.ts';
 import { createRegistry } from './registry/registry.ts';
+import { createReportOutboxStore } from './reports/report-outbox-store.ts';
 import { createReports, type Reports } from './reports/reports.ts';
 import type { PublishAck, ResultHandler } from './results/handle-result.ts';
 import type { IngestCounters } from './results/ingest-counters.ts';
 import { createDispatcher } from './results/ingest-dispatcher.ts';
 import { createResults } from './results/results.ts';
 import type { ResultsStore } from './results/results-store.ts';
+import { clinicReportOf } from './reviews/clinic-report.ts';
 import { createReviews } from './reviews/reviews.ts';
 import type { DesiredPublisher, PublishDesired } from './rollouts/desired-publisher.ts';
 import { createRolloutAgentsStore } from './rollouts/rollout-agents-store.ts';
@@ -97,22 +99,42 @@ export async function buildHub(deps: HubDeps): Promise<BuiltHub> {
 
     const secureCookies = config.http.tls !== undefined;
     const sessionTtlMs = config.http.sessionTtlHours * 3_600_000;
-    const accounts = createAccounts({ db, now, sessionTtlMs, secureCookies });
+    const accounts = createAccounts({
+      db,
+      now,
+      sessionTtlMs,
+      secureCookies,
+      settings: { activationDefault: config.viewer.activationDefault, claimTimeoutS: config.reads.claimTimeoutS },
+    });
     await seedFromConfig(db, config, now());
     const registry = await createRegistry({ db, config, audit: accounts.audit, now });
     const rolloutAgents = createRolloutAgentsStore(db);
-    const reviews = createReviews({ db, events, now });
+    const reports = createReports({ db, now, log: log.child({ component: 'reports' }), resendIntervalMs: 60_000 });
+    // A signed read queues its clinic report in the same transaction, then it goes out at once.
+    const reviews = createReviews({
+      db,
+      events,
+      now,
+      claimTimeoutS: config.reads.claimTimeoutS,
+      signed: {
+        inSigning: async (tx, read, study) => {
+          await createReportOutboxStore(tx).enqueue(clinicReportOf(read, study), now().getTime());
+        },
+        afterSigning: () => void reports.resend({ onlyDue: true }).catch(() => undefined),
+      },
+    });
     const results = createResults({
       db,
       dataDir: config.dataDir,
       events,
       publishAck: acks.send,
-      reviews: reviews.reviews,
+      reads: reviews.reads,
       audit: accounts.audit,
       brokerRefused: deps.brokerRefused ?? (() => null),
       now,
       log: ingestLog,
     });
+    await results.start(); // results stored before the triage policy get theirs
     const { counters } = results;
     const fleet = createFleet({ db, counters, events, rolloutAgents, now, log: ingestLog });
     const rollouts = createRollouts({
@@ -126,7 +148,6 @@ export async function buildHub(deps: HubDeps): Promise<BuiltHub> {
       now,
       log: log.child({ component: 'rollout' }),
     });
-    const reports = createReports({ db, now, log: log.child({ component: 'reports' }), resendIntervalMs: 60_000 });
     const ingest = createDispatcher(
       {
         result: results.handler.handle,

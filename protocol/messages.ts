@@ -174,12 +174,11 @@ export const ResultMessageSchema = Type.Object(
       spacingSource: Type.Optional(Type.Union([Type.Literal('PixelSpacing'), Type.Literal('ImagerPixelSpacing')])),
     }),
     preview: Type.Optional(ImageBlobSchema),
-    heatmap: Type.Optional(ImageBlobSchema),
+    activation: Type.Optional(ActivationSchema),
     /** Burned-in text handling; present whenever the site's pixel policy lets pixels leave. */
     deid: Type.Optional(PixelDeidSchema),
     /** The lossless image on its way to the hub over HTTPS (pixel policy `diagnostic`). */
     diagnostic: Type.Optional(DiagnosticImageSchema),
-    activation: Type.Optional(ActivationSchema),
   },
   { additionalProperties: false },
 );

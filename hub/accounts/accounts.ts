@@ -1,7 +1,8 @@
 /**
  * The accounts feature: dashboard users and their sessions (log in / out, the session loader and role
- * guards), agents' MQTT credentials, and the audit log every feature appends to. In: the database and the
- * clock; out: the stores other features use and the routes (`/api/session`, `/api/audit`).
+ * guards, login throttling), agents' MQTT credentials, and the audit log every feature appends to. In: the
+ * database, the clock and the site settings; out: the stores other features use and the routes (`/api/session`,
+ * `/api/audit`).
  */
 import type { HubDb } from '../db/database.ts';
 import type { HubRoutes } from '../http/plugin.ts';
@@ -10,7 +11,8 @@ import { createAgentCredentialsStore } from './agent-credentials-store.ts';
 import { auditRoutes } from './audit-routes.ts';
 import { createAuditStore } from './audit-store.ts';
 import { installSessionLoader } from './guards.ts';
-import { sessionRoutes } from './session-routes.ts';
+import { createLoginFailuresStore } from './login-failures-store.ts';
+import { type SessionSettings, sessionRoutes } from './session-routes.ts';
 import { createUsersStore } from './users-store.ts';
 
 export interface AccountsDeps {
@@ -18,6 +20,8 @@ export interface AccountsDeps {
   now: () => Date;
   sessionTtlMs: number;
   secureCookies: boolean;
+  /** Site settings handed to the dashboard with the session. */
+  settings: SessionSettings;
 }
 
 export function createAccounts(deps: AccountsDeps) {
@@ -29,6 +33,8 @@ export function createAccounts(deps: AccountsDeps) {
     await app.register(sessionRoutes, {
       users,
       audit,
+      failures: createLoginFailuresStore(deps.db),
+      settings: deps.settings,
       now,
       ttlMs: deps.sessionTtlMs,
       secureCookies: deps.secureCookies,

@@ -19,6 +19,7 @@ export async function auditRoutes(app: HubApp, options: { audit: AuditStore }) {
           before: Type.Optional(Type.Integer({ minimum: 1, description: 'entries with a smaller id' })),
           target: Type.Optional(Type.String({ maxLength: 128 })),
           actor: Type.Optional(Type.String({ maxLength: 64 })),
+          action: Type.Optional(Type.String({ maxLength: 64 })),
         }),
         response: { 200: Type.Object({ entries: Type.Array(AuditEntryView) }), 401: ErrorBody, 403: ErrorBody },
       },
@@ -31,6 +32,7 @@ export async function auditRoutes(app: HubApp, options: { audit: AuditStore }) {
           ...(q.before !== undefined ? { beforeId: q.before } : {}),
           ...(q.target !== undefined ? { target: q.target } : {}),
           ...(q.actor !== undefined ? { actor: q.actor } : {}),
+          ...(q.action !== undefined ? { action: q.action } : {}),
         }),
       };
     },

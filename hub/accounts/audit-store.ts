@@ -12,6 +12,8 @@ export interface AuditEntry {
   target: string | null;
   before: unknown;
   after: unknown;
+  /** The client address the change came from, when it came over HTTP. */
+  source: string | null;
 }
 
 export interface AuditInput {
@@ -20,6 +22,7 @@ export interface AuditInput {
   target?: string;
   before?: unknown;
   after?: unknown;
+  source?: string;
 }
 
 export interface AuditQuery {
@@ -27,6 +30,7 @@ export interface AuditQuery {
   beforeId?: number;
   target?: string;
   actor?: string;
+  action?: string;
 }
 
 export interface AuditStore {
@@ -51,6 +55,7 @@ export function createAuditStore(db: HubDb): AuditStore {
           target: entry.target ?? null,
           before: text(entry.before),
           after: text(entry.after),
+          source: entry.source ?? null,
         })
         .returning('id')
         .executeTakeFirstOrThrow();
@@ -61,6 +66,7 @@ export function createAuditStore(db: HubDb): AuditStore {
       if (query.beforeId !== undefined) select = select.where('id', '<', query.beforeId);
       if (query.target !== undefined) select = select.where('target', '=', query.target);
       if (query.actor !== undefined) select = select.where('actor', '=', query.actor);
+      if (query.action !== undefined) select = select.where('action', '=', query.action);
       const rows = await select.orderBy('id', 'desc').limit(query.limit).execute();
       return rows.map((row) => ({ ...row, before: parse(row.before), after: parse(row.after) }));
     },

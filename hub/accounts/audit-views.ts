@@ -9,4 +9,5 @@ export const AuditEntryView = Type.Object({
   target: Type.Union([Type.String(), Type.Null()]),
   before: Type.Unknown(),
   after: Type.Unknown(),
+  source: Type.Union([Type.String(), Type.Null()], { description: 'client address, when over HTTP' }),
 });

@@ -33,6 +33,16 @@ export interface ResultsTable {
   preview_mime: string | null;
   heatmap_sha256: string | null;
   heatmap_mime: string | null;
+  /** migration 5: the triage (docs/hub.md#triage); `triage` NULL = not yet backfilled. */
+  tier: Generated<'urgent' | 'abnormal' | 'indeterminate' | 'likely-normal'>;
+  tier_rank: Generated<number>;
+  score: Generated<number>;
+  score_key: Generated<number>;
+  arrived_ms: Generated<number>;
+  acquired: Generated<number>;
+  triage: string | null;
+  activation: string | null;
+  signed_ms: number | null;
 }
 
 export interface ResultFlagsTable {
@@ -55,6 +65,41 @@ export interface ReviewLabelsTable {
   class: string;
   ai_flag: number;
   label: number;
+}
+
+export interface ReadsTable {
+  id: Generated<number>;
+  result_row: number;
+  version: number;
+  reader: string;
+  signed_at: string;
+  signed_ms: number;
+  decisions: string;
+  impression: string;
+  normal: number;
+  agreed_with_ai: number;
+}
+
+export interface ReadDecisionsTable {
+  read_id: number;
+  result_row: number;
+  class: string;
+  ai_called: number;
+  present: number;
+}
+
+export interface ClaimsTable {
+  result_row: number;
+  holder: string;
+  claimed_at: string;
+  expires_ms: number;
+}
+
+export interface LoginFailuresTable {
+  key: string;
+  failures: number;
+  last_failure_ms: number;
+  locked_until_ms: number;
 }
 
 export interface AgentsTable {
@@ -95,6 +140,8 @@ export interface AuditLogTable {
   target: string | null;
   before: string | null;
   after: string | null;
+  /** migration 5: the client address of the request, when there was one. */
+  source: string | null;
 }
 
 export interface HubSecretsTable {
@@ -203,6 +250,9 @@ export interface ReportOutboxTable {
   reason: string | null;
 }
 
+/** migration 6: stored diagnostic images (hub/images/). */
+
+
 export interface HubTables {
   results: ResultsTable;
   result_flags: ResultFlagsTable;
@@ -221,6 +271,10 @@ export interface HubTables {
   pins: PinsTable;
   desired: DesiredTable;
   leases: LeasesTable;
+  reads: ReadsTable;
+  read_decisions: ReadDecisionsTable;
+  claims: ClaimsTable;
+  login_failures: LoginFailuresTable;
   report_outbox: ReportOutboxTable;
 }
 

@@ -1,6 +1,7 @@
 /**
  * GET /api/events: server-sent events for live dashboards. Events: `result` (a new study, as a worklist
- * item), `review` ({resultId, reviewer}), `fleet` ({site, agent}), `rollout` ({id}: a rollout or one of
+ * item), `read` ({resultId, version, reader}), `claim` ({resultId, claim | null}), `fleet` ({site, agent}),
+ * `rollout` ({id}: a rollout or one of
  * its agents changed; read it again with GET /api/rollouts/:id); a comment line every 15 s keeps
  * proxies from closing the stream. Streams are ended when the hub closes.
  */
@@ -23,7 +24,7 @@ export async function eventsRoutes(app: HubApp, options: { events: HubEvents; he
     {
       schema: {
         tags: ['events'],
-        summary: 'Server-sent events: result, review, fleet, rollout',
+        summary: 'Server-sent events: result, read, claim, fleet, rollout',
         response: { 200: Type.String({ description: 'text/event-stream' }), 401: ErrorBody },
       },
     },
@@ -43,23 +44,13 @@ export async function eventsRoutes(app: HubApp, options: { events: HubEvents; he
         (...args: HubEventMap[K]) => {
           res.write(`event: ${name}\ndata: ${JSON.stringify(args[0])}\n\n`);
         };
-      const listeners = {
-        result: send('result'),
-        review: send('review'),
-        fleet: send('fleet'),
-        rollout: send('rollout'),
-      };
-      options.events.on('result', listeners.result);
-      options.events.on('review', listeners.review);
-      options.events.on('fleet', listeners.fleet);
-      options.events.on('rollout', listeners.rollout);
+      const names = ['result', 'read', 'claim', 'fleet', 'rollout'] as const;
+      const listeners = names.map((name) => [name, send(name)] as const);
+      for (const [name, listener] of listeners) options.events.on(name, listener as never);
       const heartbeat = setInterval(() => res.write(': ping\n\n'), options.heartbeatMs ?? 15_000);
       request.raw.on('close', () => {
         clearInterval(heartbeat);
-        options.events.off('result', listeners.result);
-        options.events.off('review', listeners.review);
-        options.events.off('fleet', listeners.fleet);
-        options.events.off('rollout', listeners.rollout);
+        for (const [name, listener] of listeners) options.events.off(name, listener as never);
         open.delete(res);
       });
     },

@@ -1,14 +1,16 @@
 /**
- * In-process event bus for live updates (server-sent events): a stored result, a review, a fleet
+ * In-process event bus for live updates (server-sent events): a stored result, a signed read, a claim, a fleet
  * change, a rollout change (status, waves, an agent's state). Listeners must be quick; the SSE plugin
  * only serialises and writes.
  */
 import { EventEmitter } from 'node:events';
 import type { StudySummary } from '../results/result-row.ts';
+import type { Claim } from '../reviews/claims-store.ts';
 
 export interface HubEventMap {
   result: [StudySummary];
-  review: [{ resultId: string; reviewer: string }];
+  read: [{ resultId: string; version: number; reader: string }];
+  claim: [{ resultId: string; claim: Claim | null }];
   fleet: [{ site: string; agent: string }];
   rollout: [{ id: string }];
 }

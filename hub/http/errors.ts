@@ -7,7 +7,10 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { CxrError, isCxrError } from '../../models/errors.ts';
 
-export const ErrorBody = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String() }) });
+/** `error` may carry details beside code and message (e.g. the undecided classes, the live claim, retryAfterS). */
+export const ErrorBody = Type.Object({
+  error: Type.Object({ code: Type.String(), message: Type.String() }, { additionalProperties: true }),
+});
 
 const STATUS: Record<string, number> = {
   CXR_ERR_HUB_UNAUTHENTICATED: 401,
@@ -21,6 +24,13 @@ const STATUS: Record<string, number> = {
   CXR_ERR_HUB_ROLLOUT_NOT_FOUND: 404,
   CXR_ERR_HUB_ROLLOUT_STATE: 409,
   CXR_ERR_HUB_ROLLOUT_CONFLICT: 409,
+  CXR_ERR_HUB_READ_INCOMPLETE: 422,
+  CXR_ERR_HUB_READ_INCONSISTENT: 422,
+  CXR_ERR_HUB_READ_INVALID: 422,
+  CXR_ERR_HUB_READ_CONFLICT: 409,
+  CXR_ERR_HUB_STUDY_CLAIMED: 409,
+  CXR_ERR_HUB_LOGIN_THROTTLED: 429,
+  CXR_ERR_HUB_ACCOUNT_LOCKED: 429,
   CXR_ERR_HUB_BODY_TOO_LARGE: 413,
   CXR_ERR_HUB_UNSUPPORTED_MEDIA_TYPE: 415,
 };
@@ -31,15 +41,25 @@ const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'CXR_ERR_HUB_UNSUPPORTED_MEDIA_TYPE',
 };
 
-export function httpError(code: string, message: string): CxrError {
-  return new CxrError(code, message, { kind: 'input' });
+/** An input error; `details` go out beside code and message (never PHI: the hub has none). */
+export function httpError(code: string, message: string, details?: Record<string, unknown>): CxrError {
+  const error = new CxrError(code, message, { kind: 'input' });
+  if (details) Object.assign(error, { details });
+  return error;
+}
+
+function detailsOf(error: CxrError): Record<string, unknown> {
+  const details = (error as CxrError & { details?: unknown }).details;
+  return details && typeof details === 'object' ? (details as Record<string, unknown>) : {};
 }
 
 export function errorHandler(error: FastifyError | CxrError | Error, request: FastifyRequest, reply: FastifyReply) {
   if (isCxrError(error)) {
     const status = STATUS[error.code] ?? (error.kind === 'input' ? 400 : 500);
     if (status >= 500) request.log.error({ code: error.code, err: error.message }, 'request failed');
-    return reply.status(status).send({ error: error.toJSON() });
+    const details = detailsOf(error);
+    if (typeof details.retryAfterS === 'number') reply.header('retry-after', String(details.retryAfterS));
+    return reply.status(status).send({ error: { ...details, ...error.toJSON() } });
   }
   const fastifyError = error as FastifyError;
   if (fastifyError.validation || (fastifyError.statusCode && fastifyError.statusCode < 500)) {

@@ -1,5 +1,5 @@
 /**
- * Content-addressed files for previews and heatmaps: `<dir>/<sha[0]>/<sha>` (16 folders, so a batch
+ * Content-addressed files for previews: `<dir>/<sha[0]>/<sha>` (16 folders, so a batch
  * fsyncs at most 16 folder entries). Written to a temp name,
  * fsynced and renamed, so a file that exists is complete; writing the same bytes twice is a no-op.
  * `putMany` writes a whole ingest batch in parallel and then fsyncs the touched folders once each, so a

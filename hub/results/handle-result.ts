@@ -5,7 +5,7 @@
  * can be read, acked 'rejected' with the code so the agent can quarantine instead of re-sending forever.
  *
  * Group commit: results that arrive while a batch is being written form the next batch. A batch's
- * previews/heatmaps are written and fsynced in parallel, then its rows are committed in ONE transaction
+ * previews are written and fsynced in parallel, then its rows are committed in ONE transaction
  * (SQLite synchronous=FULL: one WAL fsync; PostgreSQL: one commit), then every result in it is acked.
  */
 import type { Logger } from 'pino';
@@ -47,12 +47,12 @@ const SHA = /"resultId"\s*:\s*"([0-9a-f]{64})"/;
 interface Pending {
   address: AgentAddress;
   message: ResultMessage;
-  blobs: { name: 'preview' | 'heatmap'; bytes: Buffer; mime: string }[];
+  blobs: { name: 'preview'; bytes: Buffer; mime: string }[];
 }
 
 function decodeBlobs(message: ResultMessage): Pending['blobs'] {
   const out: Pending['blobs'] = [];
-  for (const name of ['preview', 'heatmap'] as const) {
+  for (const name of ['preview'] as const) {
     const blob = message[name];
     if (!blob) continue;
     const bytes = Buffer.from(blob.base64, 'base64');
@@ -95,7 +95,7 @@ export function createResultHandler(deps: ResultHandlerDeps): ResultHandler {
       if (status === 'stored') deps.counters.stored++;
       else deps.counters.duplicate++;
       deps.publishAck(batch[i]!.address, { v: 1, resultId: row.result_id, status });
-      if (status === 'stored') deps.events.emit('result', summaryOf({ ...row, status: 'unread' }));
+      if (status === 'stored') deps.events.emit('result', summaryOf({ ...row, status: 'unread', signed_ms: null }));
     });
   };
 

@@ -1,8 +1,14 @@
 /**
- * Pure mapping between a protocol ResultMessage and a `results` row, and the worklist rank.
- * rank = 9 - (number of flagged classes, at most 9): flagged studies first, more findings earlier.
+ * Pure mapping between a protocol ResultMessage and a `results` row (docs/hub.md#triage): the triage (the
+ * agent's, or read from an old agent's flags: result-triage.ts), its keyset columns (`tier_rank`, `score_key`,
+ * `arrived_ms`: acquisition time when the image says, else receipt), the findings called (`flags`) and the
+ * activation grids; and the row → API view.
  */
-import type { ResultMessage } from '../../protocol/messages.ts';
+
+import type { Tier } from '../../models/triage/triage-policy.ts';
+import { isFlagged } from '../../models/triage/triage-policy.ts';
+import type { ResultMessage, TriageMessage } from '../../protocol/messages.ts';
+import { scoreKey, tierRank, triageOfMessage } from './result-triage.ts';
 
 export interface ResultRow {
   result_id: string;
@@ -30,19 +36,42 @@ export interface ResultRow {
   preview_mime: string | null;
   heatmap_sha256: string | null;
   heatmap_mime: string | null;
+  tier: Tier;
+  tier_rank: number;
+  score: number;
+  score_key: number;
+  arrived_ms: number;
+  acquired: number;
+  triage: string;
+  activation: string | null;
 }
 
 export interface StoredBlobs {
   preview?: { sha256: string; mime: string };
-  heatmap?: { sha256: string; mime: string };
 }
 
-export function rankFor(flagCount: number): number {
-  return 9 - Math.min(flagCount, 9);
+/** The part of the triage kept as JSON (tier and score have their own columns). */
+export type StoredTriage = Omit<TriageMessage, 'tier' | 'score'>;
+
+export function triageColumns(t: TriageMessage) {
+  const { tier, score, ...rest } = t;
+  const stored: StoredTriage = rest;
+  return {
+    tier,
+    tier_rank: tierRank(tier),
+    score,
+    score_key: scoreKey(score),
+    triage: JSON.stringify(stored),
+    flags: JSON.stringify(t.findings),
+    rank: tierRank(tier),
+    flagged: isFlagged(tier) ? 1 : 0,
+    max_probability: score,
+  };
 }
 
 export function resultRow(message: ResultMessage, blobs: StoredBlobs, ingestedAt: Date): ResultRow {
-  const probabilities = Object.values(message.probabilities);
+  const acquiredMs = message.acquiredAt === undefined ? Number.NaN : Date.parse(message.acquiredAt);
+  const acquired = Number.isFinite(acquiredMs);
   return {
     result_id: message.resultId,
     site: message.site,
@@ -57,62 +86,98 @@ export function resultRow(message: ResultMessage, blobs: StoredBlobs, ingestedAt
     model_name: message.model.name,
     model_version: message.model.version,
     runtime: message.runtime,
-    rank: rankFor(message.flags.length),
-    flagged: message.flags.length > 0 ? 1 : 0,
-    max_probability: probabilities.length > 0 ? Math.max(...probabilities) : 0,
     classes: JSON.stringify(message.classes),
     probabilities: JSON.stringify(message.probabilities),
-    flags: JSON.stringify(message.flags),
     timings: JSON.stringify(message.timingsMs),
     image: JSON.stringify(message.image),
     preview_sha256: blobs.preview?.sha256 ?? null,
     preview_mime: blobs.preview?.mime ?? null,
-    heatmap_sha256: blobs.heatmap?.sha256 ?? null,
-    heatmap_mime: blobs.heatmap?.mime ?? null,
+    heatmap_sha256: null,
+    heatmap_mime: null,
+    ...triageColumns(triageOfMessage(message)),
+    arrived_ms: acquired ? acquiredMs : Date.parse(message.receivedAt),
+    acquired: acquired ? 1 : 0,
+    activation: message.activation ? JSON.stringify(message.activation) : null,
   };
 }
 
-/** The worklist/detail view of a stored row (no keys but the pseudonymous study key). */
+/** A study as the worklist, a study's detail and the SSE `result` event show it (no keys but the study key). */
 export interface StudySummary {
   resultId: string;
   site: string;
   agent: string;
   studyKey: string | null;
+  tier: Tier;
+  score: number;
+  findings: string[];
+  urgentFindings: string[];
+  findingClasses: string[];
+  normalClass: string | null;
+  probabilities: Record<string, number>;
+  arrivedAt: string;
+  acquired: boolean;
   scoredAt: string;
-  receivedAt: string;
-  ingestedAt: string;
+  status: 'unread' | 'reviewed';
+  signedAt: string | null;
+  turnaroundS: number | null;
+  claim: { by: string; at: string; expiresAt: string } | null;
   modelName: string;
   modelVersion: string;
-  runtime: string;
-  flags: string[];
-  classes: string[];
-  probabilities: Record<string, number>;
-  maxProbability: number;
-  priority: number;
-  status: 'unread' | 'reviewed';
-  hasPreview: boolean;
-  hasHeatmap: boolean;
 }
 
-export function summaryOf(row: ResultRow & { status: string }): StudySummary {
+export interface SummarySource {
+  result_id: string;
+  site: string;
+  agent: string;
+  study_key: string | null;
+  tier: Tier;
+  score: number;
+  triage: string | null;
+  probabilities: string;
+  classes: string;
+  flags: string;
+  arrived_ms: number;
+  acquired: number;
+  scored_at: string;
+  status: string;
+  signed_ms: number | null;
+  model_name: string;
+  model_version: string;
+}
+
+export function storedTriage(row: Pick<SummarySource, 'triage' | 'classes' | 'flags'>): StoredTriage {
+  if (row.triage) return JSON.parse(row.triage) as StoredTriage;
+  const classes = JSON.parse(row.classes) as string[];
+  return { findings: JSON.parse(row.flags), urgentFindings: [], findingClasses: classes, operatingPoints: {} };
+}
+
+export function summaryOf(
+  row: SummarySource,
+  claim: { holder: string; claimed_at: string; expires_ms: number } | null = null,
+): StudySummary {
+  const t = storedTriage(row);
   return {
     resultId: row.result_id,
     site: row.site,
     agent: row.agent,
     studyKey: row.study_key,
+    tier: row.tier,
+    score: row.score,
+    findings: t.findings,
+    urgentFindings: t.urgentFindings,
+    findingClasses: t.findingClasses,
+    normalClass: t.normalClass ?? null,
+    probabilities: JSON.parse(row.probabilities),
+    arrivedAt: new Date(row.arrived_ms).toISOString(),
+    acquired: row.acquired === 1,
     scoredAt: row.scored_at,
-    receivedAt: row.received_at,
-    ingestedAt: row.ingested_at,
+    status: row.status === 'reviewed' ? 'reviewed' : 'unread',
+    signedAt: row.signed_ms === null ? null : new Date(row.signed_ms).toISOString(),
+    turnaroundS: row.signed_ms === null ? null : Math.max(0, Math.round((row.signed_ms - row.arrived_ms) / 1000)),
+    claim: claim
+      ? { by: claim.holder, at: claim.claimed_at, expiresAt: new Date(claim.expires_ms).toISOString() }
+      : null,
     modelName: row.model_name,
     modelVersion: row.model_version,
-    runtime: row.runtime,
-    flags: JSON.parse(row.flags),
-    classes: JSON.parse(row.classes),
-    probabilities: JSON.parse(row.probabilities),
-    maxProbability: row.max_probability,
-    priority: 9 - row.rank,
-    status: row.status === 'reviewed' ? 'reviewed' : 'unread',
-    hasPreview: row.preview_sha256 !== null,
-    hasHeatmap: row.heatmap_sha256 !== null,
   };
 }

@@ -1,31 +1,40 @@
 /**
- * Stored results: idempotent batch insert (the UNIQUE result_id makes a re-sent result a 'duplicate'),
- * the keyset-paginated worklist, and one study's detail. Worklist order is `rank, scored_ms, id`; each
- * filter combination is served by one of the covering indexes (migrations/0001), and the cursor is a
- * row-value comparison that seeks the index, so a deep page costs what the first one does.
+ * Stored results: idempotent batch insert (the UNIQUE result_id makes a re-sent result a 'duplicate'), the
+ * keyset-paginated worklist in any of its orders (worklist-order.ts) with its filters (site, status, tiers,
+ * finding, arrival window, claimed), and one study with its live claim.
  */
 import { type Selectable, sql } from 'kysely';
+import type { Tier } from '../../models/triage/triage-policy.ts';
 import type { HubDb } from '../db/database.ts';
 import type { ResultsTable } from '../db/tables.ts';
 import type { ResultRow, StudySummary } from './result-row.ts';
 import { summaryOf } from './result-row.ts';
+import { cursorOf, KEYSETS, type WorklistCursor, type WorklistSort } from './worklist-order.ts';
 
 export type InsertOutcome = 'stored' | 'duplicate';
 export type StoredResult = Selectable<ResultsTable>;
-
-export interface WorklistQuery {
-  site?: string;
-  status?: 'unread' | 'reviewed' | 'all';
-  flagged?: boolean;
-  flag?: string;
-  fromMs?: number;
-  toMs?: number;
-  limit: number;
-  cursor?: WorklistCursor;
+export interface LiveClaim {
+  holder: string;
+  claimed_at: string;
+  expires_ms: number;
 }
 
-/** Position after the last item of a page: [rank, scored_ms, id]. */
-export type WorklistCursor = [number, number, number];
+export interface WorklistQuery {
+  sort?: WorklistSort;
+  site?: string;
+  status?: 'unread' | 'reviewed' | 'all';
+  tiers?: readonly Tier[];
+  /** Only studies where the AI called this finding. */
+  finding?: string;
+  /** Arrival window: from inclusive, to exclusive (epoch ms). */
+  fromMs?: number;
+  toMs?: number;
+  claimed?: { kind: 'unclaimed' | 'mine' | 'others'; user: string };
+  limit: number;
+  cursor?: WorklistCursor;
+  /** The time claims are live at. */
+  nowMs: number;
+}
 
 export interface WorklistPage {
   items: StudySummary[];
@@ -36,11 +45,11 @@ export interface ResultsStore {
   /** Inserts all rows in ONE transaction; resolves once it is committed. */
   insertMany(rows: readonly ResultRow[]): Promise<InsertOutcome[]>;
   worklist(query: WorklistQuery): Promise<WorklistPage>;
-  get(resultId: string): Promise<StoredResult | undefined>;
+  get(resultId: string, nowMs: number): Promise<{ row: StoredResult; claim: LiveClaim | null } | undefined>;
 }
 
-/** Rows per INSERT: far below SQLite's 32,766 and PostgreSQL's 65,535 bound parameters (25 per row). */
-const ROWS_PER_STATEMENT = 1000;
+/** Rows per INSERT: far below SQLite's 32,766 and PostgreSQL's 65,535 bound parameters (~35 per row). */
+const ROWS_PER_STATEMENT = 500;
 
 export function createResultsStore(db: HubDb): ResultsStore {
   async function insertMany(tx: HubDb, rows: readonly ResultRow[]): Promise<InsertOutcome[]> {
@@ -92,42 +101,88 @@ export function createResultsStore(db: HubDb): ResultsStore {
 
   return {
     insertMany: (rows) => db.transaction((tx) => insertMany(tx, rows)),
-    get: (resultId) => db.kysely.selectFrom('results').selectAll().where('result_id', '=', resultId).executeTakeFirst(),
+    async get(resultId, nowMs) {
+      const row = await db.kysely
+        .selectFrom('results')
+        .selectAll()
+        .where('result_id', '=', resultId)
+        .executeTakeFirst();
+      if (!row) return undefined;
+      const claim = await db.kysely
+        .selectFrom('claims')
+        .select(['holder', 'claimed_at', 'expires_ms'])
+        .where('result_row', '=', row.id)
+        .where('expires_ms', '>', nowMs)
+        .executeTakeFirst();
+      return { row, claim: claim ?? null };
+    },
     async worklist(query) {
-      let select = db.kysely.selectFrom('results').selectAll();
-      if (query.site !== undefined) select = select.where('site', '=', query.site);
-      if (query.status !== undefined && query.status !== 'all') select = select.where('status', '=', query.status);
-      if (query.flagged !== undefined) select = select.where('rank', query.flagged ? '<' : '=', 9);
-      if (query.flag !== undefined) {
-        const flag = query.flag;
+      const sort = query.sort ?? 'triage';
+      const keyset = KEYSETS[sort];
+      let select = db.kysely
+        .selectFrom('results')
+        .leftJoin('claims', (join) =>
+          join.onRef('claims.result_row', '=', 'results.id').on('claims.expires_ms', '>', query.nowMs),
+        )
+        .selectAll('results')
+        .select(['claims.holder', 'claims.claimed_at', 'claims.expires_ms']);
+      if (query.site !== undefined) select = select.where('results.site', '=', query.site);
+      if (query.status !== undefined && query.status !== 'all')
+        select = select.where('results.status', '=', query.status);
+      if (query.tiers !== undefined && query.tiers.length > 0)
+        select = select.where('results.tier', 'in', [...query.tiers]);
+      if (query.finding !== undefined) {
+        const finding = query.finding;
         select = select.where(({ exists, selectFrom }) =>
           exists(
             selectFrom('result_flags as f')
               .select(sql`1`.as('one'))
-              .where('f.class', '=', flag)
+              .where('f.class', '=', finding)
               .whereRef('f.result_row', '=', 'results.id'),
           ),
         );
       }
-      if (query.fromMs !== undefined) select = select.where('scored_ms', '>=', query.fromMs);
-      if (query.toMs !== undefined) select = select.where('scored_ms', '<', query.toMs);
+      if (query.fromMs !== undefined) select = select.where('results.arrived_ms', '>=', query.fromMs);
+      if (query.toMs !== undefined) select = select.where('results.arrived_ms', '<', query.toMs);
+      const claimed = query.claimed;
+      // The join keeps only live claims, so "no holder" is "not being read".
+      if (claimed?.kind === 'unclaimed') select = select.where('claims.holder', 'is', null);
+      if (claimed?.kind === 'mine') select = select.where('claims.holder', '=', claimed.user);
+      if (claimed?.kind === 'others')
+        select = select.where('claims.holder', 'is not', null).where('claims.holder', '!=', claimed.user);
+      const columns = keyset.columns.map((c) => `results.${c}` as const);
       if (query.cursor !== undefined) {
-        const [rank, scoredMs, id] = query.cursor;
+        const values = query.cursor.values;
         select = select.where(({ eb, refTuple, tuple }) =>
-          eb(refTuple('rank', 'scored_ms', 'id'), '>', tuple(rank, scoredMs, id)),
+          columns.length === 4
+            ? eb(
+                refTuple(columns[0]!, columns[1]!, columns[2]!, columns[3]!),
+                keyset.descending ? '<' : '>',
+                tuple(values[0]!, values[1]!, values[2]!, values[3]!),
+              )
+            : columns.length === 3
+              ? eb(
+                  refTuple(columns[0]!, columns[1]!, columns[2]!),
+                  keyset.descending ? '<' : '>',
+                  tuple(values[0]!, values[1]!, values[2]!),
+                )
+              : eb(refTuple(columns[0]!, columns[1]!), keyset.descending ? '<' : '>', tuple(values[0]!, values[1]!)),
         );
       }
-      const rows = await select
-        .orderBy('rank')
-        .orderBy('scored_ms')
-        .orderBy('id')
-        .limit(query.limit + 1)
-        .execute();
+      for (const column of columns) select = select.orderBy(column, keyset.descending ? 'desc' : 'asc');
+      const rows = await select.limit(query.limit + 1).execute();
       const page = rows.slice(0, query.limit);
       const last = page.at(-1);
       return {
-        items: page.map(summaryOf),
-        ...(rows.length > query.limit && last ? { next: [last.rank, last.scored_ms, last.id] as WorklistCursor } : {}),
+        items: page.map((r) =>
+          summaryOf(
+            r,
+            r.holder === null
+              ? null
+              : { holder: r.holder, claimed_at: r.claimed_at as string, expires_ms: r.expires_ms as number },
+          ),
+        ),
+        ...(rows.length > query.limit && last ? { next: cursorOf(sort, last) } : {}),
       };
     },
   };

@@ -1,9 +1,9 @@
 /**
- * The results feature: ingest of agents' results (validated, stored idempotently with their preview and
- * heatmap blobs, acked after commit), the worklist, one study's detail and images, volumes per site, and
- * the ingest counters. In: the database, where blobs live, the ack sink, the event bus, the clock, what
- * reviews and the audit log say about a study, and the broker's refusal counts. Out: the results store,
- * the result handler (ingest's entry), the counters and the routes.
+ * The results feature: ingest of agents' results (validated, triaged, stored idempotently with their preview
+ * blob, acked after commit), the worklist in triage order, one study's detail and preview, the statistics, and
+ * the ingest counters. In: the database, where blobs live, the ack sink, the event bus, the clock, the reads and
+ * the audit log of a study, and the broker's refusal counts. Out: the results store, the result handler
+ * (ingest's entry), the counters, the routes, and `start()` (fills in the triage of results stored before it).
  */
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -11,7 +11,8 @@ import type { AuditStore } from '../accounts/audit-store.ts';
 import type { HubDb } from '../db/database.ts';
 import type { HubEvents } from '../events/hub-events.ts';
 import type { HubRoutes } from '../http/plugin.ts';
-import type { ReviewsStore } from '../reviews/reviews-store.ts';
+import type { ReadsStore } from '../reviews/reads-store.ts';
+import { backfillTriage } from './backfill-triage.ts';
 import { createBlobStore } from './blob-store.ts';
 import { createResultHandler, type PublishAck } from './handle-result.ts';
 import { createIngestCounters } from './ingest-counters.ts';
@@ -27,7 +28,7 @@ export interface ResultsDeps {
   dataDir: string;
   events: HubEvents;
   publishAck: PublishAck;
-  reviews: Pick<ReviewsStore, 'latest' | 'agreement'>;
+  reads: Pick<ReadsStore, 'list' | 'agreement'>;
   audit: Pick<AuditStore, 'list'>;
   brokerRefused: IngestRoutesOptions['brokerRefused'];
   now: () => Date;
@@ -35,7 +36,7 @@ export interface ResultsDeps {
 }
 
 export function createResults(deps: ResultsDeps) {
-  const { db, events, reviews, now } = deps;
+  const { db, events, reads, now } = deps;
   const results = createResultsStore(db);
   const blobs = createBlobStore(join(deps.dataDir, 'blobs'));
   const counters = createIngestCounters();
@@ -49,12 +50,12 @@ export function createResults(deps: ResultsDeps) {
     log: deps.log,
   });
   const routes: HubRoutes = async (app) => {
-    await app.register(worklistRoutes, { results });
-    await app.register(studyRoutes, { results, reviews, audit: deps.audit, blobs });
-    await app.register(statsRoutes, { stats: createStatsStore(db), reviews, now });
+    await app.register(worklistRoutes, { results, now });
+    await app.register(studyRoutes, { results, reads, audit: deps.audit, blobs, now });
+    await app.register(statsRoutes, { stats: createStatsStore(db), reads, now });
     await app.register(ingestRoutes, { counters, brokerRefused: deps.brokerRefused });
   };
-  return { results, handler, counters, routes };
+  return { results, handler, counters, routes, start: () => backfillTriage(db, deps.log) };
 }
 
 export type Results = ReturnType<typeof createResults>;

@@ -1,40 +1,48 @@
-/** GET /api/stats: volumes per site and radiologist-vs-AI agreement per class (latest review per study). */
+/**
+ * GET /api/stats: per site the volumes, the share flagged (urgent or abnormal) and each tier, read turnaround
+ * (median, 90th percentile) over the window; and radiologist-vs-AI agreement per finding from explicit decisions
+ * on the latest version of each read (docs/hub.md#reads).
+ */
 import { Type } from '@sinclair/typebox';
 import { requireRole } from '../accounts/guards.ts';
 import { ErrorBody } from '../http/errors.ts';
+import { Nullable } from '../http/nullable.ts';
 import type { HubApp } from '../http/type-provider.ts';
-import { agreementRate } from '../reviews/review-labels.ts';
-import type { ReviewsStore } from '../reviews/reviews-store.ts';
+import type { ReadsStore } from '../reviews/reads-store.ts';
 import type { StatsStore } from './stats-store.ts';
+
+const Count = Type.Integer({ minimum: 0 });
 
 const StatsView = Type.Object({
   sites: Type.Array(
     Type.Object({
       site: Type.String(),
-      total: Type.Integer(),
-      flagged: Type.Integer(),
-      reviewed: Type.Integer(),
-      last24h: Type.Integer(),
+      total: Count,
+      flagged: Count,
+      reviewed: Count,
+      last24h: Count,
+      tiers: Type.Object({ urgent: Count, abnormal: Count, indeterminate: Count, 'likely-normal': Count }),
+      turnaround: Type.Object({ reads: Count, medianS: Nullable(Type.Integer()), p90S: Nullable(Type.Integer()) }),
     }),
   ),
-  daily: Type.Array(Type.Object({ site: Type.String(), day: Type.String(), count: Type.Integer() })),
+  daily: Type.Array(Type.Object({ site: Type.String(), day: Type.String(), count: Count })),
   agreement: Type.Array(
     Type.Object({
       class: Type.String(),
-      reviewed: Type.Integer(),
-      agree: Type.Integer(),
-      rate: Type.Union([Type.Number(), Type.Null()]),
-      truePositive: Type.Integer(),
-      falsePositive: Type.Integer(),
-      falseNegative: Type.Integer(),
-      trueNegative: Type.Integer(),
+      reads: Count,
+      agree: Count,
+      rate: Nullable(Type.Number()),
+      aiCalledPresent: Count,
+      aiCalledAbsent: Count,
+      aiMissedPresent: Count,
+      aiClearAbsent: Count,
     }),
   ),
 });
 
 export interface StatsRoutesOptions {
   stats: StatsStore;
-  reviews: Pick<ReviewsStore, 'agreement'>;
+  reads: Pick<ReadsStore, 'agreement'>;
   now: () => Date;
 }
 
@@ -45,17 +53,25 @@ export async function statsRoutes(app: HubApp, options: StatsRoutesOptions) {
     {
       schema: {
         tags: ['stats'],
-        summary: 'Volumes per site and agreement per class',
+        summary: 'Volumes, tiers and read turnaround per site; agreement per finding',
         querystring: Type.Object({ days: Type.Integer({ minimum: 1, maximum: 365, default: 14 }) }),
         response: { 200: StatsView, 401: ErrorBody },
       },
     },
     async (request) => {
       const nowMs = options.now().getTime();
+      const { days } = request.query;
+      const turnaround = new Map((await options.stats.turnaround(nowMs, days)).map((t) => [t.site, t]));
       return {
-        sites: await options.stats.volumes(nowMs),
-        daily: await options.stats.daily(nowMs, request.query.days),
-        agreement: (await options.reviews.agreement()).map((a) => ({ ...a, rate: agreementRate(a) })),
+        sites: (await options.stats.volumes(nowMs)).map((v) => {
+          const t = turnaround.get(v.site);
+          return { ...v, turnaround: { reads: t?.reads ?? 0, medianS: t?.medianS ?? null, p90S: t?.p90S ?? null } };
+        }),
+        daily: await options.stats.daily(nowMs, days),
+        agreement: (await options.reads.agreement()).map((a) => ({
+          ...a,
+          rate: a.reads === 0 ? null : a.agree / a.reads,
+        })),
       };
     },
   );

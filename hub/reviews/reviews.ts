@@ -1,20 +1,31 @@
 /**
- * The reviews feature: a radiologist's per-class confirm/override with a report, its labels, and
- * radiologist-vs-AI agreement per class (for the stats page). In: the database, the event bus and the
- * clock. Out: the reviews store and the review route.
+ * The reviews feature: reads (versioned reports with an explicit decision per finding, addenda), claims (who is
+ * reading what) and radiologist-vs-AI agreement per finding. In: the database, the event bus, the clock, the claim
+ * lifetime, and what to do with a signed read (queue the clinic report in the same transaction, then send it).
+ * Out: the stores and the routes.
  */
 import type { HubDb } from '../db/database.ts';
 import type { HubEvents } from '../events/hub-events.ts';
 import type { HubRoutes } from '../http/plugin.ts';
-import { reviewRoutes } from './review-routes.ts';
-import { createReviewsStore } from './reviews-store.ts';
+import { createClaimsStore } from './claims-store.ts';
+import { type ReadRoutesOptions, readRoutes } from './read-routes.ts';
+import { createReadsStore } from './reads-store.ts';
 
-export function createReviews(deps: { db: HubDb; events: HubEvents; now: () => Date }) {
-  const reviews = createReviewsStore(deps.db);
+export interface ReviewsDeps {
+  db: HubDb;
+  events: HubEvents;
+  now: () => Date;
+  claimTimeoutS: number;
+  signed?: Pick<ReadRoutesOptions, 'inSigning' | 'afterSigning'>;
+}
+
+export function createReviews(deps: ReviewsDeps) {
+  const reads = createReadsStore(deps.db);
+  const claims = createClaimsStore(deps.db, deps.claimTimeoutS * 1000);
   const routes: HubRoutes = async (app) => {
-    await app.register(reviewRoutes, { reviews, events: deps.events, now: deps.now });
+    await app.register(readRoutes, { reads, claims, events: deps.events, now: deps.now, ...deps.signed });
   };
-  return { reviews, routes };
+  return { reads, claims, routes };
 }
 
 export type Reviews = ReturnType<typeof createReviews>;

@@ -1,6 +1,7 @@
 /**
- * Test data for hub tests: valid protocol ResultMessages (with a real JPEG preview and PNG heatmap made
- * by sharp), a hub config in a temp dir, and an MQTT agent login.
+ * Test data for hub tests: valid protocol ResultMessages (with a real JPEG preview made by sharp, and a triage
+ * consistent with their flags: each class is a finding called at 0.5, urgent at 0.9), a hub config in a temp dir,
+ * and an MQTT agent login.
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { hashPassword } from '../../hub/auth/password.ts';
 import { type HubConfig, parseHubConfig } from '../../hub/config.ts';
-import type { ResultMessage, StatusMessage } from '../../protocol/messages.ts';
+import type { ResultMessage, StatusMessage, TriageMessage } from '../../protocol/messages.ts';
 
 export const CLASSES = ['Atelectasis', 'Effusion', 'Pneumonia'];
 export const PASSWORDS = { radiologist: 'read-all-day', admin: 'keeps-the-keys', agent: 'agent-secret' };
@@ -42,30 +43,46 @@ export function hubConfig(
   });
 }
 
-let images: { preview: string; heatmap: string } | undefined;
+let images: { preview: string } | undefined;
 
 async function testImages() {
   if (!images) {
     const preview = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#808080' } })
       .jpeg()
       .toBuffer();
-    const heatmap = await sharp({ create: { width: 16, height: 16, channels: 4, background: '#ff000080' } })
-      .png()
-      .toBuffer();
-    images = { preview: preview.toString('base64'), heatmap: heatmap.toString('base64') };
+    images = { preview: preview.toString('base64') };
   }
   return images;
+}
+
+/** The triage an agent would send for these flags: every class a finding, called at 0.5, urgent at 0.9. */
+export function triageFor(
+  classes: readonly string[],
+  probabilities: Record<string, number>,
+  flags: readonly string[],
+): TriageMessage {
+  const p = (c: string) => probabilities[c] ?? 0;
+  const findings = [...flags].sort((a, b) => p(b) - p(a));
+  const urgentFindings = findings.filter((c) => p(c) >= 0.9);
+  return {
+    tier: urgentFindings.length > 0 ? 'urgent' : findings.length > 0 ? 'abnormal' : 'likely-normal',
+    score: Math.max(0, ...classes.map(p)),
+    findings,
+    urgentFindings,
+    findingClasses: [...classes],
+    operatingPoints: Object.fromEntries(classes.map((c) => [c, { threshold: 0.5, urgentThreshold: 0.9 }])),
+  };
 }
 
 let counter = 0;
 
 export async function resultMessage(overrides: Partial<ResultMessage> = {}): Promise<ResultMessage> {
   const n = counter++;
-  const { preview, heatmap } = await testImages();
+  const { preview } = await testImages();
   const site = overrides.site ?? 'clinic-a';
   const agent = overrides.agent ?? 'xr-1';
   const hash = (text: string) => createHash('sha256').update(text).digest('hex');
-  return {
+  const message: ResultMessage = {
     v: 1,
     resultId: hash(`${site}|${process.pid}|${Date.now()}|${n}`),
     site,
@@ -81,9 +98,9 @@ export async function resultMessage(overrides: Partial<ResultMessage> = {}): Pro
     timingsMs: { read: 12, preprocess: 8, infer: 30 },
     image: { format: 'png', rows: 1024, cols: 1024, modality: 'DX', viewPosition: 'PA' },
     preview: { mime: 'image/jpeg', width: 64, height: 64, base64: preview },
-    heatmap: { mime: 'image/png', width: 16, height: 16, base64: heatmap },
     ...overrides,
   };
+  return { ...message, triage: overrides.triage ?? triageFor(message.classes, message.probabilities, message.flags) };
 }
 
 export function statusMessage(site: string, agent: string, overrides: Partial<StatusMessage> = {}): StatusMessage {

@@ -12,7 +12,7 @@ export interface InjectUser {
   csrf: string;
   get(url: string): Promise<{ statusCode: number; json(): unknown }>;
   send(
-    method: 'POST' | 'PUT',
+    method: 'POST' | 'PUT' | 'DELETE',
     url: string,
     payload?: unknown,
   ): Promise<{ statusCode: number; body: string; json(): unknown }>;

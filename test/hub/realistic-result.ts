@@ -1,6 +1,6 @@
 /**
- * A ResultMessage whose preview is a real sample chest X-ray (models/samples/nih) and whose heatmap is a
- * jet-coloured RGBA blob like the agent's, for dashboard tests and screenshots.
+ * A ResultMessage whose preview is a real sample chest X-ray (models/samples/nih) and whose evidence maps are a
+ * blob per finding like the agent's activation grids, for dashboard tests and screenshots.
  */
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -17,22 +17,18 @@ export function samplePaths(): string[] {
     .map((f) => `${SAMPLES}${f}`);
 }
 
-async function heatmapPng(width: number, height: number, cx: number, cy: number): Promise<Buffer> {
-  const data = Buffer.alloc(width * height * 4);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const d = Math.hypot((x / width - cx) / 0.18, (y / height - cy) / 0.22);
-      const v = Math.max(0, 1 - d);
-      const p = (y * width + x) * 4;
-      data[p] = Math.round(255 * Math.min(1, v * 2));
-      data[p + 1] = Math.round(255 * Math.max(0, 1 - Math.abs(v - 0.5) * 2));
-      data[p + 2] = Math.round(255 * Math.max(0, 1 - v * 2));
-      data[p + 3] = Math.round(255 * v);
+/** A 16×16 evidence grid per finding: a blob around (cx, cy), 0 outside it (as the agent sends). */
+function activationFor(findings: readonly string[], cx: number, cy: number): ResultMessage['activation'] {
+  const size = 16;
+  const levels = new Uint8Array(size * size);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const v = Math.max(0, 1 - Math.hypot(((x + 0.5) / size - cx) / 0.18, ((y + 0.5) / size - cy) / 0.22));
+      levels[y * size + x] = v > 0 ? 1 + Math.round(v * 254) : 0;
     }
   }
-  return sharp(data, { raw: { width, height, channels: 4 } })
-    .png()
-    .toBuffer();
+  const map = Buffer.from(levels).toString('base64');
+  return { width: size, height: size, maps: Object.fromEntries(findings.map((f) => [f, map])) };
 }
 
 export async function realisticResult(index: number, overrides: Partial<ResultMessage> = {}): Promise<ResultMessage> {
@@ -41,7 +37,6 @@ export async function realisticResult(index: number, overrides: Partial<ResultMe
     .resize(768, 768, { fit: 'inside' })
     .jpeg({ quality: 85 })
     .toBuffer({ resolveWithObject: true });
-  const heat = await heatmapPng(preview.info.width, preview.info.height, 0.35 + (index % 3) * 0.15, 0.55);
   const base = await resultMessage(overrides);
   return {
     ...base,
@@ -51,12 +46,7 @@ export async function realisticResult(index: number, overrides: Partial<ResultMe
       height: preview.info.height,
       base64: preview.data.toString('base64'),
     },
-    heatmap: {
-      mime: 'image/png',
-      width: preview.info.width,
-      height: preview.info.height,
-      base64: heat.toString('base64'),
-    },
+    activation: activationFor(base.triage?.findingClasses ?? base.classes, 0.35 + (index % 3) * 0.15, 0.55),
     ...overrides,
   };
 }

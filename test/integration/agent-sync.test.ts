@@ -52,7 +52,7 @@ describe('agent sync and policies (real broker)', () => {
       assert.equal(agent.store.outboxSize(), PNGS.length, 'rows stay until the application-level ack');
       for (const r of mine()) {
         assert.equal(r.preview, undefined);
-        assert.equal(r.heatmap, undefined);
+        assert.equal(r.activation, undefined);
       }
       hub.setAcking(true);
       await hub.waitFor(() => agent.store.outboxSize() === 0, 10_000, 'outbox drained after acks');

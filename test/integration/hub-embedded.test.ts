@@ -31,7 +31,7 @@ describe('hub with the embedded broker', () => {
     let rowAtAck: unknown;
     agent.client.on('message', (_t, payload) => {
       if (JSON.parse(payload.toString()).resultId === message.resultId && rowAtAck === undefined) {
-        rowAtAck = hub.hub.results.get(message.resultId);
+        rowAtAck = hub.hub.results.get(message.resultId, Date.now());
       }
     });
     await agent.publish('result', message);
@@ -58,7 +58,7 @@ describe('hub with the embedded broker', () => {
     const ack = await agent.waitForAck(message.resultId);
     assert.equal(ack.status, 'rejected');
     assert.equal(ack.reason, 'CXR_ERR_PROTOCOL_INVALID');
-    assert.equal(await hub.hub.results.get(message.resultId), undefined);
+    assert.equal(await hub.hub.results.get(message.resultId, Date.now()), undefined);
     await agent.client.publishAsync(topicFor(A, 'result'), 'not json', { qos: 1 });
     await waitFor(() => (hub.hub.counters.rejected >= before + 2 ? true : undefined));
   });
@@ -83,7 +83,7 @@ describe('hub with the embedded broker', () => {
     await intruder.close();
     assert.ok(hub.broker!.refused.publish >= 1);
     assert.ok(hub.broker!.refused.subscribe >= 2);
-    assert.equal(await hub.hub.results.get(forged.resultId), undefined);
+    assert.equal(await hub.hub.results.get(forged.resultId, Date.now()), undefined);
   });
 
   it('refuses an MQTT login with a wrong password', async () => {
@@ -111,57 +111,65 @@ describe('hub with the embedded broker', () => {
     assert.ok('/api/worklist' in openapi.paths);
   });
 
-  it('serves the worklist flagged-first, the study, its images, and records a review in the audit log', async () => {
+  it('serves the worklist in triage order, the study and its preview, and records a signed read in the audit log', async () => {
     const plain = await resultMessage({
       flags: [],
       probabilities: { Atelectasis: 0.1, Effusion: 0.2, Pneumonia: 0.1 },
     });
-    const urgent = await resultMessage({ flags: ['Effusion', 'Pneumonia'] });
+    const abnormal = await resultMessage({ flags: ['Effusion', 'Pneumonia'] });
     await agent.publish('result', plain);
-    await agent.publish('result', urgent);
-    await agent.waitForAck(urgent.resultId);
+    await agent.publish('result', abnormal);
+    await agent.waitForAck(abnormal.resultId);
     const rad = await login(hub.httpUrl, 'rad', PASSWORDS.radiologist);
-    const page = (await (await rad.get('/api/worklist?limit=200')).json()) as { items: { resultId: string }[] };
+    const page = (await (await rad.get('/api/worklist?limit=200')).json()) as {
+      items: { resultId: string; tier: string }[];
+    };
     const ids = page.items.map((i) => i.resultId);
-    assert.ok(ids.indexOf(urgent.resultId) < ids.indexOf(plain.resultId), 'two-flag study before unflagged');
+    assert.ok(ids.indexOf(abnormal.resultId) < ids.indexOf(plain.resultId), 'abnormal before likely normal');
 
-    const detail = (await (await rad.get(`/api/studies/${urgent.resultId}`)).json()) as Record<string, unknown>;
+    const detail = (await (await rad.get(`/api/studies/${abnormal.resultId}`)).json()) as Record<string, unknown>;
     assert.equal(detail.modelVersion, '1.0.0');
+    assert.equal(detail.tier, 'abnormal');
     assert.equal('keys' in detail || 'patientKey' in detail, false, 'no patient keys leave the hub');
-    const preview = await rad.get(`/api/studies/${urgent.resultId}/preview`);
+    const preview = await rad.get(`/api/studies/${abnormal.resultId}/preview`);
     assert.equal(preview.headers.get('content-type'), 'image/jpeg');
     assert.deepEqual([...new Uint8Array(await preview.arrayBuffer()).slice(0, 2)], [0xff, 0xd8]);
-    assert.equal((await rad.get(`/api/studies/${urgent.resultId}/heatmap`)).headers.get('content-type'), 'image/png');
 
-    const review = { decisions: { Pneumonia: 'override' }, report: 'Effusion confirmed; no consolidation.' };
-    assert.equal((await rad.post(`/api/studies/${urgent.resultId}/review`, review, { csrf: null })).status, 403);
-    const stored = await rad.post(`/api/studies/${urgent.resultId}/review`, review);
-    assert.equal(stored.status, 200);
-    const labels = ((await stored.json()) as { labels: { class: string; label: boolean }[] }).labels;
-    assert.deepEqual(
-      labels.map((l) => [l.class, l.label]),
-      [
-        ['Atelectasis', false],
-        ['Effusion', true],
-        ['Pneumonia', false],
-      ],
-    );
+    const read = {
+      decisions: { Atelectasis: 'absent', Effusion: 'present', Pneumonia: 'absent' },
+      impression: 'Effusion confirmed; no consolidation.',
+      basedOn: 0,
+    };
+    assert.equal((await rad.post(`/api/studies/${abnormal.resultId}/reads`, read, { csrf: null })).status, 403);
+    const stored = await rad.post(`/api/studies/${abnormal.resultId}/reads`, read);
+    assert.equal(stored.status, 201);
+    assert.equal(((await stored.json()) as { version: number }).version, 1);
 
     const admin = await login(hub.httpUrl, 'boss', PASSWORDS.admin);
-    const audit = (await (await admin.get(`/api/audit?target=${urgent.resultId}`)).json()) as {
-      entries: { actor: string; action: string; before: { status: string }; after: { status: string } }[];
+    const audit = (await (await admin.get(`/api/audit?target=${abnormal.resultId}`)).json()) as {
+      entries: {
+        actor: string;
+        action: string;
+        source: string | null;
+        before: { status: string };
+        after: { status: string };
+      }[];
     };
-    assert.equal(audit.entries[0]?.action, 'review.submit');
+    assert.equal(audit.entries[0]?.action, 'read.sign');
     assert.equal(audit.entries[0]?.actor, 'rad');
+    assert.equal(audit.entries[0]?.source, '127.0.0.1');
     assert.equal(audit.entries[0]?.before.status, 'unread');
     assert.equal(audit.entries[0]?.after.status, 'reviewed');
     const { kysely } = hub.hub.db;
     await assert.rejects(kysely.updateTable('audit_log').set({ actor: 'someone' }).execute(), /append-only/);
     await assert.rejects(kysely.deleteFrom('audit_log').execute(), /append-only/);
 
-    const stats = (await (await rad.get('/api/stats')).json()) as { agreement: { class: string; agree: number }[] };
+    const stats = (await (await rad.get('/api/stats')).json()) as {
+      agreement: { class: string; agree: number; reads: number }[];
+    };
     const pneumonia = stats.agreement.find((a) => a.class === 'Pneumonia');
-    assert.equal(pneumonia?.agree, 0);
+    assert.equal(pneumonia?.reads, 1);
+    assert.equal(pneumonia?.agree, 0, 'the AI called Pneumonia, the reader said absent');
   });
 
   it('shows agents on the fleet page from their status and streams new results as server-sent events', async () => {

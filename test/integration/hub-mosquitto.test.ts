@@ -55,7 +55,7 @@ describe('hub with an external Mosquitto', () => {
     const message = await resultMessage();
     await agent.publish('result', message);
     assert.equal((await agent.waitForAck(message.resultId)).status, 'stored');
-    assert.ok(await hub.hub.results.get(message.resultId));
+    assert.ok(await hub.hub.results.get(message.resultId, Date.now()));
     await agent.publish('result', message);
     await waitFor(() => (agent.acks.filter((a) => a.resultId === message.resultId).length === 2 ? true : undefined));
     assert.equal(agent.acks.filter((a) => a.resultId === message.resultId).at(-1)?.status, 'duplicate');
@@ -86,7 +86,11 @@ describe('hub with an external Mosquitto', () => {
     const own = await resultMessage(B);
     await spy.publish('result', own);
     assert.equal((await spy.waitForAck(own.resultId)).status, 'stored');
-    assert.equal(await hub.hub.results.get(forged.resultId), undefined, 'the forged result never reached the hub');
+    assert.equal(
+      await hub.hub.results.get(forged.resultId, Date.now()),
+      undefined,
+      'the forged result never reached the hub',
+    );
     assert.equal(
       spy.acks.some((a) => a.resultId === next.resultId),
       false,

@@ -37,6 +37,7 @@ const RESULT_COLUMNS = (text: string, big: string) => `
   CREATE INDEX results_site_arrived ON results (site, status, arrived_ms, id);
   CREATE INDEX results_arrived_all ON results (arrived_ms, id);
   CREATE INDEX results_untriaged ON results (id) WHERE triage IS NULL;
+  CREATE INDEX results_signed ON results (signed_ms) WHERE signed_ms IS NOT NULL;
 `;
 
 export const triageReadsClaims: Migration = {

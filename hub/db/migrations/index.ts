@@ -3,6 +3,13 @@ import { resultsAndAccounts } from './0001-results-and-accounts.ts';
 import { registryAndRollouts } from './0002-registry-and-rollouts.ts';
 import { leases } from './0003-leases.ts';
 import { reportOutbox } from './0004-report-outbox.ts';
+import { triageReadsClaims } from './0005-triage-reads-claims.ts';
 import type { Migration } from './migration.ts';
 
-export const MIGRATIONS: readonly Migration[] = [resultsAndAccounts, registryAndRollouts, leases, reportOutbox];
+export const MIGRATIONS: readonly Migration[] = [
+  resultsAndAccounts,
+  registryAndRollouts,
+  leases,
+  reportOutbox,
+  triageReadsClaims,
+];

@@ -1,6 +1,6 @@
 /**
  * The API through `app.inject` on a hub that is built but not listening (buildHub), with results fed
- * straight into ingest via `dispatch`: auth, roles, CSRF, validation, cursor paging, review, OpenAPI.
+ * straight into ingest via `dispatch`: auth, roles, CSRF, validation, cursor paging, reads, OpenAPI.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -88,11 +88,15 @@ describe('hub API (inject)', () => {
     assert.equal(badQuery.statusCode, 400);
   });
 
-  it('needs the CSRF token for a review and refuses unknown classes', async () => {
+  it('needs the CSRF token for a read and refuses unknown classes', async () => {
     const [id] = await ingest(1);
     const rad = await login('rad', PASSWORDS.radiologist);
-    const url = `/api/studies/${id}/review`;
-    const payload = { decisions: { Effusion: 'override' }, report: 'no effusion' };
+    const url = `/api/studies/${id}/reads`;
+    const payload = {
+      decisions: { Atelectasis: 'absent', Effusion: 'absent', Pneumonia: 'absent' },
+      impression: 'No effusion.',
+      basedOn: 0,
+    };
     const noToken = await hub.app.inject({ method: 'POST', url, payload, headers: { cookie: rad.cookie } });
     assert.equal(noToken.statusCode, 403);
     assert.equal((noToken.json() as { error: { code: string } }).error.code, 'CXR_ERR_HUB_CSRF');
@@ -101,14 +105,15 @@ describe('hub API (inject)', () => {
       method: 'POST',
       url,
       headers,
-      payload: { decisions: { Fracture: 'confirm' }, report: '' },
+      payload: { ...payload, decisions: { ...payload.decisions, Fracture: 'present' } },
     });
-    assert.equal(unknown.statusCode, 400);
+    assert.equal(unknown.statusCode, 422);
+    assert.equal((unknown.json() as { error: { code: string } }).error.code, 'CXR_ERR_HUB_READ_INVALID');
     const ok = await hub.app.inject({ method: 'POST', url, headers, payload });
-    assert.equal(ok.statusCode, 200);
+    assert.equal(ok.statusCode, 201);
     const missing = await hub.app.inject({
       method: 'POST',
-      url: `/api/studies/${'0'.repeat(64)}/review`,
+      url: `/api/studies/${'0'.repeat(64)}/reads`,
       headers,
       payload,
     });
@@ -124,7 +129,8 @@ describe('hub API (inject)', () => {
     for (const path of [
       '/api/worklist',
       '/api/studies/{resultId}',
-      '/api/studies/{resultId}/review',
+      '/api/studies/{resultId}/reads',
+      '/api/studies/{resultId}/claim',
       '/api/fleet',
       '/api/stats',
       '/api/audit',
