@@ -39,6 +39,12 @@ export function mappedFinding(
   return Object.keys(activation.maps).sort((a, b) => (probabilities[b] ?? 0) - (probabilities[a] ?? 0))[0];
 }
 
+/** Whether any finding's map has a cell with meaningful evidence (else there is nothing to draw). */
+export function hasDrawnEvidence(activation: ResultMessage['activation']): boolean {
+  if (!activation) return false;
+  return Object.values(activation.maps).some((base64) => Buffer.from(base64, 'base64').some((v) => v !== 0));
+}
+
 /** RGBA pixels of one grid: 0 cells transparent, others coloured with alpha rising with the evidence. */
 export function gridRgba(grid: Uint8Array): Uint8Array {
   const out = new Uint8Array(grid.length * 4);

@@ -8,7 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { IdentityStore, StoredIdentity } from '../../store/identity-store.ts';
 import type { ReportStore } from '../../store/report-store.ts';
-import { filmWithEvidence } from '../film-overlay.ts';
+import { filmWithEvidence, hasDrawnEvidence } from '../film-overlay.ts';
 import { dicomDate, personName, reportView, tierWording } from '../report-view.ts';
 import { writeReportPdf } from '../write-pdf.ts';
 import type { ClinicSessions } from './clinic-sessions.ts';
@@ -172,7 +172,7 @@ export function clinicPage(deps: ClinicPageDeps) {
         resultId: i.resultId,
         advice: tierWording(i.summary.tier).advice,
         hasPreview: i.hasPreview,
-        hasEvidence: i.hasPreview && i.activation !== undefined && Object.keys(i.activation.maps).length > 0,
+        hasEvidence: i.hasPreview && hasDrawnEvidence(i.activation),
       })),
     );
     const withReads = instances.find((i) => deps.reports.forResult(i.resultId).length > 0) ?? entry;
