@@ -160,6 +160,7 @@ it('takes a study over DICOM, sends the read back to the clinic as PDF, JSON and
 
   // Signing while the broker is down: the outbox keeps it, and it goes out once the broker is back.
   await broker.stop();
+  const probabilities = JSON.parse(row.probabilities) as Record<string, number>;
   const read: ClinicReport = {
     v: 1,
     resultId: row.result_id,
@@ -169,13 +170,14 @@ it('takes a study over DICOM, sends the read back to the clinic as PDF, JSON and
     version: 1,
     reader: 'Dr Ada Lee',
     signedAt: new Date().toISOString(),
-    findings: { Pneumonia: 'absent', Effusion: 'absent' },
+    // The radiologist's decision on each finding class of the model that scored the film.
+    findings: Object.fromEntries(
+      Object.keys(probabilities)
+        .filter((c) => c !== 'Normal')
+        .map((c) => [c, 'absent']),
+    ),
     impression: 'No acute cardiopulmonary abnormality.',
-    triage: {
-      tier: 'likely-normal',
-      score: 0.12,
-      probabilities: JSON.parse(row.probabilities) as Record<string, number>,
-    },
+    triage: { tier: 'abnormal', score: Math.max(...Object.values(probabilities)), probabilities },
   };
   await hub.hub.reports.enqueueReport(read);
   await hub.hub.reports.enqueueReport(read); // idempotent
