@@ -152,7 +152,8 @@ table { border-collapse: collapse; width: 100%; } th, td { text-align: left; pad
 tr.urgent td.tier, p.tier.urgent { color: #b00020; font-weight: bold; }
 .status.waiting { color: #8a5300; } .status.read { color: #1b5e20; font-weight: bold; }
 .images { display: flex; flex-wrap: wrap; gap: 16px; } figure { margin: 0; } figure img { max-width: 420px; max-height: 420px; margin-right: 8px; }
-.read { border-left: 6px solid #1d3557; padding: 4px 16px; margin: 16px 0; background: #fff; } .read.addendum { border-color: #8a5300; }
+article.read { border-left: 6px solid #1d3557; padding: 4px 16px; margin: 16px 0; background: #fff; }
+article.read.addendum { border-color: #8a5300; }
 li.present { font-weight: bold; } .impression { white-space: pre-wrap; }
 .login { max-width: 520px; margin: 80px auto; } .login label { display: block; margin: 12px 0; } .login input { font-size: 22px; width: 100%; }
 .error { color: #b00020; }
