@@ -92,3 +92,31 @@ export function scaleBoxes(boxes: readonly Box[], sx: number, sy: number, cols: 
     return { x, y, w: Math.max(1, x1 - x), h: Math.max(1, y1 - y) };
   });
 }
+
+/**
+ * Joins boxes that lie on one text line (vertical overlap at least half the smaller height) with a gap of at
+ * most `gapFactor` × their height: a detector often splits a name at low-contrast letters, and the gap between
+ * two pieces of one line is text too. Repeats until no two boxes join.
+ */
+export function mergeLineBoxes(boxes: readonly Box[], gapFactor = 1.5): Box[] {
+  const out = boxes.map((b) => ({ ...b }));
+  let merged = true;
+  while (merged) {
+    merged = false;
+    for (let i = 0; i < out.length && !merged; i++) {
+      for (let j = i + 1; j < out.length && !merged; j++) {
+        const a = out[i] as Box;
+        const b = out[j] as Box;
+        const overlapY = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
+        const gapX = Math.max(a.x, b.x) - Math.min(a.x + a.w, b.x + b.w);
+        if (overlapY < 0.5 * Math.min(a.h, b.h) || gapX > gapFactor * Math.max(a.h, b.h)) continue;
+        const x = Math.min(a.x, b.x);
+        const y = Math.min(a.y, b.y);
+        out[i] = { x, y, w: Math.max(a.x + a.w, b.x + b.w) - x, h: Math.max(a.y + a.h, b.y + b.h) - y };
+        out.splice(j, 1);
+        merged = true;
+      }
+    }
+  }
+  return out;
+}

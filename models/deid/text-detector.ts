@@ -5,7 +5,10 @@
  * In: a film's display pixels ([0, 1], 1 = dense, row-major). Out: TextFindings — boxes to mask and the
  * laterality markers left in place, in image pixels. The film is resized (bilinear, aspect kept) so its long
  * side is `side` (a multiple of 32, as DBNet needs); the probability map goes through text-boxes.ts. Boxes
- * taller than a tenth of the film are not text lines (rib stripes in a lung field read as text) and are dropped.
+ * taller than a tenth of the film are not text lines (rib stripes in a lung field read as text) and are dropped;
+ * pieces of one line are joined (mergeLineBoxes). The detector runs twice: on the film, and on its local
+ * contrast (light text on light anatomy); boxes from the second view count only in the film's outer band,
+ * where modalities burn text in, because inside the body it also finds anatomy.
  * A failing runtime throws CXR_ERR_DEID_TEXT_DETECTOR (kind internal): the caller keeps the pixels home.
  */
 import { readFileSync } from 'node:fs';
@@ -14,7 +17,7 @@ import ort from 'onnxruntime-node';
 import { CxrError } from '../errors.ts';
 import { resizeGrey } from '../preprocess/resize-grey.ts';
 import { ctcGreedy, isLateralityMarker, singleGlyphCandidate } from './laterality.ts';
-import { type Box, DEFAULT_TEXT_BOX_OPTIONS, scaleBoxes, textBoxes } from './text-boxes.ts';
+import { type Box, DEFAULT_TEXT_BOX_OPTIONS, mergeLineBoxes, scaleBoxes, textBoxes } from './text-boxes.ts';
 
 export interface TextFindings {
   boxes: Box[];
@@ -40,9 +43,51 @@ const STD = [0.229, 0.224, 0.225];
 const REC_HEIGHT = 48;
 /** A text line is at most this fraction of the film's height; taller components are anatomy (rib stripes). */
 const MAX_LINE_HEIGHT = 0.1;
+/** Boxes found only in the local-contrast view count in this outer band of the film (fraction of each side). */
+const EDGE_BAND = 0.15;
 
 function round32(n: number): number {
   return Math.max(32, Math.round(n / 32) * 32);
+}
+
+/**
+ * Local contrast: each pixel minus the mean of its neighbourhood (a box of `radius`, from an integral image),
+ * stretched by `gain` around mid-grey. Light text on light anatomy, which the detector misses on the film as
+ * it is, stands out; flat regions go to mid-grey.
+ */
+export function localContrast(grey: Float32Array, w: number, h: number, radius: number, gain: number): Float32Array {
+  const integral = new Float64Array((w + 1) * (h + 1));
+  for (let y = 0; y < h; y++) {
+    let row = 0;
+    for (let x = 0; x < w; x++) {
+      row += grey[y * w + x] ?? 0;
+      integral[(y + 1) * (w + 1) + x + 1] = (integral[y * (w + 1) + x + 1] ?? 0) + row;
+    }
+  }
+  const out = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const y0 = Math.max(0, y - radius);
+    const y1 = Math.min(h, y + radius + 1);
+    for (let x = 0; x < w; x++) {
+      const x0 = Math.max(0, x - radius);
+      const x1 = Math.min(w, x + radius + 1);
+      const sum =
+        (integral[y1 * (w + 1) + x1] ?? 0) -
+        (integral[y0 * (w + 1) + x1] ?? 0) -
+        (integral[y1 * (w + 1) + x0] ?? 0) +
+        (integral[y0 * (w + 1) + x0] ?? 0);
+      const mean = sum / ((x1 - x0) * (y1 - y0));
+      out[y * w + x] = Math.min(1, Math.max(0, 0.5 + gain * ((grey[y * w + x] ?? 0) - mean)));
+    }
+  }
+  return out;
+}
+
+/** Whether a box's centre lies in the outer band of the film, where modalities burn text in. */
+function nearEdge(box: Box, cols: number, rows: number): boolean {
+  const cx = (box.x + box.w / 2) / cols;
+  const cy = (box.y + box.h / 2) / rows;
+  return Math.min(cx, 1 - cx) < EDGE_BAND || Math.min(cy, 1 - cy) < EDGE_BAND;
 }
 
 /** Grey [0,1] → a [1, 3, h, w] tensor, each channel normalised with its own mean and deviation. */
@@ -113,18 +158,27 @@ export async function openTextDetector(options: TextDetectorOptions): Promise<Te
         const scale = options.side / Math.max(cols, rows);
         const w = round32(cols * scale);
         const h = round32(rows * scale);
-        const input = detectorInput(resizeGrey(pixels, cols, rows, w, h), w, h);
-        const out = await det.run({ [det.inputNames[0] as string]: input });
-        const map = out[det.outputNames[0] as string] as ort.Tensor;
-        const found = scaleBoxes(
-          textBoxes(map.data as Float32Array, w, h, DEFAULT_TEXT_BOX_OPTIONS),
-          cols / w,
-          rows / h,
-          cols,
-          rows,
-        );
+        const resized = resizeGrey(pixels, cols, rows, w, h);
+        const pieces: Box[] = [];
+        const views = [
+          { grey: resized, anywhere: true },
+          { grey: localContrast(resized, w, h, Math.round(Math.max(w, h) / 40), 3), anywhere: false },
+        ];
+        for (const view of views) {
+          const out = await det.run({ [det.inputNames[0] as string]: detectorInput(view.grey, w, h) });
+          const map = out[det.outputNames[0] as string] as ort.Tensor;
+          const boxes = scaleBoxes(
+            textBoxes(map.data as Float32Array, w, h, DEFAULT_TEXT_BOX_OPTIONS),
+            cols / w,
+            rows / h,
+            cols,
+            rows,
+          );
+          pieces.push(...boxes.filter((b) => view.anywhere || nearEdge(b, cols, rows)));
+        }
         const findings: TextFindings = { boxes: [], keptMarkers: [] };
-        for (const box of found.filter((b) => b.h <= MAX_LINE_HEIGHT * rows)) {
+        const found = mergeLineBoxes(pieces.filter((b) => b.h <= MAX_LINE_HEIGHT * rows));
+        for (const box of found) {
           const marker = singleGlyphCandidate(box) && (await readsAsMarker(pixels, cols, box));
           (marker ? findings.keptMarkers : findings.boxes).push(box);
         }

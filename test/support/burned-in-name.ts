@@ -22,11 +22,12 @@ export async function drawName(
   width: number,
   height: number,
   random: () => number,
+  at?: (typeof PLACES)[number],
 ): Promise<DrawnName> {
   const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)] as T;
   const name = `${pick(LAST)}^${pick(FIRST)}  ${1930 + Math.floor(random() * 80)}-0${1 + Math.floor(random() * 9)}-1${Math.floor(random() * 9)}`;
   const size = Math.max(9, Math.round(height * (0.025 + 0.015 * random())));
-  const place = pick(PLACES);
+  const place = at ?? pick(PLACES);
   const margin = Math.round(height * 0.03);
   const textWidth = Math.round(size * 0.62 * name.length);
   const left = place.endsWith('left') || place === 'left';
