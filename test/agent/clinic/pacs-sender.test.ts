@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
@@ -20,6 +21,24 @@ import { clinicReport, RESULT_ID, storedIdentity } from './clinic-fixtures.ts';
 const storescp = spawnSync('which', ['storescp']).status === 0;
 let pacs: ChildProcess | undefined;
 after(() => pacs?.kill());
+
+/** Resolves once something accepts TCP connections on the port (storescp has started). */
+async function listening(port: number): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const up = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (up) return;
+    assert.ok(Date.now() < deadline, 'storescp did not start');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 async function objects() {
   const identity = storedIdentity();
@@ -39,7 +58,7 @@ it('stores the SR and the Secondary Capture on a DCMTK storescp', {
   const dir = mkdtempSync(join(tmpdir(), 'cxr-pacs-'));
   const port = await freePort();
   pacs = spawn('storescp', ['-aet', 'PACS', '-od', dir, '+xa', String(port)], { stdio: 'ignore' });
-  await new Promise((r) => setTimeout(r, 500));
+  await listening(port);
   const target = { host: '127.0.0.1', port, calledAeTitle: 'PACS', callingAeTitle: 'CXR-EDGE', timeoutMs: 5000 };
   await sendToPacs(target, await objects());
   const stored = readdirSync(dir).sort();
