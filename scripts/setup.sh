@@ -55,4 +55,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   ONNXRUNTIME_NODE_INSTALL=skip npm_config_nodedir=/usr npm ci --no-audit --no-fund --loglevel=error
   echo "$want" > "$stamp"
 fi
+
+# The dashboard bundle (hub/web/src → hub/web/dist, esbuild; a fraction of a second).
+node scripts/build-web.mjs
 log "ready"

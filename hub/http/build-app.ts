@@ -3,7 +3,7 @@
  * shape for every error (errors.ts; Fastify's own 404 and bad-URL answers: framework-errors.ts), security headers, the session loader, each feature's routes as an
  * encapsulated plugin, and the dashboard's static files.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
@@ -63,6 +63,15 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HubApp> {
   for (const routes of deps.features) await app.register(routes);
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  await app.register(fastifyStatic, { root: WEB_ROOT, prefix: '/', index: ['index.html'] });
+  // The dashboard: its page, styles and the esbuild bundle (scripts/build-web.mjs); never its sources.
+  if (!existsSync(`${WEB_ROOT}dist/app.js`)) {
+    deps.log.error('the dashboard is not built (hub/web/dist/app.js is missing): run `npm run build:web`');
+  }
+  await app.register(fastifyStatic, {
+    root: WEB_ROOT,
+    prefix: '/',
+    index: ['index.html'],
+    allowedPath: (path) => path === '/' || path === '/index.html' || path === '/app.css' || path.startsWith('/dist/'),
+  });
   return app;
 }

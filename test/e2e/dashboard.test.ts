@@ -1,40 +1,54 @@
 /**
- * Browser end-to-end in REAL headless Chromium: a radiologist logs in, a result produced by a REAL agent
- * process (`cxr agent`, tiny signed model, a sample chest PNG dropped in its inbox) appears on the worklist
- * without a reload, is opened, the heatmap is toggled, a class is overridden with a report, and the review
- * shows in the audit log; the agent's model package, published to the hub's registry, shows on the admin's
- * Models screen. Screenshots: test-artifacts/e2e-*.png.
+ * Browser end-to-end in REAL headless Chromium against a real hub and a REAL agent process (`cxr agent`) scoring
+ * real labelled chest films (test/fixtures/triage-holdout: films the bundled model never saw) with the bundled
+ * baseline, as radiologists would use it:
+ * - the default worklist order puts the Lung Opacity films above the Normal ones, and "Normal" is never a finding;
+ * - filters live in the URL and survive opening a study and coming back; the study read stays selected;
+ * - the evidence map is off by default, has a legend when on, and the reader's choice is remembered;
+ * - an incomplete read is refused with what is missing; a claim shows to a second reader (another browser
+ *   context), who takes it over explicitly; a read, then an addendum by the first reader;
+ * - the unsaved-read guard; j/k after a deep link; a new arrival announced in the title;
+ * - the audit log fits 1280 px; statistics; the model registry and a rollout.
+ * Screenshots: test-artifacts/e2e-*.png.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import sharp from 'sharp';
+import { hashPassword } from '../../hub/auth/password.ts';
 import { type RunningHub, startHub } from '../../hub/main.ts';
 import { packTar } from '../../models/package/tar.ts';
 import { hubConfig, PASSWORDS, tempDir } from '../hub/fixtures.ts';
-import { samplePaths } from '../hub/realistic-result.ts';
 import { PUBLISH_TOKEN, publishers } from '../hub/registry-fixtures.ts';
-import { writeTinyModelPackage } from '../support/tiny-model.ts';
 import { ARTIFACTS, chromiumAvailable, launchChromium } from './browser.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const HOLDOUT = join(REPO, 'test/fixtures/triage-holdout');
+const BASELINE = join(REPO, 'models/baseline');
 const A = { site: 'clinic-e2e', agent: 'xr-1' };
+
+const films = readFileSync(join(HOLDOUT, 'labels.csv'), 'utf8')
+  .trim()
+  .split('\n')
+  .slice(1)
+  .map((line) => {
+    const [file, label] = line.split(',');
+    return { file: file!, opacity: label === 'Lung Opacity' };
+  });
 
 let hub: RunningHub;
 let browser: Browser;
-let page: Page;
 let agentProcess: ChildProcess | undefined;
 let work: string;
+let inbox: string;
 
-async function startAgentProcess(): Promise<string> {
-  const model = await writeTinyModelPackage(join(work, 'model'));
-  mkdirSync(join(work, 'keys'));
-  writeFileSync(join(work, 'keys', 'e2e.pub.pem'), model.publicKeyPem);
-  const inbox = join(work, 'inbox');
+function startAgentProcess(): void {
+  inbox = join(work, 'inbox');
   mkdirSync(inbox);
   const config = {
     site: A.site,
@@ -42,7 +56,7 @@ async function startAgentProcess(): Promise<string> {
     siteSecret: randomBytes(24).toString('hex'),
     dataDir: join(work, 'agent'),
     watch: [{ path: inbox, policy: 'move', stableMs: 200, rescanIntervalMs: 500 }],
-    model: { dir: model.dir, trustedKeysDir: join(work, 'keys') },
+    model: { dir: BASELINE, trustedKeysDir: join(REPO, 'models/trusted-keys') },
     mqtt: { url: hub.mqttUrl, username: `${A.site}/${A.agent}`, password: PASSWORDS.agent, statusIntervalMs: 1000 },
     http: { port: -1 },
     logLevel: 'warn',
@@ -52,17 +66,38 @@ async function startAgentProcess(): Promise<string> {
     cwd: REPO,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  return inbox;
 }
 
-const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `e2e-${name}.png`) });
+/** Drops a film into the inbox the way a modality does: written aside, then renamed in. */
+function drop(file: string, as = file): void {
+  copyFileSync(join(HOLDOUT, file), join(work, `${as}.part`));
+  renameSync(join(work, `${as}.part`), join(inbox, as));
+}
+
+async function signIn(context: BrowserContext, username: string, password: string): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(hub.httpUrl);
+  await page.fill('#login-username', username);
+  await page.fill('#login-password', password);
+  await page.click('#login-form button[type=submit]');
+  await page.waitForSelector('#worklist-rows');
+  await page.waitForSelector('#live.on');
+  return page;
+}
+
+const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `e2e-${name}.png`) });
+const rowIds = (page: Page) =>
+  page.$$eval('#worklist-rows tr[data-id]', (rows) => rows.map((r) => (r as HTMLElement).dataset.id ?? ''));
 
 before(async () => {
   work = tempDir('cxr-e2e-');
-  // The registry trusts the key the agent's test model is signed with (written by startAgentProcess).
-  hub = await startHub(hubConfig({ publishers: publishers(), models: { trustedKeysDir: join(work, 'keys') } }, [A]));
+  const users = [
+    { username: 'rad', role: 'radiologist', passwordHash: hashPassword(PASSWORDS.radiologist) },
+    { username: 'rad2', role: 'radiologist', passwordHash: hashPassword(PASSWORDS.radiologist) },
+    { username: 'boss', role: 'admin', passwordHash: hashPassword(PASSWORDS.admin) },
+  ];
+  hub = await startHub(hubConfig({ users, publishers: publishers() }, [A]));
   browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
 });
 
 after(async () => {
@@ -75,92 +110,209 @@ after(async () => {
   await hub?.close();
 });
 
-it('shows a real agent’s result live, opens it, toggles the heatmap, overrides a class, and audits it', {
+it('triages real films, keeps filters, claims, refuses an empty read, signs a read and an addendum', {
   skip: !chromiumAvailable() && 'no /usr/bin/chromium',
+  timeout: 240_000,
 }, async () => {
-  await page.goto(hub.httpUrl);
-  await page.waitForSelector('#login-form');
-  await shot('0-login');
-  await page.fill('#login-username', 'boss');
-  await page.fill('#login-password', PASSWORDS.admin);
-  await page.click('#login-form button[type=submit]');
-  await page.waitForSelector('#worklist-rows');
-  await page.waitForSelector('#live.on');
-  await page.evaluate(() => {
-    (window as unknown as { loadedOnce: boolean }).loadedOnce = true;
-  });
-  assert.equal(await page.locator('#worklist-rows tr[data-id]').count(), 0);
-  await shot('1-empty-worklist');
+  const one = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const two = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const page = await signIn(one, 'rad', PASSWORDS.radiologist);
+  await shot(page, '0-empty-worklist');
 
-  const inbox = await startAgentProcess();
-  const sample = samplePaths()[0]!;
-  copyFileSync(sample, join(work, 'incoming.part'));
-  renameSync(join(work, 'incoming.part'), join(inbox, 'study.png'));
+  // Real films through a real agent, one at a time, so each study is known to be its film; they arrive live.
+  startAgentProcess();
+  const opacityById = new Map<string, boolean>();
+  const listIds = async () =>
+    (
+      (await page.evaluate(async () => (await fetch('/api/worklist?status=all&limit=100')).json())) as {
+        items: { resultId: string }[];
+      }
+    ).items.map((i) => i.resultId);
+  for (const film of films) {
+    drop(film.file);
+    let fresh: string | undefined;
+    for (let i = 0; i < 600 && fresh === undefined; i++) {
+      fresh = (await listIds()).find((id) => !opacityById.has(id));
+      if (fresh === undefined) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.ok(fresh, `${film.file} reached the worklist`);
+    opacityById.set(fresh, film.opacity);
+  }
+  await page.waitForFunction((n) => document.querySelectorAll('#worklist-rows tr[data-id]').length >= n, films.length);
+  await page.reload(); // the order of a fresh load is the API's
+  await page.waitForSelector('#worklist-rows tr[data-id]');
+  await shot(page, '1-worklist-triage-order');
 
-  const row = page.locator('#worklist-rows tr[data-id]').first();
-  await row.waitFor({ timeout: 60_000 });
+  // The default order ranks the opacities above the normal films (rank AUROC; 0.5 is chance).
+  const listed = (await page.evaluate(async () => (await fetch('/api/worklist?limit=100')).json())) as {
+    items: { resultId: string; findings: string[]; tier: string }[];
+  };
+  const items = listed.items;
+  assert.equal(items.length, films.length);
+  assert.deepEqual(
+    await rowIds(page),
+    items.map((i) => i.resultId),
+    'the page shows the API order',
+  );
+  const ranked = items.map((item, rank) => ({ rank, opacity: opacityById.get(item.resultId) === true }));
+  let concordant = 0;
+  let pairs = 0;
+  for (const a of ranked.filter((r) => r.opacity)) {
+    for (const b of ranked.filter((r) => !r.opacity)) {
+      pairs++;
+      if (a.rank < b.rank) concordant++;
+    }
+  }
+  assert.ok(concordant / pairs >= 0.75, `opacities above normals in ${concordant} of ${pairs} pairs`);
+  assert.ok(
+    items.every((i) => !i.findings.includes('Normal')),
+    '"Normal" is never a finding',
+  );
+  assert.equal(await page.locator('#worklist-rows .pill', { hasText: /^Normal/ }).count(), 0);
+
+  // Filters live in the URL and survive opening a study and coming back; the study read stays selected.
+  await page.click('.chips button[data-tier="abnormal"]');
+  await page.waitForFunction(() => location.hash.includes('tier=abnormal'));
+  await page.click('.chips button[data-tier="urgent"]');
+  await page.waitForFunction(
+    () => location.hash.includes('tier=abnormal%2Curgent') || location.hash.includes('tier=abnormal,urgent'),
+  );
+  await page.waitForSelector('#worklist-rows tr[data-id]');
+  const flaggedIds = await rowIds(page);
+  assert.ok(flaggedIds.length >= 1 && flaggedIds.length < films.length);
+  const second = flaggedIds[1] ?? flaggedIds[0]!;
+  await page.click(`#worklist-rows tr[data-id="${second}"]`);
+  await page.waitForSelector('#read-form');
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('#worklist-rows tr.selected');
+  assert.match(page.url(), /tier=abnormal/);
   assert.equal(
-    await page.evaluate(() => (window as unknown as { loadedOnce?: boolean }).loadedOnce),
-    true,
-    'no reload',
+    await page.getAttribute('#worklist-rows tr.selected', 'data-id'),
+    second,
+    'the study just opened is selected',
   );
-  await shot('2-live-result');
+  assert.equal(await page.getAttribute('.chips button[data-tier="abnormal"]', 'aria-pressed'), 'true');
+  await shot(page, '2-filters-kept');
 
-  await row.click();
-  await page.waitForSelector('#findings .finding');
+  // The top study: evidence map off by default; on with a legend; the choice is remembered.
+  const top = flaggedIds[0]!;
+  await page.goto(`${hub.httpUrl}/#/study/${top}`);
+  await page.waitForSelector('#read-form');
   await page.waitForFunction(() => document.getElementById('stage-info')?.textContent?.includes('Zoom'));
-  const modelText = await page.textContent('#model-version');
-  assert.match(modelText ?? '', /0\.0\.1/);
-  const canvasWithHeatmap = await page.evaluate(() =>
-    document.querySelector<HTMLCanvasElement>('#stage canvas')!.toDataURL(),
-  );
-  await shot('3-viewer-heatmap-on');
-  await page.click('#heatmap-toggle');
   assert.equal(await page.getAttribute('#heatmap-toggle', 'aria-pressed'), 'false');
-  assert.match((await page.textContent('#stage-info')) ?? '', /heatmap off/);
-  const canvasWithout = await page.evaluate(() =>
-    document.querySelector<HTMLCanvasElement>('#stage canvas')!.toDataURL(),
-  );
-  assert.notEqual(canvasWithout, canvasWithHeatmap, 'the overlay changed the rendered image');
-  await shot('4-viewer-heatmap-off');
+  assert.equal(await page.locator('#activation-legend').count(), 0);
+  const filmOnly = await page.evaluate(() => document.querySelector<HTMLCanvasElement>('#film')!.toDataURL());
+  await page.keyboard.press('h');
+  await page.waitForSelector('#activation-legend');
+  assert.match((await page.textContent('#activation-legend')) ?? '', /AI evidence for .+ · \d+%/);
+  const withMap = await page.evaluate(() => document.querySelector<HTMLCanvasElement>('#film')!.toDataURL());
+  assert.notEqual(withMap, filmOnly, 'the map is drawn over the film');
+  await shot(page, '3-viewer-evidence-map');
+  await page.reload();
+  await page.waitForSelector('#activation-legend');
+  assert.equal(await page.getAttribute('#heatmap-toggle', 'aria-pressed'), 'true', 'the reader’s choice persists');
+  await page.keyboard.press('h');
 
-  // Keyboard: focus finding 1, override it; then write the report and sign.
-  await page.keyboard.press('1');
-  await page.keyboard.press('o');
-  const overridden = await page.getAttribute('#findings .finding:nth-of-type(1)', 'data-cls');
-  await page.fill('#report', 'Reviewed on the e2e test; AI call overridden.');
+  // An empty read is refused, and says what is missing.
+  await page.waitForSelector('#claim-bar .pill.ok');
+  await page.keyboard.press('s');
+  await page.waitForFunction(() => document.getElementById('read-problem')?.textContent?.includes('Cannot sign yet'));
+  assert.ok((await page.locator('.decision-row.missing').count()) >= 1);
+  const unread = (await page.evaluate(async (id) => (await fetch(`/api/studies/${id}`)).json(), top)) as {
+    reads: unknown[];
+  };
+  assert.equal(unread.reads.length, 0, 'nothing was signed');
+  await shot(page, '4-incomplete-read-refused');
+
+  // A second reader sees the claim, takes it over explicitly, agrees with the AI and signs.
+  const other = await signIn(two, 'rad2', PASSWORDS.radiologist);
+  await other.goto(`${hub.httpUrl}/#/study/${top}`);
+  await other.waitForSelector('#claimed-by');
+  assert.match((await other.textContent('#claimed-by')) ?? '', /Being read by rad/);
+  assert.equal(await other.isDisabled('#sign'), true);
+  await shot(other, '5-claimed-by-other');
+  await other.click('#take-over');
+  await other.waitForSelector('#claim-bar .pill.ok');
+  await page.waitForFunction(() => document.getElementById('claimed-by')?.textContent?.includes('rad2'));
+  await other.click('#agree-ai');
+  assert.match((await other.textContent('#agreement')) ?? '', /Agrees with AI/);
+  await other.fill('#impression', 'Airspace opacity as marked by the AI.');
+  await other.click('#sign');
+  await other.waitForSelector('#reads .read[data-version="1"]');
+  await shot(other, '6-read-signed');
+
+  // The first reader adds an addendum; both versions are kept.
+  await page.reload();
+  await page.waitForSelector('#reads .read[data-version="1"]');
+  await page.waitForSelector('#claim-bar .pill.ok');
+  assert.match((await page.textContent('#read-form h2')) ?? '', /Addendum to v1/);
+  await page.fill('#impression', 'Addendum: compare with the prior film when it arrives.');
   await page.click('#sign');
-  await page.waitForFunction(() => document.getElementById('study-status')?.textContent?.includes('reviewed by boss'));
-  await shot('5-reviewed');
+  await page.waitForSelector('#reads .read[data-version="2"]');
+  assert.equal(await page.locator('#reads .read').count(), 2);
+  await shot(page, '7-addendum');
 
-  await page.click('#nav a[data-screen="audit"]');
-  const entry = page.locator('#audit-rows tr', { hasText: 'review.submit' }).first();
-  await entry.waitFor();
-  assert.match((await entry.textContent()) ?? '', new RegExp(`override ${overridden!.replace(/[/]/g, '\\/')}`));
-  await shot('6-audit-log');
+  // The unsaved-read guard: a half-written read is not lost on j.
+  await page.goto(`${hub.httpUrl}/#/study/${flaggedIds.at(-1)}`);
+  await page.waitForSelector('#claim-bar .pill.ok');
+  await page.keyboard.press('p');
+  let asked = '';
+  page.once('dialog', (dialog) => {
+    asked = dialog.message();
+    void dialog.dismiss();
+  });
+  const before = page.url();
+  await page.keyboard.press('j');
+  await page.waitForFunction(() => true);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.match(asked, /unsigned read/);
+  assert.equal(page.url(), before, 'stayed on the study');
 
-  await page.click('#nav a[data-screen="fleet"]');
-  await page.locator('#fleet-rows tr', { hasText: 'clinic-e2e / xr-1' }).waitFor();
-  await shot('7-fleet');
-  await page.click('#nav a[data-screen="stats"]');
-  const agreement = page.locator('#agreement tbody tr', { hasText: overridden! }).first();
-  await agreement.waitFor();
-  assert.match((await agreement.textContent()) ?? '', /0%/, 'the overridden class shows 0 % agreement');
-  await shot('8-stats');
+  // j/k work after a deep link and a reload (the queue is rebuilt from the saved filters).
+  page.once('dialog', (dialog) => void dialog.accept());
+  await page.reload();
+  await page.waitForSelector('#read-form');
+  await page.keyboard.press('j');
+  await page.waitForFunction((url) => location.href !== url, before);
 
+  // A new arrival is announced while the reader is elsewhere.
+  await page.goto(`${hub.httpUrl}/#/stats`);
+  await page.waitForSelector('.card[data-site="clinic-e2e"]');
+  // The same film re-encoded is a new file for the agent (same pixels, new bytes).
+  await sharp(join(HOLDOUT, films[0]!.file)).png({ compressionLevel: 1 }).toFile(join(work, 'x.part'));
+  renameSync(join(work, 'x.part'), join(inbox, 'new-arrival.png'));
+  await page.waitForFunction(() => /^\(\d+/.test(document.title), undefined, { timeout: 60_000 });
+  await shot(page, '8-stats-and-arrival');
+
+  // Admin: the audit log shows the takeover with its source and fits 1280 px; the model registry and a rollout.
+  const admin = await signIn(
+    await browser.newContext({ viewport: { width: 1280, height: 800 } }),
+    'boss',
+    PASSWORDS.admin,
+  );
+  await admin.click('#nav a[data-screen="audit"]');
+  await admin.locator('#audit-rows tr', { hasText: 'claim.takeover' }).first().waitFor();
+  assert.match(
+    (await admin.locator('#audit-rows tr', { hasText: 'claim.takeover' }).first().textContent()) ?? '',
+    /127\.0\.0\.1/,
+  );
+  const overflow = await admin.evaluate(
+    () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  );
+  assert.ok(overflow <= 0, `the audit screen overflows 1280 px by ${overflow} px`);
+  await shot(admin, '9-audit-1280');
+
+  const manifest = JSON.parse(readFileSync(join(BASELINE, 'manifest.json'), 'utf8')) as { version: string };
   const published = await fetch(`${hub.httpUrl}/api/models`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-tar', authorization: `Bearer ${PUBLISH_TOKEN}` },
-    body: new Uint8Array(await packTar(join(work, 'model'))),
+    body: new Uint8Array(await packTar(BASELINE)),
   });
   assert.equal(published.status, 201, await published.clone().text());
-  await page.click('#nav a[data-screen="models"]');
-  const model = page.locator('#models-rows tr[data-version="0.0.1"]');
-  await model.waitFor();
-  assert.match((await model.textContent()) ?? '', /tiny-densenet/);
-  await page.locator('#rollout-version option', { hasText: '0.0.1' }).waitFor({ state: 'attached' });
-  await shot('9-models');
-  await page.click('#rollout-form button[type=submit]');
-  await page.locator('#rollouts .rollout .chip[data-agent="clinic-e2e/xr-1"]').waitFor();
-  await shot('10-rollout');
+  await admin.click('#nav a[data-screen="models"]');
+  await admin.locator(`#models-rows tr[data-version="${manifest.version}"]`).waitFor();
+  await admin.locator('#rollout-version option', { hasText: manifest.version }).waitFor({ state: 'attached' });
+  await admin.click('#rollout-form button[type=submit]');
+  await admin.locator('#rollouts .rollout .chip[data-agent="clinic-e2e/xr-1"]').waitFor();
+  await shot(admin, '10-models-rollout');
 });

@@ -45,7 +45,7 @@ export interface WorklistItemBody {
 
 export interface WorklistPageBody {
   items: WorklistItemBody[];
-  nextCursor?: string;
+  nextCursor: string | null;
 }
 
 export interface ReadBody {

@@ -58,5 +58,5 @@ export async function worklist(
   if (cursor) params.set('cursor', cursor);
   const page = await call<WorklistPageBody>('GET', `/api/worklist?${params}`);
   const now = Date.now();
-  return { items: page.items.map((i) => toWorkItem(i, now)), nextCursor: page.nextCursor };
+  return { items: page.items.map((i) => toWorkItem(i, now)), nextCursor: page.nextCursor ?? undefined };
 }
