@@ -253,7 +253,8 @@ it('triages real films, keeps filters, claims, refuses an empty read, signs a re
   await shot(page, '7-addendum');
 
   // The unsaved-read guard: a half-written read is not lost on j.
-  await page.goto(`${hub.httpUrl}/#/study/${flaggedIds.at(-1)}`);
+  // (a likely-normal study, outside the filtered queue: j goes to the queue's first study)
+  await page.goto(`${hub.httpUrl}/#/study/${items.at(-1)!.resultId}`);
   await page.waitForSelector('#claim-bar .pill.ok');
   await page.keyboard.press('p');
   let asked = '';

@@ -2,7 +2,8 @@
  * The activation overlay for one finding class: the agent's grid (one byte per cell over the whole film; 0 =
  * below the class's operating point, 1–255 = up to the strongest evidence on this film) coloured with the
  * perceptually uniform map into a small canvas the image view scales over the film (bilinear), cells at 0 left
- * transparent so only meaningful evidence is drawn; and its legend (class, probability, what the ends mean).
+ * transparent so only meaningful evidence is drawn, and opacity rising with the evidence so the strongest regions
+ * stand out over the film; and its legend (class, probability, what the ends mean).
  */
 import type { ActivationBody } from '../../api/types.ts';
 import { COLOURMAP, legendGradient } from '../../ui/colormap.ts';
@@ -31,7 +32,7 @@ export function overlayCanvas(activation: ActivationBody, finding: string): HTML
     image.data[i * 4] = COLOURMAP[level * 3] as number;
     image.data[i * 4 + 1] = COLOURMAP[level * 3 + 1] as number;
     image.data[i * 4 + 2] = COLOURMAP[level * 3 + 2] as number;
-    image.data[i * 4 + 3] = 255;
+    image.data[i * 4 + 3] = Math.round(64 + (191 * level) / 255);
   });
   ctx.putImageData(image, 0, 0);
   return canvas;
