@@ -4,12 +4,24 @@
  *   birth date drawn in a corner or along an edge, the fraction whose name is fully masked (every strong ink
  *   pixel inside a mask) and the mean ink covered; on the same films without a drawn name, the fraction that
  *   got any mask. Films per set: CXR_BENCH_DEID_FILMS (default 40); detection time per film.
- * - upload: films through the agent's pixel queue to a real hub over HTTP: images/s and bytes per image.
+ * - upload: real films' diagnostic PNGs (8- and 16-bit) through the agent's pixel queue and uploader to a real
+ *   hub over loopback HTTP: images/s, MB/s and bytes per image at the hub.
  * `node --import tsx bench/viewing.ts [deid|upload]`.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pino from 'pino';
+import { renderDiagnostic } from '../agent/screening/render-images.ts';
+import { openAgentDatabase } from '../agent/store/database.ts';
+import { PixelQueue } from '../agent/store/pixel-queue.ts';
+import { PixelUploader } from '../agent/sync/pixel-uploader.ts';
+import { hashPassword } from '../hub/auth/password.ts';
+import { parseHubConfig } from '../hub/config.ts';
+import { startHub } from '../hub/main.ts';
 import { deidentifyPixels } from '../models/deid/deidentify-pixels.ts';
 import { openTextDetector } from '../models/deid/text-detector.ts';
 import { readImage } from '../models/image/read-image.ts';
@@ -32,7 +44,6 @@ async function films(set: string, count: number): Promise<string[]> {
 }
 
 async function readFilm(path: string) {
-  const { readFile } = await import('node:fs/promises');
   return readImage(await readFile(path));
 }
 
@@ -88,9 +99,87 @@ export async function benchDeid(count: number): Promise<void> {
   }
 }
 
+/**
+ * Diagnostic PNGs of real films (the 1024² NIH originals as 8-bit, and the same films scaled to 16 bits,
+ * as a 16-bit detector writes them) through the agent's queue and uploader to a real hub on loopback.
+ */
+export async function benchUpload(): Promise<void> {
+  const dir = join(SHARED, 'nih-fullres');
+  const names = existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.png')) : [];
+  if (names.length === 0) {
+    process.stdout.write('upload: no films here\n');
+    return;
+  }
+  const password = 'bench-agent-password';
+  const hub = await startHub(
+    parseHubConfig({
+      dataDir: mkdtempSync(join(tmpdir(), 'cxr-bench-viewing-hub-')),
+      http: { port: 0 },
+      mqtt: { broker: 'embedded', port: 0 },
+      agents: [{ site: 'bench', agent: 'a1', passwordHash: hashPassword(password) }],
+      logLevel: 'silent',
+    }),
+    { log: pino({ level: 'silent' }) },
+  );
+  const root = mkdtempSync(join(tmpdir(), 'cxr-bench-viewing-agent-'));
+  const db = openAgentDatabase(join(root, 'agent.db'));
+  const queue = new PixelQueue(db, join(root, 'pixels'));
+  try {
+    for (const bits of [8, 16]) {
+      let bytes = 0;
+      for (const [i, name] of names.entries()) {
+        const film = await readImage(await readFile(join(dir, name)), { diagnostic: true });
+        const samples = film.diagnostic!.samples;
+        const scaled = bits === 8 ? samples : Uint16Array.from(samples, (v) => v * 257);
+        const png = await renderDiagnostic(scaled, film.cols, film.rows, bits);
+        bytes += png.byteLength;
+        const sha256 = createHash('sha256').update(png).digest('hex');
+        const image = {
+          sha256,
+          sizeBytes: png.byteLength,
+          mime: 'image/png' as const,
+          width: film.cols,
+          height: film.rows,
+          bitsStored: bits,
+          slope: 1,
+          intercept: 0,
+          window: { center: 2 ** (bits - 1), width: 2 ** bits },
+          invert: false,
+        };
+        await queue.enqueue(createHash('sha256').update(`${bits}:${i}`).digest('hex'), image, png, Date.now());
+      }
+      const count = names.length;
+      const started = performance.now();
+      const uploader = new PixelUploader({
+        queue,
+        client: { hubUrl: hub.httpUrl, username: 'bench/a1', password, chunkBytes: 4 * 1024 ** 2, timeoutMs: 60_000 },
+        backoff: { initialMs: 100, maxMs: 1000 },
+        now: Date.now,
+        log: pino({ level: 'silent' }),
+      });
+      uploader.start();
+      while (queue.size().uploads > 0) await new Promise((r) => setTimeout(r, 10));
+      const seconds = (performance.now() - started) / 1000;
+      await uploader.close();
+      const raw = count * 1024 * 1024 * (bits / 8);
+      process.stdout.write(
+        `upload ${bits}-bit 1024² films: ${count} in ${seconds.toFixed(2)} s = ${(count / seconds).toFixed(1)} images/s, ` +
+          `${(bytes / seconds / 1e6).toFixed(1)} MB/s; ${(bytes / count / 1024).toFixed(0)} KiB per image at the hub ` +
+          `(${((100 * bytes) / raw).toFixed(0)} % of the raw samples)\n`,
+      );
+    }
+    const usage = await hub.hub.images.store.usage();
+    process.stdout.write(`hub holds ${usage.images} images, ${(usage.bytes / 1e6).toFixed(1)} MB\n`);
+  } finally {
+    db.close();
+    await hub.close();
+  }
+}
+
 export async function run(): Promise<void> {
   const only = process.argv.slice(2).filter((a) => a === 'deid' || a === 'upload');
   if (only.length === 0 || only.includes('deid')) await benchDeid(Number(process.env.CXR_BENCH_DEID_FILMS ?? 40));
+  if (only.length === 0 || only.includes('upload')) await benchUpload();
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await run();

@@ -89,6 +89,24 @@ export const HubConfigSchema = Type.Object(
       { activationDefault: Type.Union([Type.Literal('off'), Type.Literal('on')], { default: 'off' }) },
       { default: {} },
     ),
+    /** Diagnostic images (docs/viewing.md): uploads from agents, retention and its background job. */
+    images: Type.Object(
+      {
+        /** Largest image an agent may upload. */
+        maxImageBytes: Type.Integer({ minimum: 1024, default: 256 * 1024 ** 2 }),
+        /** Largest chunk per upload request. */
+        maxChunkBytes: Type.Integer({ minimum: 65_536, maximum: 256 * 1024 ** 2, default: 64 * 1024 ** 2 }),
+        /** Images older than this are deleted (0 = no age limit). */
+        retentionDays: Type.Number({ minimum: 0, default: 365 }),
+        /** When all images together pass this, the oldest go first (0 = no size limit). */
+        maxTotalBytes: Type.Integer({ minimum: 0, default: 0 }),
+        /** How often the retention job runs (one hub replica at a time, under a database lease). */
+        retentionIntervalS: Type.Number({ minimum: 1, maximum: 86_400, default: 3600 }),
+        /** Unfinished uploads untouched this long are deleted. */
+        partialTtlHours: Type.Number({ minimum: 0.01, default: 72 }),
+      },
+      { default: {} },
+    ),
     users: Type.Array(
       Type.Object({
         username: Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$' }),

@@ -19,6 +19,7 @@ import type { AgentsStore } from './fleet/agents-store.ts';
 import { createFleet } from './fleet/fleet.ts';
 import { buildHttpApp } from './http/build-app.ts';
 import type { HubApp } from './http/type-provider.ts';
+import { createImages, type Images } from './images/images.ts';
 import { createBufferedSink } from './mqtt/buffered-sink.ts';
 import { type EmbeddedBroker, startEmbeddedBroker } from './mqtt/embedded-broker.ts';
 import { connectHubClient, type HubClient } from './mqtt/hub-client.ts';
@@ -64,6 +65,8 @@ export interface BuiltHub {
   desired: DesiredPublisher;
   /** Signed reads on their way to the clinics: `reports.enqueueReport(report)` (docs/clinic.md). */
   reports: Reports;
+  /** Diagnostic images: store, files and the retention job (`images.retention.start()` in startHub). */
+  images: Images;
   /** The agent MQTT login's stored scrypt hash (the embedded broker checks passwords against it). */
   agentPasswordHash(username: string): Promise<string | undefined>;
   /** Feeds one MQTT message (topic, payload) into ingest. */
@@ -148,6 +151,14 @@ export async function buildHub(deps: HubDeps): Promise<BuiltHub> {
       now,
       log: log.child({ component: 'rollout' }),
     });
+    const images = createImages({
+      db,
+      dataDir: config.dataDir,
+      config: config.images,
+      agentPasswordHash: (username) => accounts.credentials.hash(username),
+      now,
+      log: log.child({ component: 'images' }),
+    });
     const ingest = createDispatcher(
       {
         result: results.handler.handle,
@@ -169,6 +180,7 @@ export async function buildHub(deps: HubDeps): Promise<BuiltHub> {
         fleet.routes,
         registry.routes,
         rollouts.routes,
+        images.routes,
         async (app) => {
           await app.register(eventsRoutes, { events });
         },
@@ -188,6 +200,7 @@ export async function buildHub(deps: HubDeps): Promise<BuiltHub> {
       rollouts: rollouts.runner,
       desired: rollouts.desired,
       reports,
+      images,
       agentPasswordHash: (username) => accounts.credentials.hash(username),
       dispatch: ingest.dispatch,
       async drain() {
@@ -201,6 +214,7 @@ export async function buildHub(deps: HubDeps): Promise<BuiltHub> {
         if (!config.http.publicUrl) publicUrl = url;
       },
       async close() {
+        await images.retention.close();
         await reports.close();
         await rollouts.runner.close();
         await app.close();
@@ -267,6 +281,7 @@ export async function startHub(config: HubConfig, options: { log?: Logger } = {}
     await hub.reports.resend();
     hub.reports.startTimer();
     hub.rollouts.startTimer(config.rollout.evaluateIntervalS * 1000);
+    hub.images.retention.start();
     await hub.rollouts.evaluateAll();
     log.info({ httpUrl }, 'hub ready');
     return {
@@ -275,6 +290,7 @@ export async function startHub(config: HubConfig, options: { log?: Logger } = {}
       hub,
       ...(broker ? { broker } : {}),
       async close() {
+        await hub.images.retention.close();
         await hub.reports.close();
         await hub.rollouts.close();
         await hub.app.close();

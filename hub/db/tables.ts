@@ -251,7 +251,20 @@ export interface ReportOutboxTable {
 }
 
 /** migration 6: stored diagnostic images (hub/images/). */
+export interface ImagesTable {
+  sha256: string;
+  size_bytes: number;
+  stored_ms: number;
+}
 
+export interface ResultImagesTable {
+  result_id: string;
+  sha256: string;
+  site: string;
+  agent: string;
+  image: string;
+  announced_ms: number;
+}
 
 export interface HubTables {
   results: ResultsTable;
@@ -276,6 +289,8 @@ export interface HubTables {
   claims: ClaimsTable;
   login_failures: LoginFailuresTable;
   report_outbox: ReportOutboxTable;
+  images: ImagesTable;
+  result_images: ResultImagesTable;
 }
 
 export type HubTableName = keyof HubTables;

@@ -4,6 +4,7 @@ import { registryAndRollouts } from './0002-registry-and-rollouts.ts';
 import { leases } from './0003-leases.ts';
 import { reportOutbox } from './0004-report-outbox.ts';
 import { triageReadsClaims } from './0005-triage-reads-claims.ts';
+import { diagnosticImages } from './0006-diagnostic-images.ts';
 import type { Migration } from './migration.ts';
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -12,4 +13,5 @@ export const MIGRATIONS: readonly Migration[] = [
   leases,
   reportOutbox,
   triageReadsClaims,
+  diagnosticImages,
 ];
