@@ -61,6 +61,19 @@ export const HubConfigSchema = Type.Object(
       Type.Object({ name: Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$' }), tokenHash: PasswordHash }),
       { default: [] },
     ),
+    /** Trainer services (docs/hub.md#training): each logs in with its name and password (role `trainer`). */
+    trainers: Type.Array(
+      Type.Object({ name: Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$' }), passwordHash: PasswordHash }),
+      { default: [] },
+    ),
+    /** The training queue: a running job whose trainer is silent this long goes back to the queue. */
+    training: Type.Object(
+      {
+        heartbeatTimeoutS: Type.Number({ minimum: 1, maximum: 86_400, default: 300 }),
+        sessionTtlHours: Type.Number({ minimum: 0.01, maximum: 720, default: 24 }),
+      },
+      { default: {} },
+    ),
     models: Type.Object(
       {
         /** Every `*.pub.pem` here may sign packages the registry accepts (read at each publish). */
@@ -182,6 +195,10 @@ function semanticProblems(config: HubConfig): string[] {
   });
   const names = list(config.publishers).map((p) => p?.name);
   if (new Set(names).size !== names.length) problems.push('/publishers: names must be unique');
+  list(config.trainers).forEach((t, i) => {
+    if (typeof t?.passwordHash === 'string' && !isPasswordHash(t.passwordHash))
+      problems.push(`/trainers/${i}/passwordHash is not a scrypt hash`);
+  });
   list(config.users).forEach((u, i) => {
     if (typeof u?.passwordHash === 'string' && !isPasswordHash(u.passwordHash))
       problems.push(`/users/${i}/passwordHash is not a scrypt hash`);

@@ -38,6 +38,7 @@ import type { DesiredPublisher, PublishDesired } from './rollouts/desired-publis
 import { createRolloutAgentsStore } from './rollouts/rollout-agents-store.ts';
 import type { RolloutRunner } from './rollouts/rollout-runner.ts';
 import { createRollouts } from './rollouts/rollouts.ts';
+import { createTraining, type Training } from './training/training.ts';
 
 export interface HubDeps {
   config: HubConfig;
@@ -67,6 +68,8 @@ export interface BuiltHub {
   reports: Reports;
   /** Diagnostic images: store, files and the retention job (`images.retention.start()` in startHub). */
   images: Images;
+  /** The training queue (docs/hub.md#training). */
+  training: Training;
   /** The agent MQTT login's stored scrypt hash (the embedded broker checks passwords against it). */
   agentPasswordHash(username: string): Promise<string | undefined>;
   /** Feeds one MQTT message (topic, payload) into ingest. */
@@ -159,6 +162,14 @@ export async function buildHub(deps: HubDeps): Promise<BuiltHub> {
       now,
       log: log.child({ component: 'images' }),
     });
+    const training = createTraining({
+      db,
+      config,
+      audit: accounts.audit,
+      events,
+      diagnosticPath: (sha256) => images.files.pathOf(sha256),
+      now,
+    });
     const ingest = createDispatcher(
       {
         result: results.handler.handle,
@@ -181,6 +192,7 @@ export async function buildHub(deps: HubDeps): Promise<BuiltHub> {
         registry.routes,
         rollouts.routes,
         images.routes,
+        training.routes,
         async (app) => {
           await app.register(eventsRoutes, { events });
         },
@@ -201,6 +213,7 @@ export async function buildHub(deps: HubDeps): Promise<BuiltHub> {
       desired: rollouts.desired,
       reports,
       images,
+      training,
       agentPasswordHash: (username) => accounts.credentials.hash(username),
       dispatch: ingest.dispatch,
       async drain() {

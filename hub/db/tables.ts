@@ -266,6 +266,55 @@ export interface ResultImagesTable {
   announced_ms: number;
 }
 
+/** migration 7: the training loop (hub/training/). */
+export type TrainingJobStatus = 'queued' | 'running' | 'cancelling' | 'cancelled' | 'failed' | 'succeeded';
+
+export interface TrainingJobsTable {
+  id: string;
+  seq: number;
+  kind: 'search' | 'fine-tune' | 'recalibrate';
+  site: string | null;
+  params: string;
+  status: TrainingJobStatus;
+  created_by: string;
+  created_at: string;
+  trainer: string | null;
+  attempt: Generated<number>;
+  claimed_ms: number | null;
+  heartbeat_ms: number | null;
+  progress: string | null;
+  history: string;
+  result: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  finished_at: string | null;
+  updated_at: string;
+}
+
+export interface TrainerSessionsTable {
+  token_sha256: string;
+  trainer: string;
+  expires_ms: number;
+}
+
+export interface SiteCalibrationsTable {
+  site: string;
+  version: number;
+  model_version: string;
+  payload: string;
+  signature: string;
+  key_id: string;
+  job_id: string | null;
+  created_at: string;
+}
+
+export interface SiteCalibrationCurrentTable {
+  site: string;
+  version: number;
+  updated_by: string;
+  updated_at: string;
+}
+
 export interface HubTables {
   results: ResultsTable;
   result_flags: ResultFlagsTable;
@@ -291,6 +340,10 @@ export interface HubTables {
   report_outbox: ReportOutboxTable;
   images: ImagesTable;
   result_images: ResultImagesTable;
+  training_jobs: TrainingJobsTable;
+  trainer_sessions: TrainerSessionsTable;
+  site_calibrations: SiteCalibrationsTable;
+  site_calibration_current: SiteCalibrationCurrentTable;
 }
 
 export type HubTableName = keyof HubTables;

@@ -13,6 +13,8 @@ export interface HubEventMap {
   claim: [{ resultId: string; claim: Claim | null }];
   fleet: [{ site: string; agent: string }];
   rollout: [{ id: string }];
+  /** A training job changed (hub/training/): read it again with GET /api/training/jobs/:id. */
+  training: [{ id: string }];
 }
 
 export type HubEvents = EventEmitter<HubEventMap>;

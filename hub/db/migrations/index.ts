@@ -5,6 +5,7 @@ import { leases } from './0003-leases.ts';
 import { reportOutbox } from './0004-report-outbox.ts';
 import { triageReadsClaims } from './0005-triage-reads-claims.ts';
 import { diagnosticImages } from './0006-diagnostic-images.ts';
+import { training } from './0007-training.ts';
 import type { Migration } from './migration.ts';
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -14,4 +15,5 @@ export const MIGRATIONS: readonly Migration[] = [
   reportOutbox,
   triageReadsClaims,
   diagnosticImages,
+  training,
 ];
