@@ -1,6 +1,6 @@
 /**
  * Property-based fuzzing (fast-check) of the agent↔hub protocol parsers, bounded in time (CXR_FUZZ_PROTOCOL_MS,
- * default 8 s per property, 13 properties): every decoder in protocol/validate.ts on arbitrary JSON, on valid messages with
+ * default 5 s per property, 13 properties): every decoder in protocol/validate.ts on arbitrary JSON, on valid messages with
  * fields replaced, deleted or added (prototype keys included) and on damaged text, must either return a value
  * its own schema check accepts or throw a CxrError CXR_ERR_PROTOCOL_INVALID, and never pollute prototypes;
  * topic parsing, the broker ACL and client-id scoping keep their invariants on arbitrary strings.
@@ -22,7 +22,7 @@ import {
 } from '../../protocol/topics.ts';
 import { decoders } from '../../protocol/validate.ts';
 
-const BUDGET_MS = Number(process.env.CXR_FUZZ_PROTOCOL_MS ?? 8_000);
+const BUDGET_MS = Number(process.env.CXR_FUZZ_PROTOCOL_MS ?? 5_000);
 const bounded = { numRuns: 10_000_000, interruptAfterTimeLimit: BUDGET_MS, markInterruptAsFailure: false };
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 const at = '2026-01-02T03:04:05.000Z';

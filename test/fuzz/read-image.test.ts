@@ -4,7 +4,7 @@
  * PNG, and a JPEG made from one) are mutated (bit flips, interesting integers in the header, truncation,
  * inserted and deleted runs, spliced seeds; PNG chunk CRCs rewritten for half of them) and each mutant must end as either a sane image (pixels in [0, 1],
  * rows × cols of them) or an input CxrError with an image code, never another exception, a crash or a hang.
- * Each read runs in a worker thread that is terminated after HANG_MS. Budget: CXR_FUZZ_MS (default 60 s);
+ * Each read runs in a worker thread that is terminated after HANG_MS. Budget: CXR_FUZZ_MS (default 45 s);
  * a failure prints fast-check's seed and path, and the mutant is saved under test-artifacts/fuzz/.
  */
 import assert from 'node:assert/strict';
@@ -20,7 +20,7 @@ import { IMAGE_ERROR_CODES } from '../../models/image/image-errors.ts';
 
 const SAMPLES = fileURLToPath(new URL('../../models/samples/', import.meta.url));
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/fuzz/', import.meta.url));
-const BUDGET_MS = Number(process.env.CXR_FUZZ_MS ?? 60_000);
+const BUDGET_MS = Number(process.env.CXR_FUZZ_MS ?? 45_000);
 const HANG_MS = 30_000;
 
 type Reply =
