@@ -1,7 +1,8 @@
 /**
  * The training feature (docs/hub.md#training): the job queue (created in the dashboard, by API or on a schedule),
  * the trainer API (log in, claim, progress, heartbeat, finish, publish the candidate and its report) and the
- * training data API (signed reads with their pixels). In: the database, the config's `trainers`, `training`,
+ * training data API (signed reads with their pixels), and site calibrations (published by trainers, rolled back by
+ * admins). In: the database, the config's `trainers`, `training`,
  * `dataDir` and `models` slices, the audit log, the event bus, where diagnostic images live, the clock. Out: the
  * jobs store and the routes.
  */
@@ -15,6 +16,8 @@ import { createModelsStore } from '../registry/models-store.ts';
 import { createPackageStore } from '../registry/package-store.ts';
 import { createPublisher } from '../registry/publish-package.ts';
 import { createBlobStore } from '../results/blob-store.ts';
+import { calibrationRoutes } from './calibration-routes.ts';
+import { createCalibrationsStore } from './calibrations-store.ts';
 import { jobRoutes } from './job-routes.ts';
 import { createJobsStore } from './jobs-store.ts';
 import { createTrainerAuth } from './trainer-auth.ts';
@@ -28,12 +31,15 @@ export interface TrainingDeps {
   audit: AuditStore;
   events: HubEvents;
   diagnosticPath(sha256: string): string;
+  /** Called after a site's current calibration changed (published or rolled back). */
+  calibrationChanged?(site: string): Promise<void>;
   now: () => Date;
 }
 
 export function createTraining(deps: TrainingDeps) {
   const { db, config, audit, events, now } = deps;
   const jobs = createJobsStore(db);
+  const calibrations = createCalibrationsStore(db);
   const auth = createTrainerAuth(db, config.trainers, config.training.sessionTtlHours * 3_600_000);
   const models = createModelsStore(db);
   const publish = createPublisher({
@@ -57,6 +63,15 @@ export function createTraining(deps: TrainingDeps) {
       maxPackageBytes: config.models.maxPackageBytes,
       now,
     });
+    await app.register(calibrationRoutes, {
+      auth,
+      jobs,
+      calibrations,
+      audit,
+      trustedKeysDir: config.models.trustedKeysDir,
+      changed: deps.calibrationChanged ?? (async () => {}),
+      now,
+    });
     await app.register(trainingDataRoutes, {
       auth,
       data: createTrainingDataStore(db),
@@ -66,7 +81,7 @@ export function createTraining(deps: TrainingDeps) {
       now,
     });
   };
-  return { jobs, routes };
+  return { jobs, calibrations, routes };
 }
 
 export type Training = ReturnType<typeof createTraining>;

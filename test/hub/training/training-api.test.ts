@@ -9,11 +9,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { hashPassword } from '../../../hub/auth/password.ts';
 import { type BuiltHub, buildHub } from '../../../hub/main.ts';
+import { generateKeyPair } from '../../../models/package/keys.ts';
+import { signSiteCalibration } from '../../../models/triage/site-calibration.ts';
 import type { ResultMessage } from '../../../protocol/messages.ts';
 import { topicFor } from '../../../protocol/topics.ts';
 import { resultMessage } from '../fixtures.ts';
 import { codeOf, type InjectUser, injectLogin } from '../inject-session.ts';
-import { packageTar, registryHubConfig } from '../registry-fixtures.ts';
+import { PUBLISHER_KEYS, packageTar, registryHubConfig } from '../registry-fixtures.ts';
 
 const A = { site: 'clinic-a', agent: 'xr-1' };
 const TRAINER_PASSWORD = 'trainer-password-for-tests';
@@ -246,5 +248,56 @@ describe('training queue, trainer API and training data', () => {
     assert.equal(served.statusCode, 200);
     const forged = await t.raw(`/api/trainer/jobs/${job.id}/candidate`, Buffer.from('not a tar'), 'application/x-tar');
     assert.equal(forged.statusCode, 400);
+    const done = await t.post(`/api/trainer/jobs/${job.id}/complete`, { result: { candidate: '1.1.0-ft.1' } });
+    assert.equal((done.json() as Job).status, 'succeeded');
+  });
+
+  it('stores signed site calibrations as versions, refuses untrusted ones and rolls a site back', async () => {
+    const job = (
+      await boss.send('POST', '/api/training/jobs', { kind: 'recalibrate', site: 'clinic-a' })
+    ).json() as Job;
+    const t = await trainer();
+    assert.equal(((await t.post('/api/trainer/jobs/claim')).json() as { job: Job }).job.id, job.id);
+    const calibration = (threshold: number, site = 'clinic-a') => ({
+      site,
+      modelName: 'tiny-densenet',
+      modelVersion: '1.0.0',
+      thresholds: { Effusion: { threshold, chosenOn: 'sensitivity 0.9 on 40 site reads', targetSensitivity: 0.9 } },
+      reads: 40,
+      createdAt: new Date(clock).toISOString(),
+    });
+    const untrusted = await t.post(
+      `/api/trainer/jobs/${job.id}/calibration`,
+      signSiteCalibration(calibration(0.3), generateKeyPair().privateKeyPem),
+    );
+    assert.equal(codeOf(untrusted), 'CXR_ERR_CALIBRATION_UNTRUSTED');
+    const otherSite = await t.post(
+      `/api/trainer/jobs/${job.id}/calibration`,
+      signSiteCalibration(calibration(0.3, 'clinic-b'), PUBLISHER_KEYS.privateKeyPem),
+    );
+    assert.equal(codeOf(otherSite), 'CXR_ERR_CALIBRATION_INVALID');
+    for (const threshold of [0.3, 0.25]) {
+      const r = await t.post(
+        `/api/trainer/jobs/${job.id}/calibration`,
+        signSiteCalibration(calibration(threshold), PUBLISHER_KEYS.privateKeyPem),
+      );
+      assert.equal(r.statusCode, 201, r.body);
+    }
+    const listed = (await rad.get('/api/training/calibrations?site=clinic-a')).json() as {
+      calibrations: { version: number; current: boolean }[];
+    };
+    assert.deepEqual(
+      listed.calibrations.map((c) => [c.version, c.current]),
+      [
+        [2, true],
+        [1, false],
+      ],
+    );
+    const back = await boss.send('POST', '/api/training/calibrations/clinic-a/current', { version: 1 });
+    assert.deepEqual(back.json(), { before: 2, after: 1 });
+    const now = (await rad.get('/api/training/calibrations?site=clinic-a')).json() as {
+      calibrations: { version: number; current: boolean }[];
+    };
+    assert.equal(now.calibrations.find((c) => c.current)?.version, 1);
   });
 });
