@@ -27,7 +27,7 @@ import { type AgentFixture, agentFixture, SAMPLES } from '../agent/fixture.ts';
 const PNG_A = join(SAMPLES, 'nih/images/00000032_038.png');
 const PNG_B = join(SAMPLES, 'nih/images/00001280_004.png');
 
-async function until(what: string, predicate: () => boolean, timeoutMs = 30_000): Promise<void> {
+async function until(what: string, predicate: () => boolean, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!predicate()) {
     assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
