@@ -149,6 +149,8 @@ async function startDemo(options: { httpPort: number; mqttPort: number; quiet: b
           watch: [{ path: inbox, policy: 'move', stableMs: 300, rescanIntervalMs: 1000 }],
           model: { dir: model.dir, trustedKeysDir: model.trustedKeysDir },
           mqtt: { url: hub.mqttUrl, username: `${SITE}/${AGENT}`, password: agentPassword, statusIntervalMs: 2000 },
+          // Lossless images for the viewer, uploaded over HTTP with the agent's login (docs/viewing.md).
+          pixels: { policy: 'diagnostic', hubUrl: hub.httpUrl },
           http: { port: -1 },
           logLevel: options.quiet ? 'warn' : 'info',
         },

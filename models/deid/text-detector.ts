@@ -128,7 +128,7 @@ export async function openTextDetector(options: TextDetectorOptions): Promise<Te
   const sessionOptions: ort.InferenceSession.SessionOptions = {
     executionProviders: ['cpu'],
     graphOptimizationLevel: 'all',
-    intraOpNumThreads: 2,
+    intraOpNumThreads: 1,
   };
   let det: ort.InferenceSession;
   let rec: ort.InferenceSession | undefined;
@@ -151,45 +151,59 @@ export async function openTextDetector(options: TextDetectorOptions): Promise<Te
     return isLateralityMarker(ctcGreedy(scores.data as Float32Array, steps ?? 0, classes ?? 0, dictionary));
   }
 
+  // One film at a time, on one thread: detection must not starve inference, the broker link or the event loop
+  // on a small clinic machine when a backlog arrives.
+  let queue: Promise<unknown> = Promise.resolve();
+
   return {
     name: `pp-ocrv4-det@${options.side}`,
-    async detect(pixels, cols, rows) {
-      try {
-        const scale = options.side / Math.max(cols, rows);
-        const w = round32(cols * scale);
-        const h = round32(rows * scale);
-        const resized = resizeGrey(pixels, cols, rows, w, h);
-        const pieces: Box[] = [];
-        const views = [
-          { grey: resized, anywhere: true },
-          { grey: localContrast(resized, w, h, Math.round(Math.max(w, h) / 40), 3), anywhere: false },
-        ];
-        for (const view of views) {
-          const out = await det.run({ [det.inputNames[0] as string]: detectorInput(view.grey, w, h) });
-          const map = out[det.outputNames[0] as string] as ort.Tensor;
-          const boxes = scaleBoxes(
-            textBoxes(map.data as Float32Array, w, h, DEFAULT_TEXT_BOX_OPTIONS),
-            cols / w,
-            rows / h,
-            cols,
-            rows,
-          );
-          pieces.push(...boxes.filter((b) => view.anywhere || nearEdge(b, cols, rows)));
-        }
-        const findings: TextFindings = { boxes: [], keptMarkers: [] };
-        const found = mergeLineBoxes(pieces.filter((b) => b.h <= MAX_LINE_HEIGHT * rows));
-        for (const box of found) {
-          const marker = singleGlyphCandidate(box) && (await readsAsMarker(pixels, cols, box));
-          (marker ? findings.keptMarkers : findings.boxes).push(box);
-        }
-        return findings;
-      } catch (cause) {
-        throw detectorError(cause);
-      }
+    detect(pixels, cols, rows) {
+      const run = queue.then(() => detectOne(pixels, cols, rows));
+      queue = run.then(
+        () => undefined,
+        () => undefined, // the caller gets the error from `run`; the queue only orders the films
+      );
+      return run;
     },
     async close() {
+      await queue;
       await det.release();
       await rec?.release();
     },
   };
+
+  async function detectOne(pixels: Float32Array, cols: number, rows: number): Promise<TextFindings> {
+    try {
+      const scale = options.side / Math.max(cols, rows);
+      const w = round32(cols * scale);
+      const h = round32(rows * scale);
+      const resized = resizeGrey(pixels, cols, rows, w, h);
+      const pieces: Box[] = [];
+      const views = [
+        { grey: resized, anywhere: true },
+        { grey: localContrast(resized, w, h, Math.round(Math.max(w, h) / 40), 3), anywhere: false },
+      ];
+      for (const view of views) {
+        const out = await det.run({ [det.inputNames[0] as string]: detectorInput(view.grey, w, h) });
+        const map = out[det.outputNames[0] as string] as ort.Tensor;
+        const boxes = scaleBoxes(
+          textBoxes(map.data as Float32Array, w, h, DEFAULT_TEXT_BOX_OPTIONS),
+          cols / w,
+          rows / h,
+          cols,
+          rows,
+        );
+        pieces.push(...boxes.filter((b) => view.anywhere || nearEdge(b, cols, rows)));
+      }
+      const findings: TextFindings = { boxes: [], keptMarkers: [] };
+      const found = mergeLineBoxes(pieces.filter((b) => b.h <= MAX_LINE_HEIGHT * rows));
+      for (const box of found) {
+        const marker = singleGlyphCandidate(box) && (await readsAsMarker(pixels, cols, box));
+        (marker ? findings.keptMarkers : findings.boxes).push(box);
+      }
+      return findings;
+    } catch (cause) {
+      throw detectorError(cause);
+    }
+  }
 }

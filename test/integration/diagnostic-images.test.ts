@@ -2,7 +2,8 @@
  * Diagnostic images end to end (docs/viewing.md), real agent against the real hub (embedded broker, HTTP):
  * - the lossless image the hub serves equals, sample for sample, the agent's decoded and masked film (a 10-bit
  *   MONOCHROME1 CR, and an 8-bit PNG with a name drawn in a corner);
- * - the drawn name is masked in both the diagnostic image and the preview (checked on the pixels);
+ * - the drawn name is masked in both the diagnostic image and the preview (checked on the pixels), and the
+ *   result message says what was masked (boxes, no text);
  * - an upload killed halfway (agent SIGKILL, hub restart) resumes and completes once.
  */
 import assert from 'node:assert/strict';
@@ -13,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
+import mqtt from 'mqtt';
 import pino from 'pino';
 import sharp from 'sharp';
 import { parseAgentConfig } from '../../agent/config.ts';
@@ -23,6 +25,7 @@ import { type RunningHub, startHub } from '../../hub/main.ts';
 import { deidentifyPixels } from '../../models/deid/deidentify-pixels.ts';
 import { openTextDetector } from '../../models/deid/text-detector.ts';
 import { readImage } from '../../models/image/read-image.ts';
+import type { ResultMessage } from '../../protocol/messages.ts';
 import { agentFixture, REPO_ROOT, SAMPLES } from '../agent/fixture.ts';
 import { login } from '../hub/harness.ts';
 import { drawName, seededRandom } from '../support/burned-in-name.ts';
@@ -68,6 +71,17 @@ describe('diagnostic images end to end', () => {
 
   it('serves the agent’s decoded pixels exactly, with a drawn name masked in the diagnostic image and the preview', async () => {
     hub = await startHub(hubConfig(dataDir), { log: silent });
+    // What the agent publishes, read with the hub's own login on the embedded broker.
+    const published: ResultMessage[] = [];
+    const listener = await mqtt.connectAsync(hub.mqttUrl, {
+      ...hub.broker!.hubLogin,
+      clientId: `diagnostic-test-${process.pid}`,
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+    });
+    listener.on('message', (_topic, payload) => published.push(JSON.parse(payload.toString()) as ResultMessage));
+    await listener.subscribeAsync('cxr/v1/clinic-1/room-2/result', { qos: 1 });
+    after(() => listener.endAsync());
     const fx = await agentFixture();
     const film = await readImage(readFileSync(join(SAMPLES, 'nih-fullres/00000061_012.png')));
     const grey = Uint8Array.from(film.pixels, (v) => Math.round(v * 255));
@@ -132,6 +146,18 @@ describe('diagnostic images end to end', () => {
           assert.equal(info.header.bodyPart, 'CHEST');
           continue;
         }
+        // The result says what was masked: boxes in image pixels that cover the name, and no text.
+        const message = published.find((m) => m.resultId === row.result_id);
+        assert.ok(message?.deid, 'the published result carries its deid report');
+        assert.equal(message.deid.pixels, 'sent');
+        assert.deepEqual(message.deid.masked, deid.masked);
+        assert.equal(message.diagnostic?.sha256, createHash('sha256').update(served).digest('hex'));
+        const b = drawn.box;
+        assert.ok(
+          message.deid.masked.some((m) => m.x <= b.x && m.y <= b.y && m.x + m.w >= b.x + b.w && m.y + m.h >= b.y + b.h),
+          'one mask covers the whole name',
+        );
+        assert.deepEqual(Object.keys(message.deid).sort(), ['detector', 'keptMarkers', 'masked', 'pixels'], 'no text');
         // The drawn name: every strong ink pixel is masked in the diagnostic image…
         assert.ok(deid.masked.length > 0, 'the detector found the name');
         const samples = await pngSamples(served);
