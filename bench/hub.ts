@@ -9,7 +9,8 @@
  *     the default triage order (tier, score, waiting): first page, deep keyset pages, site filter, flagged-only
  *     (urgent + abnormal), finding filter, not-being-read; and the other orders (score, oldest, newest).
  * Env: CXR_BENCH_HUB_AGENTS (20), CXR_BENCH_HUB_MESSAGES per agent (100), CXR_BENCH_HUB_INFLIGHT per agent (8),
- *      CXR_BENCH_HUB_PREVIEW_PX (512), CXR_BENCH_HUB_ROWS (1000000), CXR_BENCH_HUB_QUERIES (200).
+ *      CXR_BENCH_HUB_PREVIEW_PX (512), CXR_BENCH_HUB_ROWS (1000000), CXR_BENCH_HUB_QUERIES (200),
+ *      CXR_BENCH_HUB_ONLY (ingest | worklist).
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
@@ -284,9 +285,11 @@ async function worklistBench() {
   await hubDb.close();
 }
 
+/** `CXR_BENCH_HUB_ONLY=worklist` (or `ingest`) runs one half. */
 export async function run(): Promise<void> {
-  await ingestBench();
-  await worklistBench();
+  const only = process.env.CXR_BENCH_HUB_ONLY;
+  if (only !== 'worklist') await ingestBench();
+  if (only !== 'ingest') await worklistBench();
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await run();

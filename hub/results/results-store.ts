@@ -124,8 +124,32 @@ export function createResultsStore(db: HubDb): ResultsStore {
         .leftJoin('claims', (join) =>
           join.onRef('claims.result_row', '=', 'results.id').on('claims.expires_ms', '>', query.nowMs),
         )
-        .selectAll('results')
-        .select(['claims.holder', 'claims.claimed_at', 'claims.expires_ms']);
+        // Only what a worklist row shows (SummarySource), not the study's detail columns.
+        .select([
+          'results.id',
+          'results.result_id',
+          'results.site',
+          'results.agent',
+          'results.study_key',
+          'results.tier',
+          'results.tier_rank',
+          'results.score',
+          'results.score_key',
+          'results.triage',
+          'results.probabilities',
+          'results.classes',
+          'results.flags',
+          'results.arrived_ms',
+          'results.acquired',
+          'results.scored_at',
+          'results.status',
+          'results.signed_ms',
+          'results.model_name',
+          'results.model_version',
+          'claims.holder',
+          'claims.claimed_at',
+          'claims.expires_ms',
+        ]);
       if (query.site !== undefined) select = select.where('results.site', '=', query.site);
       if (query.status !== undefined && query.status !== 'all')
         select = select.where('results.status', '=', query.status);
