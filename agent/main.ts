@@ -247,6 +247,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       started.start();
       uploader = started;
       closers.push(() => started.close());
+      // The broker link coming back usually means the hub is back: uploads waiting in backoff go now.
+      sync.client.on('connect', () => started.resume());
     }
 
     const pipelineLog = log.child({ component: 'pipeline' });
