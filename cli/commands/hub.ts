@@ -7,6 +7,7 @@
  * `cxr hub hash-password`: reads a password on stdin, prints its scrypt hash for the config file.
  * `cxr hub migrate --config <file> --to postgres://…`: copies the hub's SQLite database into a new, empty
  *   PostgreSQL database (then point `database.url` at it); prints the rows copied per table.
+ * `cxr hub backup` / `cxr hub restore`: hub-backup.ts.
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
@@ -18,6 +19,7 @@ import { openHubDatabase, parseDatabaseUrl, redactUrl } from '../../hub/db/datab
 import { startHub } from '../../hub/main.ts';
 import { CxrError } from '../../models/errors.ts';
 import { runCommand } from '../output.ts';
+import { registerBackupCommands } from './hub-backup.ts';
 import type { CommandModule } from './index.ts';
 
 /** `--config` is parsed by `cxr hub` itself, so subcommands read it from their parent's options. */
@@ -166,5 +168,7 @@ export const hubCommand: CommandModule = {
           (hash) => hash,
         );
       });
+
+    registerBackupCommands(hub);
   },
 };
