@@ -1,9 +1,9 @@
 /**
  * The clinic round trip with real processes: DCMTK's `storescu` pushes two instances of one study (a distinctive
  * patient name burned into the headers with `dcmodify`) to a real agent's DICOM receiver; the agent scores them
- * and delivers the results through a real Mosquitto (the shipped ACL) to a real hub. A signed read is enqueued
- * on the hub with `enqueueReport` — the reviews feature's signing API does not call it yet, so the test calls it
- * as that feature will — while the broker is DOWN; after the broker returns the report reaches the clinic as a
+ * and delivers the results through a real Mosquitto (the shipped ACL) to a real hub. A radiologist signs a read
+ * through the hub's API while the broker is DOWN (the report is queued in the signing transaction); after the
+ * broker returns the report reaches the clinic as a
  * PDF (text checked with `pdftotext`), a JSON file and a Basic Text SR (parsed back with dcmjs and DCMTK's
  * `dsrdump`, references to the original study/series/instance checked); an addendum follows. The patient's name
  * is on the PDF and appears nowhere in the hub's database or blobs. The clinic page (real Chromium) shows it.
@@ -21,10 +21,10 @@ import { type RunningAgent, startAgent } from '../../agent/main.ts';
 import { mosquittoPasswdLine } from '../../hub/auth/mosquitto-passwd.ts';
 import { hashPassword } from '../../hub/auth/password.ts';
 import { type RunningHub, startHub } from '../../hub/main.ts';
-import type { ClinicReport } from '../../protocol/messages.ts';
 import { agentFixture, SAMPLES } from '../agent/fixture.ts';
 import { ARTIFACTS, chromiumAvailable, launchChromium } from '../e2e/browser.ts';
 import { hubConfig, PASSWORDS, tempDir } from '../hub/fixtures.ts';
+import { login as hubLogin } from '../hub/harness.ts';
 import { type RunningMosquitto, startMosquitto } from '../support/mosquitto.ts';
 
 const NAME = 'Quaxley^Zephyrine';
@@ -160,28 +160,18 @@ it('takes a study over DICOM, sends the read back to the clinic as PDF, JSON and
 
   // Signing while the broker is down: the outbox keeps it, and it goes out once the broker is back.
   await broker.stop();
-  const probabilities = JSON.parse(row.probabilities) as Record<string, number>;
-  const read: ClinicReport = {
-    v: 1,
-    resultId: row.result_id,
-    site: 'clinic-1',
-    agent: 'room-2',
-    keys: { image: row.image_key },
-    version: 1,
-    reader: 'Dr Ada Lee',
-    signedAt: new Date().toISOString(),
-    // The radiologist's decision on each finding class of the model that scored the film.
-    findings: Object.fromEntries(
-      Object.keys(probabilities)
-        .filter((c) => c !== 'Normal')
-        .map((c) => [c, 'absent']),
-    ),
+  const rad = await hubLogin(hub.httpUrl, 'rad', PASSWORDS.radiologist);
+  const study = (await (await rad.get(`/api/studies/${row.result_id}`)).json()) as { findingClasses: string[] };
+  // The radiologist's explicit decision on each finding class of the model that scored the film.
+  const decisions = Object.fromEntries(study.findingClasses.map((c) => [c, 'absent']));
+  const signed = await rad.post(`/api/studies/${row.result_id}/reads`, {
+    decisions,
     impression: 'No acute cardiopulmonary abnormality.',
-    triage: { tier: 'abnormal', score: Math.max(...Object.values(probabilities)), probabilities },
-  };
-  await hub.hub.reports.enqueueReport(read);
-  await hub.hub.reports.enqueueReport(read); // idempotent
-  assert.equal(await hub.hub.reports.outbox.count('pending'), 1);
+    normal: true,
+    basedOn: 0,
+  });
+  assert.equal(signed.status, 201, await signed.clone().text());
+  assert.equal(await hub.hub.reports.outbox.count('pending'), 1, 'queued with the read, in one transaction');
   await new Promise((r) => setTimeout(r, 1500));
   assert.equal(existsSync(resultsDir) ? readdirSync(resultsDir).filter((n) => n.endsWith('.pdf')).length : 0, 0);
   await broker.restart();
@@ -197,13 +187,15 @@ it('takes a study over DICOM, sends the read back to the clinic as PDF, JSON and
   assert.match(text, /Quaxley, Zephyrine/);
   assert.match(text, new RegExp(PATIENT_ID));
   assert.match(text, /No acute cardiopulmonary abnormality/);
-  assert.match(text, /Read by Dr Ada Lee/);
+  assert.match(text, /Read by rad/);
 
+  await waitFor('the JSON beside the PDF', () => (existsSync(join(resultsDir, `${stem}.json`)) ? true : undefined));
   const json = JSON.parse(readFileSync(join(resultsDir, `${stem}.json`), 'utf8'));
   assert.equal(json.patient.name, 'Quaxley, Zephyrine');
   assert.equal(json.dicom.studyInstanceUid, STUDY_UID);
 
   const srPath = join(resultsDir, `${stem}.sr.dcm`);
+  await waitFor('the SR beside the PDF', () => (existsSync(srPath) ? true : undefined));
   const sr = readPart10(readFileSync(srPath)) as Record<string, any>;
   assert.equal(sr.SOPClassUID, '1.2.840.10008.5.1.4.1.1.88.11');
   assert.equal(sr.StudyInstanceUID, STUDY_UID);
@@ -220,12 +212,12 @@ it('takes a study over DICOM, sends the read back to the clinic as PDF, JSON and
   assert.match(dump, /VERIFIED/);
 
   // An addendum: a second version, marked as such; the original stays.
-  await hub.hub.reports.enqueueReport({
-    ...read,
-    version: 2,
-    addendum: 'Compared with the prior film: unchanged.',
-    signedAt: new Date().toISOString(),
+  const addendum = await rad.post(`/api/studies/${row.result_id}/reads`, {
+    decisions,
+    impression: 'Compared with the prior film: unchanged.',
+    basedOn: 1,
   });
+  assert.equal(addendum.status, 201, await addendum.clone().text());
   const v2 = await waitFor('the addendum PDF', () => readdirSync(resultsDir).find((n) => n.endsWith('_v2.pdf')));
   const text2 = execFileSync('pdftotext', [join(resultsDir, v2), '-'], { encoding: 'utf8' });
   assert.match(text2, /ADDENDUM 1/);
@@ -253,7 +245,7 @@ it('takes a study over DICOM, sends the read back to the clinic as PDF, JSON and
     const list = await page.textContent('main');
     assert.match(list ?? '', /Quaxley, Zephyrine/);
     assert.match(list ?? '', /2 images/);
-    assert.match(list ?? '', /Read by Dr Ada Lee \(addendum 1\)/);
+    assert.match(list ?? '', /Read by rad \(addendum 1\)/);
     const health = await page.textContent('.health');
     assert.match(health ?? '', /Connected to the radiologists’ hub/);
     await page.screenshot({ path: join(ARTIFACTS, 'clinic-list.png'), fullPage: true });
