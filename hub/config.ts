@@ -33,12 +33,20 @@ export const HubConfigSchema = Type.Object(
         sessionTtlHours: Type.Number({ minimum: 0.01, maximum: 168, default: 12 }),
         /** The base URL agents download packages from (capability URLs in `model/desired`); default: the listen URL. */
         publicUrl: Type.Optional(Type.String({ pattern: '^https?://[^/?#]+(/[^?#]*)?$' })),
+        /**
+         * Behind a load balancer: trust its X-Forwarded-For for the client address (audit log, login throttling).
+         * `true` (any hop) or the balancers' addresses/CIDRs. Default false: the connection's peer address.
+         */
+        trustProxy: Type.Union([Type.Boolean(), Type.Array(Type.String({ minLength: 1 }))], { default: false }),
       },
       { default: {} },
     ),
     mqtt: Type.Object(
       {
-        broker: Type.Union([Type.Literal('embedded'), Type.Literal('external')], { default: 'embedded' }),
+        /** `nats`: a NATS cluster (docs/scale-out.md): results from its JetStream, the rest over MQTT. */
+        broker: Type.Union([Type.Literal('embedded'), Type.Literal('external'), Type.Literal('nats')], {
+          default: 'embedded',
+        }),
         /** Embedded broker listen address. */
         host: Type.String({ default: '127.0.0.1' }),
         port: Type.Integer({ minimum: 0, maximum: 65535, default: 1883 }),
@@ -46,6 +54,8 @@ export const HubConfigSchema = Type.Object(
         tls: Type.Optional(Type.Object({ certFile: Type.String(), keyFile: Type.String() })),
         /** External broker URL (mqtt:// or mqtts://) and the hub's privileged login. */
         url: Type.Optional(Type.String()),
+        /** More nodes of the same broker cluster, tried in turn after `url` when the connection drops. */
+        failoverUrls: Type.Array(Type.String({ pattern: '^mqtts?://' }), { default: [] }),
         username: Type.Optional(Type.String()),
         password: Type.Optional(Type.String()),
         caFile: Type.Optional(Type.String()),
@@ -53,6 +63,23 @@ export const HubConfigSchema = Type.Object(
       },
       { default: {} },
     ),
+    /** With `mqtt.broker: "nats"`: the cluster's client URLs and the shared JetStream consumer of results. */
+    nats: Type.Object(
+      {
+        servers: Type.Array(Type.String({ pattern: '^(nats|tls)://' }), { default: [] }),
+        /** Durable consumer on `$MQTT_msgs` that every hub replica reads results from (never delete it). */
+        consumer: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', default: 'cxr-hub-results' }),
+        /** A result not acked (committed) this long after delivery goes to a replica again. */
+        ackWaitS: Type.Number({ minimum: 1, maximum: 3600, default: 30 }),
+        /** Results delivered and not yet committed, all replicas together. */
+        maxAckPending: Type.Integer({ minimum: 1, maximum: 100_000, default: 2000 }),
+        /** CA for `tls://` servers; default: `mqtt.caFile`. */
+        caFile: Type.Optional(Type.String()),
+      },
+      { default: {} },
+    ),
+    /** Background jobs (rollout runner, report re-sends, image retention) run in one replica under this lease. */
+    jobs: Type.Object({ leaseTtlS: Type.Number({ minimum: 1, maximum: 600, default: 15 }) }, { default: {} }),
     agents: Type.Array(Type.Object({ site: Type.String(), agent: Type.String(), passwordHash: PasswordHash }), {
       default: [],
     }),
@@ -179,9 +206,13 @@ function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<
 function semanticProblems(config: HubConfig): string[] {
   const problems: string[] = [];
   const list = <T>(value: T[] | undefined): T[] => (Array.isArray(value) ? value : []);
-  if (config.mqtt?.broker === 'external') {
-    if (!config.mqtt.url) problems.push('/mqtt/url is required when /mqtt/broker is "external"');
+  if (config.mqtt?.broker === 'external' || config.mqtt?.broker === 'nats') {
+    const broker = config.mqtt.broker;
+    if (!config.mqtt.url) problems.push(`/mqtt/url is required when /mqtt/broker is "${broker}"`);
     else if (!/^mqtts?:\/\//.test(config.mqtt.url)) problems.push('/mqtt/url must start with mqtt:// or mqtts://');
+  }
+  if (config.mqtt?.broker === 'nats' && list(config.nats?.servers).length === 0) {
+    problems.push('/nats/servers: list the NATS cluster\'s client URLs when /mqtt/broker is "nats"');
   }
   list(config.agents).forEach((a, i) => {
     if (typeof a?.site !== 'string' || typeof a.agent !== 'string' || typeof a.passwordHash !== 'string') return;
@@ -240,6 +271,7 @@ export function parseHubConfig(raw: unknown, env: NodeJS.ProcessEnv = {}, baseDi
         ? { tls: { certFile: resolvePath(config.http.tls.certFile), keyFile: resolvePath(config.http.tls.keyFile) } }
         : {}),
     },
+    nats: { ...config.nats, ...(config.nats.caFile ? { caFile: resolvePath(config.nats.caFile) } : {}) },
     mqtt: {
       ...config.mqtt,
       ...(config.mqtt.caFile ? { caFile: resolvePath(config.mqtt.caFile) } : {}),

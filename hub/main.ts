@@ -3,16 +3,23 @@
  * per feature — accounts, registry, fleet, rollouts, reviews, results — ingest (one handler per message
  * type behind one dispatcher) and the HTTP API + dashboard. `buildHub` wires the parts without listening
  * or connecting (tests drive it with `app.inject` and `dispatch`, then `drain`); `startHub` starts them
- * in dependency order and `close()` stops them in reverse.
+ * in dependency order and `close()` stops them in reverse. With a NATS cluster and PostgreSQL several such
+ * processes run side by side (docs/scale-out.md): results come from a shared JetStream consumer, live
+ * events cross replicas through PostgreSQL, and background jobs run in the replica holding a lease.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
 import { createAccounts } from './accounts/accounts.ts';
 import type { AuditStore } from './accounts/audit-store.ts';
 import { seedFromConfig } from './accounts/seed-from-config.ts';
 import type { UsersStore } from './accounts/users-store.ts';
+import { type BrokerLink, connectBrokerLink } from './broker/broker-link.ts';
 import { databaseUrl, type HubConfig } from './config.ts';
 import { type HubDatabase, openHubDatabase, redactUrl } from './db/database.ts';
+import { createLeaseStore } from './db/lease.ts';
+import { type EventFanout, startEventFanout } from './events/fanout-postgres.ts';
 import { eventsRoutes } from './events/events-routes.ts';
 import { createHubEvents, type HubEvents } from './events/hub-events.ts';
 import type { AgentsStore } from './fleet/agents-store.ts';
@@ -21,8 +28,10 @@ import { buildHttpApp } from './http/build-app.ts';
 import type { HubApp } from './http/type-provider.ts';
 import { createImages, type Images } from './images/images.ts';
 import { createBufferedSink } from './mqtt/buffered-sink.ts';
+import { startBackgroundJobs } from './jobs/background-jobs.ts';
+import { createClusterLock, LOCK_KEYS } from './jobs/cluster-lock.ts';
+import type { JobLeader } from './jobs/job-leader.ts';
 import { type EmbeddedBroker, startEmbeddedBroker } from './mqtt/embedded-broker.ts';
-import { connectHubClient, type HubClient } from './mqtt/hub-client.ts';
 import type { ModelsStore } from './registry/models-store.ts';
 import { createRegistry } from './registry/registry.ts';
 import { createReportOutboxStore } from './reports/report-outbox-store.ts';
@@ -82,6 +91,8 @@ export interface BuiltHub {
   setPublishDesired(publish: PublishDesired): void;
   /** The URL the hub listens at: the base of capability URLs unless config `http.publicUrl` is set. */
   setListenUrl(url: string): void;
+  /** Whom the rollout runner (and, with NATS, image retention) asks whether this replica runs the jobs. */
+  setJobsActive(isActive: () => boolean): void;
   close(): Promise<void>;
 }
 
@@ -102,6 +113,7 @@ export async function buildHub(deps: HubDeps): Promise<BuiltHub> {
     let publicUrl = config.http.publicUrl ?? `${scheme}://${config.http.host}:${config.http.port}`;
     const ingestLog = log.child({ component: 'ingest' });
     const events = createHubEvents();
+    let jobsActive = () => true;
 
     const secureCookies = config.http.tls !== undefined;
     const sessionTtlMs = config.http.sessionTtlHours * 3_600_000;
@@ -151,6 +163,8 @@ export async function buildHub(deps: HubDeps): Promise<BuiltHub> {
       defaults: config.rollout,
       publicUrl: () => publicUrl,
       publishDesired: desiredSink.send,
+      lock: createClusterLock(db, LOCK_KEYS.rollouts),
+      isActive: () => jobsActive(),
       now,
       log: log.child({ component: 'rollout' }),
     });
@@ -159,6 +173,7 @@ export async function buildHub(deps: HubDeps): Promise<BuiltHub> {
       dataDir: config.dataDir,
       config: config.images,
       agentPasswordHash: (username) => accounts.credentials.hash(username),
+      ...(config.mqtt.broker === 'nats' ? { isActive: () => jobsActive() } : {}),
       now,
       log: log.child({ component: 'images' }),
     });
@@ -183,6 +198,7 @@ export async function buildHub(deps: HubDeps): Promise<BuiltHub> {
     const app = await buildHttpApp({
       log: log.child({ component: 'api' }),
       ...(config.http.tls ? { tls: config.http.tls } : {}),
+      trustProxy: config.http.trustProxy,
       hooks: [accounts.loadSessions],
       features: [
         accounts.routes,
@@ -226,6 +242,9 @@ export async function buildHub(deps: HubDeps): Promise<BuiltHub> {
       setListenUrl(url) {
         if (!config.http.publicUrl) publicUrl = url;
       },
+      setJobsActive(isActive) {
+        jobsActive = isActive;
+      },
       async close() {
         await images.retention.close();
         await reports.close();
@@ -252,8 +271,11 @@ export interface RunningHub {
 
 export async function startHub(config: HubConfig, options: { log?: Logger } = {}): Promise<RunningHub> {
   const log = options.log ?? pino({ level: config.logLevel, base: { service: 'hub' } });
+  const replica = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   let broker: EmbeddedBroker | undefined;
-  let client: HubClient | undefined;
+  let link: BrokerLink | undefined;
+  let fanout: EventFanout | undefined;
+  let jobs: JobLeader | undefined;
   const hub = await buildHub({ config, log, brokerRefused: () => broker?.refused ?? null });
   try {
     if (config.mqtt.broker === 'embedded') {
@@ -270,51 +292,75 @@ export async function startHub(config: HubConfig, options: { log?: Logger } = {}
     const address = await hub.app.listen({ host: config.http.host, port: config.http.port });
     const httpUrl = address.replace('://0.0.0.0:', '://127.0.0.1:').replace('://[::]:', '://127.0.0.1:');
     hub.setListenUrl(httpUrl);
-    const login = broker
-      ? broker.hubLogin
-      : { username: config.mqtt.username ?? '', password: config.mqtt.password ?? '' };
-    client = await connectHubClient({
-      url: broker ? broker.url : config.mqtt.url!,
-      ...login,
-      clientId: config.mqtt.clientId,
-      ...(config.mqtt.caFile ? { caFile: config.mqtt.caFile } : {}),
-      ...(broker?.certificatePem ? { pinnedCertificatePem: broker.certificatePem } : {}),
-      onMessage: hub.dispatch,
-      onReconnect: () => void hub.reports.resend().catch(() => undefined),
+    // Live events from the other replicas sharing this database (and ours to them).
+    if (hub.db.dialect === 'postgres') {
+      fanout = await startEventFanout({
+        url: databaseUrl(config),
+        events: hub.events,
+        origin: replica,
+        log: log.child({ component: 'fanout' }),
+      });
+    }
+    link = await connectBrokerLink({
+      mqtt: config.mqtt,
+      nats: config.nats,
+      ...(broker ? { embedded: broker } : {}),
+      dispatch: hub.dispatch,
       pending: hub.resultHandler.pending,
-      log: log.child({ component: 'mqtt' }),
+      drain: () => hub.drain(),
+      // A broker that went away may have lost reports: the replica running the jobs sends them again.
+      onReconnect: () => void (jobs?.isActive() ? hub.reports.resend().catch(() => undefined) : undefined),
+      log,
     });
-    hub.setPublishAck(client.publishAck);
-    // Every agent's desired state again: the embedded broker keeps retained messages in memory only, and a
-    // crash can have kept a stored message from any broker. Agents take a repeated one idempotently.
-    await hub.desired.republishAll();
-    hub.setPublishDesired(client.publishDesired);
-    // Reports signed while the hub or the broker was down, and any an agent has not acked yet.
-    hub.reports.setPublisher(client.publishReport);
-    await hub.reports.resend();
-    hub.reports.startTimer();
-    hub.rollouts.startTimer(config.rollout.evaluateIntervalS * 1000);
-    hub.images.retention.start();
-    await hub.rollouts.evaluateAll();
-    log.info({ httpUrl }, 'hub ready');
+    hub.setPublishAck(link.publishAck);
+    hub.setPublishDesired(link.client.publishDesired);
+    hub.reports.setPublisher(link.client.publishReport);
+    const { client } = link;
+    jobs = await startBackgroundJobs({
+      parts: {
+        desired: hub.desired,
+        reports: hub.reports,
+        rollouts: hub.rollouts,
+        retention: hub.images.retention,
+        subscriptions: { kinds: link.jobKinds, subscribe: client.subscribe, unsubscribe: client.unsubscribe },
+      },
+      setActive: hub.setJobsActive,
+      // Replicas (NATS) share the jobs through a database lease; a single hub runs them all the time.
+      ...(config.mqtt.broker === 'nats'
+        ? {
+            lease: {
+              leases: createLeaseStore(hub.db),
+              holder: replica,
+              ttlMs: config.jobs.leaseTtlS * 1000,
+              nowMs: () => Date.now(),
+            },
+          }
+        : {}),
+      rolloutIntervalMs: config.rollout.evaluateIntervalS * 1000,
+      log: log.child({ component: 'jobs' }),
+    });
+    log.info({ httpUrl, replica }, 'hub ready');
     return {
       httpUrl,
       mqttUrl: broker ? broker.url : config.mqtt.url!,
       hub,
       ...(broker ? { broker } : {}),
       async close() {
+        await jobs?.close();
         await hub.images.retention.close();
         await hub.reports.close();
         await hub.rollouts.close();
         await hub.app.close();
-        await hub.drain();
-        await client?.close();
+        await link?.close();
+        await fanout?.close();
         await broker?.close();
         await hub.db.close();
       },
     };
   } catch (error) {
-    await client?.close().catch(() => {});
+    await jobs?.close().catch(() => {});
+    await link?.close().catch(() => {});
+    await fanout?.close().catch(() => {});
     await broker?.close().catch(() => {});
     await hub.close();
     throw error;

@@ -18,6 +18,8 @@ import type { HubApp, TypeBoxProvider } from './type-provider.ts';
 export interface HttpAppDeps {
   log: Logger;
   tls?: { certFile: string; keyFile: string };
+  /** Behind a load balancer: whose X-Forwarded-For to believe for `request.ip` (config `http.trustProxy`). */
+  trustProxy?: boolean | readonly string[];
   /** Root hooks every route runs after (the session loader). */
   hooks: ((app: HubApp) => void)[];
   /** Each feature's routes, registered in this order. */
@@ -36,6 +38,7 @@ export async function buildHttpApp(deps: HttpAppDeps): Promise<HubApp> {
     forceCloseConnections: true,
     bodyLimit: 64 * 1024,
     frameworkErrors: frameworkError,
+    trustProxy: typeof deps.trustProxy === 'object' ? [...deps.trustProxy] : (deps.trustProxy ?? false),
     ...(deps.tls ? { https: { cert: readFileSync(deps.tls.certFile), key: readFileSync(deps.tls.keyFile) } } : {}),
   }).withTypeProvider<TypeBoxProvider>() as unknown as HubApp;
 

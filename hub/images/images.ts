@@ -26,6 +26,8 @@ export interface ImagesDeps {
   dataDir: string;
   config: HubConfig['images'];
   agentPasswordHash(username: string): Promise<string | undefined>;
+  /** Whether this replica runs the background jobs (hub replicas); default: retention takes its own lease. */
+  isActive?: () => boolean;
   now: () => Date;
   log: Logger;
 }
@@ -42,6 +44,7 @@ export function createImages(deps: ImagesDeps) {
     leases: createLeaseStore(db),
     policy: { ...policy, partialTtlMs: config.partialTtlHours * 3_600_000 },
     intervalMs: config.retentionIntervalS * 1000,
+    ...(deps.isActive ? { isActive: deps.isActive } : {}),
     nowMs,
     log: deps.log,
   });

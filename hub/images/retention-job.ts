@@ -2,7 +2,9 @@
  * The retention job for diagnostic images: every `intervalMs`, in ONE hub replica at a time (the database
  * lease `images-retention`, hub/db/lease.ts), deletes what retention-policy.ts names (rows first, then the
  * files: a crash in between leaves an unreferenced file, never a row without its file) and uploads in
- * progress untouched for `partialTtlMs`. In: the store, the files, the lease store, the policy, the clock.
+ * progress untouched for `partialTtlMs`. With `isActive` (hub replicas, hub/jobs/job-leader.ts) it runs in the
+ * replica that holds the hub's jobs lease instead, so a dead replica's share is taken over within seconds.
+ * In: the store, the files, the lease store, the policy, the clock.
  * Errors are logged with their code and the next run tries again.
  */
 import { hostname } from 'node:os';
@@ -19,6 +21,8 @@ export interface RetentionJobDeps {
   leases: LeaseStore;
   policy: RetentionPolicy & { partialTtlMs: number };
   intervalMs: number;
+  /** Whether this replica runs the background jobs; without it the job takes its own lease. */
+  isActive?: () => boolean;
   nowMs: () => number;
   log: Logger;
 }
@@ -77,7 +81,7 @@ export function createRetentionJob(deps: RetentionJobDeps) {
 
   async function tick(): Promise<void> {
     try {
-      if (await keeper.check()) await sweep();
+      if (deps.isActive ? deps.isActive() : await keeper.check()) await sweep();
     } catch (thrown) {
       const error = asCxrError(thrown);
       log.error({ code: error.code, err: error.message }, 'image retention failed');
@@ -86,7 +90,7 @@ export function createRetentionJob(deps: RetentionJobDeps) {
 
   return {
     sweep,
-    isHeld: () => held,
+    isHeld: () => (deps.isActive ? deps.isActive() : held),
     start() {
       clearInterval(timer);
       timer = setInterval(() => {

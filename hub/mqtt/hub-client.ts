@@ -7,13 +7,16 @@
  * Backpressure: mqtt.js PUBACKs an incoming message when `handleMessage` calls back; we call back at
  * once unless the ingest queue is above `highWater`, in which case we wait for it to drain.
  * A lost broker is logged once, and its return once with how long it was away (link-watch.ts).
+ * With a NATS cluster (docs/scale-out.md) the client lists every node (`failoverUrls`, tried in turn), keeps a
+ * clean session under a per-replica id, subscribes to nothing at connect (results come from JetStream) and
+ * takes the status, model-state and report-ack subscriptions only while its replica runs the background jobs.
  */
 import { readFileSync } from 'node:fs';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { CxrError } from '../../models/errors.ts';
 import type { AckMessage, ClinicReport, ModelDesired } from '../../protocol/messages.ts';
-import { type AgentAddress, filterForAll, topicFor } from '../../protocol/topics.ts';
+import { type AgentAddress, filterForAll, type TopicKind, topicFor } from '../../protocol/topics.ts';
 import { decoders } from '../../protocol/validate.ts';
 import { createLinkWatch } from './link-watch.ts';
 
@@ -22,6 +25,12 @@ export interface HubClientOptions {
   username: string;
   password: string;
   clientId: string;
+  /** Other nodes of the broker's cluster, tried in turn after `url` on each reconnect. */
+  failoverUrls?: readonly string[];
+  /** Default false: a persistent session, so the broker keeps messages while the hub is down. */
+  clean?: boolean;
+  /** What to subscribe to at connect (default: result, status, model/state, report/ack). */
+  kinds?: readonly TopicKind[];
   caFile?: string;
   /** Trust exactly this certificate and skip the host-name check: the hub's own loopback link to its embedded broker. */
   pinnedCertificatePem?: string;
@@ -42,7 +51,21 @@ export interface HubClient {
   publishDesired(address: AgentAddress, desired: ModelDesired): void;
   /** A signed read for the agent's clinic, QoS 1 (not retained: the hub's report outbox re-sends it). */
   publishReport(address: AgentAddress, report: ClinicReport): void;
+  /** Subscribes (QoS 1) to one kind from every agent; a refusal throws CXR_ERR_HUB_MQTT_CONNECT. */
+  subscribe(kinds: readonly TopicKind[]): Promise<void>;
+  unsubscribe(kinds: readonly TopicKind[]): Promise<void>;
   close(): Promise<void>;
+}
+
+const ALL_KINDS: readonly TopicKind[] = ['result', 'status', 'model/state', 'report/ack'];
+
+/** mqtt.js `servers`: every node, `url` first. */
+function serversOf(urls: readonly string[]) {
+  return urls.map((url) => {
+    const parsed = new URL(url);
+    const protocol = parsed.protocol === 'mqtts:' ? ('mqtts' as const) : ('mqtt' as const);
+    return { host: parsed.hostname, port: Number(parsed.port) || (protocol === 'mqtts' ? 8883 : 1883), protocol };
+  });
 }
 
 export async function connectHubClient(options: HubClientOptions): Promise<HubClient> {
@@ -54,7 +77,8 @@ export async function connectHubClient(options: HubClientOptions): Promise<HubCl
     username: options.username,
     password: options.password,
     clientId: options.clientId,
-    clean: false,
+    clean: options.clean ?? false,
+    ...(options.failoverUrls?.length ? { servers: serversOf([options.url, ...options.failoverUrls]) } : {}),
     protocolVersion: 4,
     reconnectPeriod: 1000,
     connectTimeout: 10_000,
@@ -99,23 +123,19 @@ export async function connectHubClient(options: HubClientOptions): Promise<HubCl
     }
     options.onReconnect?.();
   });
-  const filters = [
-    filterForAll('result'),
-    filterForAll('status'),
-    filterForAll('model/state'),
-    filterForAll('report/ack'),
-  ];
-  const granted = await client.subscribeAsync(filters, { qos: 1 });
-  const refused = granted.filter((g) => g.qos === 128);
-  if (refused.length > 0) {
-    throw new CxrError(
-      'CXR_ERR_HUB_MQTT_CONNECT',
-      `broker refused the hub's subscriptions: ${refused.map((g) => g.topic).join(', ')}`,
-      {
-        kind: 'internal',
-      },
-    );
+  async function subscribe(kinds: readonly TopicKind[]): Promise<void> {
+    if (kinds.length === 0) return;
+    const granted = await client.subscribeAsync(kinds.map(filterForAll), { qos: 1 });
+    const refused = granted.filter((g) => g.qos === 128);
+    if (refused.length > 0) {
+      throw new CxrError(
+        'CXR_ERR_HUB_MQTT_CONNECT',
+        `broker refused the hub's subscriptions: ${refused.map((g) => g.topic).join(', ')}`,
+        { kind: 'internal' },
+      );
+    }
   }
+  await subscribe(options.kinds ?? ALL_KINDS);
   log.info({ url: options.url.replace(/\/\/[^@]*@/, '//') }, 'hub MQTT client connected');
   return {
     publishAck(address, ack) {
@@ -143,6 +163,10 @@ export async function connectHubClient(options: HubClientOptions): Promise<HubCl
       client.publish(topicFor(address, 'report'), JSON.stringify(report), { qos: 1 }, (error) => {
         if (error) log.warn({ err: error.message, ...address }, 'report publish failed; the outbox sends it again');
       });
+    },
+    subscribe,
+    async unsubscribe(kinds) {
+      if (kinds.length > 0) await client.unsubscribeAsync(kinds.map(filterForAll));
     },
     async close() {
       await client.endAsync();

@@ -49,6 +49,8 @@ export interface RolloutRunnerDeps {
   pinSetter: PinSetter;
   serial: SerialRunner;
   defaults: RolloutDefaults;
+  /** Whether this replica runs the timer and the evaluations on agent events (hub/jobs/job-leader.ts); default always. */
+  isActive?: () => boolean;
   now: () => Date;
   log: Logger;
 }
@@ -177,8 +179,10 @@ export function createRolloutRunner(deps: RolloutRunnerDeps): RolloutRunner {
       }),
     );
 
+  const isActive = deps.isActive ?? (() => true);
+
   function schedule(): void {
-    if (closed) return;
+    if (closed || !isActive()) return;
     scheduled ??= setImmediate(() => {
       scheduled = undefined;
       void evaluateAll();
@@ -258,7 +262,7 @@ export function createRolloutRunner(deps: RolloutRunnerDeps): RolloutRunner {
     schedule,
     startTimer(intervalMs) {
       clearInterval(timer);
-      timer = setInterval(() => void evaluateAll(), intervalMs);
+      timer = setInterval(() => void (isActive() ? evaluateAll() : undefined), intervalMs);
       timer.unref();
     },
     idle,

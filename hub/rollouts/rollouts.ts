@@ -29,6 +29,9 @@ export interface RolloutsDeps {
   defaults: HubConfig['rollout'];
   publicUrl: () => string;
   publishDesired: PublishDesired;
+  /** Several hub replicas: each runner job holds this lock (hub/jobs/cluster-lock.ts); evaluations only while `isActive`. */
+  lock?: <T>(job: () => Promise<T>) => Promise<T>;
+  isActive?: () => boolean;
   now: () => Date;
   log: Logger;
 }
@@ -36,7 +39,7 @@ export interface RolloutsDeps {
 export function createRollouts(deps: RolloutsDeps) {
   const { db, fleet, now } = deps;
   const { models, capability } = deps.registry;
-  const serial = createSerialRunner();
+  const serial = createSerialRunner(deps.lock);
   const desired = createDesiredPublisher({
     db,
     capability,
@@ -54,6 +57,7 @@ export function createRollouts(deps: RolloutsDeps) {
     pinSetter,
     serial,
     defaults: deps.defaults,
+    ...(deps.isActive ? { isActive: deps.isActive } : {}),
     now,
     log: deps.log,
   });
