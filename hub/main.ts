@@ -19,18 +19,19 @@ import { type BrokerLink, connectBrokerLink } from './broker/broker-link.ts';
 import { databaseUrl, type HubConfig } from './config.ts';
 import { type HubDatabase, openHubDatabase, redactUrl } from './db/database.ts';
 import { createLeaseStore } from './db/lease.ts';
-import { type EventFanout, startEventFanout } from './events/fanout-postgres.ts';
 import { eventsRoutes } from './events/events-routes.ts';
+import { type EventFanout, startEventFanout } from './events/fanout-postgres.ts';
 import { createHubEvents, type HubEvents } from './events/hub-events.ts';
 import type { AgentsStore } from './fleet/agents-store.ts';
 import { createFleet } from './fleet/fleet.ts';
+import { metricsRoutes } from './fleet/metrics-routes.ts';
 import { buildHttpApp } from './http/build-app.ts';
 import type { HubApp } from './http/type-provider.ts';
 import { createImages, type Images } from './images/images.ts';
-import { createBufferedSink } from './mqtt/buffered-sink.ts';
 import { startBackgroundJobs } from './jobs/background-jobs.ts';
 import { createClusterLock, LOCK_KEYS } from './jobs/cluster-lock.ts';
 import type { JobLeader } from './jobs/job-leader.ts';
+import { createBufferedSink } from './mqtt/buffered-sink.ts';
 import { type EmbeddedBroker, startEmbeddedBroker } from './mqtt/embedded-broker.ts';
 import type { ModelsStore } from './registry/models-store.ts';
 import { createRegistry } from './registry/registry.ts';
@@ -211,6 +212,9 @@ export async function buildHub(deps: HubDeps): Promise<BuiltHub> {
         training.routes,
         async (app) => {
           await app.register(eventsRoutes, { events });
+        },
+        async (app) => {
+          await app.register(metricsRoutes, { db, counters, agents: fleet.agents, now });
         },
       ],
     });
