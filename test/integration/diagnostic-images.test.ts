@@ -221,6 +221,7 @@ describe('diagnostic images end to end', () => {
       writeFileSync(join(fx.inDir, 'noise.png'), png);
       let partial = 0;
       await until('an upload in progress', async () => {
+        assert.equal(agent.exitCode, null, 'the agent process is running');
         const partials = await hub.hub.images.files.partials();
         partial = partials[0]?.sizeBytes ?? 0;
         return partial > 0;
@@ -234,7 +235,10 @@ describe('diagnostic images end to end', () => {
       const sha = left.sha256;
       assert.equal(await hub.hub.images.store.isStored(sha), false, 'not finished before the kill');
       agent = spawnAgent();
-      await until('the image stored', () => hub.hub.images.store.isStored(sha));
+      await until('the image stored', () => {
+        assert.equal(agent.exitCode, null, 'the restarted agent process is running');
+        return hub.hub.images.store.isStored(sha);
+      });
       const stored = readFileSync(hub.hub.images.files.pathOf(sha));
       assert.equal(createHash('sha256').update(stored).digest('hex'), sha);
       const rows = await hub.hub.db.kysely.selectFrom('images').select('sha256').where('sha256', '=', sha).execute();
