@@ -123,7 +123,15 @@ export async function screenFile(deps: PipelineDeps, file: ArrivedFile): Promise
     });
     result = { ...result, image: safeImageFacts(image, new Date(result.scoredAt)) };
     if (deps.pixels.policy !== 'none') {
-      ({ result, diagnostic } = await releasePixels(result, image, output, manifest.input, deps.pixels, log));
+      ({ result, diagnostic } = await releasePixels(
+        result,
+        image,
+        output,
+        manifest.input,
+        deps.pixels,
+        log,
+        manifest.calibration?.temperature,
+      ));
     }
     result.timingsMs.render = clock.lap();
     result.timingsMs.total = clock.total();

@@ -24,11 +24,14 @@ export async function attachPixels(
   output: ModelOutput,
   spec: InputSpec,
   sides: { previewMaxSide: number },
+  /** Temperature per class (manifest `calibration`): operating points are on calibrated probabilities, the CAM in raw logits. */
+  temperatures: Readonly<Record<string, number>> = {},
 ): Promise<ResultMessage> {
   const findings = (result.triage?.findingClasses ?? []).map((name) => ({
     name,
     index: result.classes.indexOf(name),
-    logitThreshold: logit(result.triage?.operatingPoints[name]?.threshold ?? 0.5),
+    // calibrated p = sigmoid(raw logit / T), so the raw logit at the operating point is T · logit(threshold)
+    logitThreshold: (temperatures[name] ?? 1) * logit(result.triage?.operatingPoints[name]?.threshold ?? 0.5),
   }));
   const activation = activationMaps({
     cam: output.cam,

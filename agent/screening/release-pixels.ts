@@ -40,13 +40,14 @@ export async function releasePixels(
   spec: InputSpec,
   release: PixelRelease,
   log: Logger,
+  temperatures: Readonly<Record<string, number>> = {},
 ): Promise<ReleasedPixels> {
   const deid = await deidentifyPixels(image, release.detector, release.burnedIn, (error) => {
     const e = asCxrError(error);
     log.error({ code: e.code, err: e.message }, 'text detection failed: pixels kept at the clinic');
   });
   if (deid.pixels === 'withheld') return { result: { ...result, deid } };
-  const withPreview = await attachPixels({ ...result, deid }, image, output, spec, release);
+  const withPreview = await attachPixels({ ...result, deid }, image, output, spec, release, temperatures);
   const samples = image.diagnostic;
   if (release.policy !== 'diagnostic' || !samples) return { result: withPreview };
   const png = await renderDiagnostic(samples.samples, image.cols, image.rows, samples.bitsStored);

@@ -92,3 +92,41 @@ describe('activation maps', () => {
     assert.equal(grid[6], 255, 'inside the crop, a flat map above the point is drawn at full strength');
   });
 });
+
+describe('activation maps with a calibrated model', () => {
+  it('draws from the raw logit at the calibrated operating point: T · logit(threshold)', async () => {
+    const { attachPixels } = await import('../../../agent/screening/attach-pixels.ts');
+    // A flat CAM at raw logit 0.5 (p_raw 0.62). With T = 0.4 the calibrated operating point 0.7 is at raw logit
+    // 0.4 · logit(0.7) = 0.339 < 0.5: drawn; uncalibrated, logit(0.7) = 0.847 > 0.5: not drawn.
+    const cam = new Float32Array(2 * 16).fill(0.5);
+    const result = {
+      classes: ['Lung Opacity', 'Normal'],
+      triage: {
+        tier: 'abnormal',
+        score: 0.8,
+        findings: ['Lung Opacity'],
+        urgentFindings: [],
+        findingClasses: ['Lung Opacity'],
+        normalClass: 'Normal',
+        operatingPoints: { 'Lung Opacity': { threshold: 0.7 }, Normal: { threshold: 0.4 } },
+      },
+    } as unknown as Parameters<typeof attachPixels>[0];
+    const image = { pixels: new Float32Array(32 * 32).fill(0.5), rows: 32, cols: 32 };
+    const output = { probabilities: Float32Array.from([0.62, 0.3]), cam, camSize: 4 };
+    const spec = {
+      size: 32,
+      channels: 1,
+      mean: 0.5,
+      std: 0.25,
+      resize: 'letterbox' as const,
+      padValue: 0,
+      layout: 'NCHW' as const,
+    };
+    const calibrated = await attachPixels(result, image, output, spec, { previewMaxSide: 64 }, { 'Lung Opacity': 0.4 });
+    const raw = await attachPixels(result, image, output, spec, { previewMaxSide: 64 });
+    const drawn = (r: typeof raw) => levels(r.activation?.maps['Lung Opacity']).some((v) => v > 0);
+    assert.equal(drawn(calibrated), true);
+    assert.equal(drawn(raw), false);
+    assert.deepEqual(Object.keys(calibrated.activation?.maps ?? {}), ['Lung Opacity'], 'never the normal class');
+  });
+});
