@@ -14,6 +14,7 @@ import { readCommand } from './read.ts';
 import { rolloutCommand } from './rollout.ts';
 import { searchCommand } from './search.ts';
 import { trainCommand } from './train.ts';
+import { trainerCommand } from './trainer.ts';
 
 export interface CommandModule {
   register(program: Command): void;
@@ -34,4 +35,5 @@ export const commands: CommandModule[] = [
   publishCommand,
   rolloutCommand,
   bundleCommand,
+  trainerCommand,
 ];

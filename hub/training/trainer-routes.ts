@@ -4,8 +4,10 @@
  * first, so a restarted trainer resumes), `POST /api/trainer/jobs/:id/progress` and `/heartbeat` (answer whether
  * the job is being cancelled), `/complete` and `/fail`, `/candidate` (the signed package `.tar`: verified against
  * the trusted keys, registered, alias `candidate`) and `/report` (the candidate's evaluation as HTML, kept beside
- * it). A report from a trainer that no longer holds the job is 409 CXR_ERR_HUB_TRAINING_JOB_STATE: it must stop.
+ * it); `GET /api/trainer/models/:ref/package.tar` downloads a registered package by version or alias (what a job
+ * starts from and compares against). A report from a trainer that no longer holds the job is 409 CXR_ERR_HUB_TRAINING_JOB_STATE: it must stop.
  */
+import { createReadStream } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
@@ -14,6 +16,7 @@ import type { HubEvents } from '../events/hub-events.ts';
 import { ErrorBody, httpError } from '../http/errors.ts';
 import type { HubApp } from '../http/type-provider.ts';
 import type { ModelsStore } from '../registry/models-store.ts';
+import type { PackageStore } from '../registry/package-store.ts';
 import type { PublishPackage } from '../registry/publish-package.ts';
 import { jobView } from './job-routes.ts';
 import { FinishBody, JobIdParams, JobView, ProgressBody } from './job-views.ts';
@@ -25,6 +28,7 @@ export interface TrainerRoutesOptions {
   jobs: JobsStore;
   models: ModelsStore;
   publish: PublishPackage;
+  packages: PackageStore;
   audit: AuditStore;
   events: HubEvents;
   reportsDir: string;
@@ -236,6 +240,31 @@ export async function trainerRoutes(app: HubApp, options: TrainerRoutesOptions) 
       await writeFile(`${path}.tmp`, request.body as Buffer);
       await rename(`${path}.tmp`, path);
       return reply.status(204).send(null);
+    },
+  );
+
+  app.get(
+    '/api/trainer/models/:ref/package.tar',
+    {
+      schema: {
+        tags: ['trainer'],
+        summary: 'A registered package by version or alias (e.g. production)',
+        params: Type.Object({ ref: Type.String({ pattern: VERSION.source }) }),
+        response: { 200: Type.Any({ description: 'application/x-tar' }), 401: ErrorBody, 404: ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      await trainerOf(request);
+      const { ref } = request.params;
+      const version = (await options.models.alias(ref))?.version ?? ref;
+      const model = await options.models.get(version);
+      const file = model ? options.packages.find(model.sha256) : undefined;
+      if (!model || !file) throw httpError('CXR_ERR_HUB_MODEL_NOT_FOUND', `no registered model ${ref}`);
+      return reply
+        .type('application/x-tar')
+        .header('etag', `"${model.sha256}"`)
+        .header('x-model-version', model.version)
+        .send(createReadStream(file.path));
     },
   );
 }

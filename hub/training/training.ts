@@ -42,9 +42,10 @@ export function createTraining(deps: TrainingDeps) {
   const calibrations = createCalibrationsStore(db);
   const auth = createTrainerAuth(db, config.trainers, config.training.sessionTtlHours * 3_600_000);
   const models = createModelsStore(db);
+  const packages = createPackageStore(join(config.dataDir, 'models'));
   const publish = createPublisher({
     db,
-    packages: createPackageStore(join(config.dataDir, 'models')),
+    packages,
     trustedKeysDir: config.models.trustedKeysDir,
     now,
   });
@@ -56,6 +57,7 @@ export function createTraining(deps: TrainingDeps) {
       jobs,
       models,
       publish,
+      packages,
       audit,
       events,
       reportsDir,
