@@ -3,7 +3,7 @@
  * service's composition root (`agent/main.ts`, `hub/main.ts`, ...) does the wiring.
  */
 import { Command } from 'commander';
-import { commands } from './commands/index.ts';
+import { commandsFor } from './commands/index.ts';
 
 const program = new Command('cxr')
   .description('cxr-edge: chest X-ray screening at the edge')
@@ -13,6 +13,6 @@ const program = new Command('cxr')
     process.exit(error.exitCode === 0 ? 0 : 2);
   });
 
-for (const command of commands) command.register(program);
+for (const command of await commandsFor(process.argv.slice(2))) command.register(program);
 
 await program.parseAsync(process.argv);
