@@ -3,6 +3,7 @@ import { mountAudit } from './audit/audit-screen.ts';
 import { mountFleet } from './fleet/fleet-screen.ts';
 import { mountModels } from './models/models-screen.ts';
 import { mountStats } from './stats/stats-screen.ts';
+import { mountTraining } from './training/training-screen.ts';
 import type { Screen } from './types.ts';
 import { mountViewer } from './viewer/viewer-screen.ts';
 import { mountWorklist } from './worklist/worklist-screen.ts';
@@ -13,5 +14,6 @@ export const screens: Screen[] = [
   { id: 'fleet', nav: 'Fleet', route: /^#\/fleet$/, mount: mountFleet },
   { id: 'stats', nav: 'Statistics', route: /^#\/stats$/, mount: mountStats },
   { id: 'models', nav: 'Models', route: /^#\/models$/, mount: mountModels, adminOnly: true },
+  { id: 'training', nav: 'Training', route: /^#\/training$/, mount: mountTraining, adminOnly: true },
   { id: 'audit', nav: 'Audit log', route: /^#\/audit$/, mount: mountAudit, adminOnly: true },
 ];
