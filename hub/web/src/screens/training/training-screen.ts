@@ -34,8 +34,8 @@ function curvesSvg(job: TrainingJob): SVGElement {
   const svg = svgEl('svg', { viewBox: `0 0 ${W} ${H}`, class: 'curves', role: 'img', 'aria-label': 'training curves' });
   const paths = curvePaths(job.history, W, H);
   svg.append(svgEl('path', { d: paths.loss, fill: 'none', stroke: '#999', 'stroke-dasharray': '4 3' }));
-  paths.auroc.forEach((c, i) =>
-    svg.append(svgEl('path', { d: c.path, fill: 'none', stroke: COLOURS[i % COLOURS.length]! })),
+  svg.append(
+    ...paths.auroc.map((c, i) => svgEl('path', { d: c.path, fill: 'none', stroke: COLOURS[i % COLOURS.length]! })),
   );
   return svg;
 }
