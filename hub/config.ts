@@ -51,7 +51,15 @@ export const HubConfigSchema = Type.Object(
         host: Type.String({ default: '127.0.0.1' }),
         port: Type.Integer({ minimum: 0, maximum: 65535, default: 1883 }),
         /** Embedded broker over TLS (mqtts://): agents outside the hub's host should connect this way. */
-        tls: Type.Optional(Type.Object({ certFile: Type.String(), keyFile: Type.String() })),
+        /** With `caFile`, agents log in with a client certificate (CN `<site>/<agent>`), `crlFile` revokes (docs/pki.md). */
+        tls: Type.Optional(
+          Type.Object({
+            certFile: Type.String(),
+            keyFile: Type.String(),
+            caFile: Type.Optional(Type.String()),
+            crlFile: Type.Optional(Type.String()),
+          }),
+        ),
         /** External broker URL (mqtt:// or mqtts://) and the hub's privileged login. */
         url: Type.Optional(Type.String()),
         /** More nodes of the same broker cluster, tried in turn after `url` when the connection drops. */
@@ -276,7 +284,14 @@ export function parseHubConfig(raw: unknown, env: NodeJS.ProcessEnv = {}, baseDi
       ...config.mqtt,
       ...(config.mqtt.caFile ? { caFile: resolvePath(config.mqtt.caFile) } : {}),
       ...(config.mqtt.tls
-        ? { tls: { certFile: resolvePath(config.mqtt.tls.certFile), keyFile: resolvePath(config.mqtt.tls.keyFile) } }
+        ? {
+            tls: {
+              certFile: resolvePath(config.mqtt.tls.certFile),
+              keyFile: resolvePath(config.mqtt.tls.keyFile),
+              ...(config.mqtt.tls.caFile ? { caFile: resolvePath(config.mqtt.tls.caFile) } : {}),
+              ...(config.mqtt.tls.crlFile ? { crlFile: resolvePath(config.mqtt.tls.crlFile) } : {}),
+            },
+          }
         : {}),
     },
   });
