@@ -43,6 +43,8 @@ export interface ResultsTable {
   triage: string | null;
   activation: string | null;
   signed_ms: number | null;
+  /** migration 8: the result's `deid` (burned-in text handling), JSON; NULL before it. */
+  deid: string | null;
 }
 
 export interface ResultFlagsTable {

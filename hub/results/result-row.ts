@@ -44,6 +44,7 @@ export interface ResultRow {
   acquired: number;
   triage: string;
   activation: string | null;
+  deid: string | null;
 }
 
 export interface StoredBlobs {
@@ -98,6 +99,7 @@ export function resultRow(message: ResultMessage, blobs: StoredBlobs, ingestedAt
     arrived_ms: acquired ? acquiredMs : Date.parse(message.receivedAt),
     acquired: acquired ? 1 : 0,
     activation: message.activation ? JSON.stringify(message.activation) : null,
+    deid: message.deid ? JSON.stringify(message.deid) : null,
   };
 }
 

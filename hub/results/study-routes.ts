@@ -4,6 +4,7 @@
  * posted to reviews/read-routes.ts.
  */
 import { Type } from '@sinclair/typebox';
+import type { PixelDeid } from '../../protocol/messages.ts';
 import type { AuditStore } from '../accounts/audit-store.ts';
 import { AuditEntryView } from '../accounts/audit-views.ts';
 import { requireRole } from '../accounts/guards.ts';
@@ -37,19 +38,50 @@ const StudyDetail = Type.Intersect([
       Type.Object({ threshold: Type.Number(), urgentThreshold: Type.Optional(Type.Number()) }),
     ),
     timingsMs: Type.Record(Type.String(), Type.Number()),
+    /** The image and its safe header data (docs/viewing.md): never a direct identifier. */
     image: Type.Object({
       format: Type.String(),
       modality: Type.Optional(Type.String()),
       viewPosition: Type.Optional(Type.String()),
       rows: Type.Integer(),
       cols: Type.Integer(),
+      bodyPart: Type.Optional(Type.String()),
+      projection: Type.Optional(Type.String()),
+      portable: Type.Optional(Type.Boolean()),
+      ageBand: Type.Optional(Type.String()),
+      sex: Type.Optional(Type.String()),
+      acquiredDaysAgo: Type.Optional(Type.Integer()),
+      pixelSpacingMm: Type.Optional(Type.Array(Type.Number())),
+      spacingSource: Type.Optional(Type.String()),
     }),
+    /** What the clinic's agent did about burned-in text (counts only; null when not recorded). */
+    deid: Nullable(
+      Type.Object({
+        pixels: Type.String(),
+        reason: Type.Optional(Type.String()),
+        burnedInAnnotation: Type.Optional(Type.String()),
+        masked: Type.Integer(),
+        keptMarkers: Type.Integer(),
+      }),
+    ),
     hasPreview: Type.Boolean(),
     activation: Nullable(ActivationView),
     reads: Type.Array(ReadView),
     history: Type.Array(AuditEntryView),
   }),
 ]);
+
+function deidSummary(text: string | null) {
+  if (text === null) return null;
+  const d = JSON.parse(text) as PixelDeid;
+  return {
+    pixels: d.pixels,
+    ...(d.reason ? { reason: d.reason } : {}),
+    ...(d.burnedInAnnotation ? { burnedInAnnotation: d.burnedInAnnotation } : {}),
+    masked: d.masked.length,
+    keptMarkers: d.keptMarkers.length,
+  };
+}
 
 export async function studyRoutes(app: HubApp, options: StudyRoutesOptions) {
   const { results, reads, audit, blobs } = options;
@@ -83,6 +115,7 @@ export async function studyRoutes(app: HubApp, options: StudyRoutesOptions) {
         image: JSON.parse(row.image),
         hasPreview: row.preview_sha256 !== null,
         activation: row.activation === null ? null : JSON.parse(row.activation),
+        deid: deidSummary(row.deid),
         reads: await reads.list(row.id),
         history: await audit.list({ limit: 50, target: row.result_id }),
       };

@@ -6,6 +6,7 @@ import { reportOutbox } from './0004-report-outbox.ts';
 import { triageReadsClaims } from './0005-triage-reads-claims.ts';
 import { diagnosticImages } from './0006-diagnostic-images.ts';
 import { training } from './0007-training.ts';
+import { resultDeid } from './0008-result-deid.ts';
 import type { Migration } from './migration.ts';
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -16,4 +17,5 @@ export const MIGRATIONS: readonly Migration[] = [
   triageReadsClaims,
   diagnosticImages,
   training,
+  resultDeid,
 ];

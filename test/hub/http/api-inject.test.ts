@@ -120,6 +120,43 @@ describe('hub API (inject)', () => {
     assert.equal(missing.statusCode, 404);
   });
 
+  it('shows a study’s safe header data and what was masked at the clinic, never the boxes’ text', async () => {
+    const message = await resultMessage({
+      image: {
+        format: 'dicom',
+        rows: 2048,
+        cols: 2048,
+        modality: 'DX',
+        projection: 'PA',
+        ageBand: '60-64',
+        sex: 'F',
+        acquiredDaysAgo: 0,
+        pixelSpacingMm: [0.139, 0.139],
+        spacingSource: 'ImagerPixelSpacing',
+      },
+      deid: {
+        pixels: 'sent',
+        masked: [
+          { x: 10, y: 10, w: 200, h: 40 },
+          { x: 1800, y: 20, w: 180, h: 30 },
+        ],
+        keptMarkers: [{ x: 1900, y: 1900, w: 40, h: 40 }],
+      },
+    });
+    hub.dispatch(topicFor(A, 'result'), Buffer.from(JSON.stringify(message)));
+    await hub.resultHandler.drain();
+    const rad = await login('rad', PASSWORDS.radiologist);
+    const detail = (
+      await hub.app.inject({ url: `/api/studies/${message.resultId}`, headers: { cookie: rad.cookie } })
+    ).json() as {
+      image: Record<string, unknown>;
+      deid: { pixels: string; masked: number; keptMarkers: number };
+    };
+    assert.deepEqual(detail.deid, { pixels: 'sent', masked: 2, keptMarkers: 1 });
+    assert.equal(detail.image.ageBand, '60-64');
+    assert.deepEqual(detail.image.pixelSpacingMm, [0.139, 0.139]);
+  });
+
   it('serves an OpenAPI document that describes every API route', async () => {
     const doc = (await hub.app.inject({ url: '/api/openapi.json' })).json() as {
       openapi: string;
