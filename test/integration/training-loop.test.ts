@@ -2,24 +2,23 @@
  * The loop from radiologists' reads to a candidate model, with real parts: a base model trained here (tiny member,
  * NIH samples, 32 px), exported and signed, published to a hub listening on 127.0.0.1 as `production`; 32 site-B
  * films (test/fixtures/site-b) arriving as that model's results, read and signed through the API with the data set's
- * labels as a radiologist would; the trainer service (in this process, wasm backend) fine-tuning from the base's run
- * on a queued job, evaluating candidate and production on the same held-back patients, publishing the candidate
- * with its report.
+ * labels as a radiologist would; the trainer service as a real process (`cxr trainer serve`, wasm backend)
+ * fine-tuning from the base's run on a queued job — killed with SIGKILL after its first epoch and started again, it
+ * resumes from its checkpoint — then evaluating candidate and production on the same held-back patients and
+ * publishing the candidate with its report.
  */
 import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import pino from 'pino';
 import { hashPassword } from '../../hub/auth/password.ts';
 import { type BuiltHub, buildHub } from '../../hub/main.ts';
 import { packTar } from '../../models/package/tar.ts';
 import { topicFor } from '../../protocol/topics.ts';
 import { prepareIndex } from '../../trainer/data/prepare-cache.ts';
 import { exportPackage } from '../../trainer/export/export-package.ts';
-import { startTrainerService } from '../../trainer/main.ts';
-import { parseTrainerConfig } from '../../trainer/service/service-config.ts';
 import { DEFAULT_TRAIN } from '../../trainer/train/train-config.ts';
 import { trainModel } from '../../trainer/train/train-loop.ts';
 import { resultMessage, tempDir } from '../hub/fixtures.ts';
@@ -36,6 +35,7 @@ const hex = (text: string) => createHash('sha256').update(text).digest('hex').sl
 interface Job {
   id: string;
   status: string;
+  attempt: number;
   history: { epoch: number; loss: number }[];
   result: {
     candidate: string;
@@ -49,8 +49,26 @@ describe('training loop: signed site-B reads → fine-tune job → candidate', {
   let hub: BuiltHub;
   let boss: InjectUser;
   let rad: InjectUser;
-  let service: Awaited<ReturnType<typeof startTrainerService>>;
+  let trainer: ChildProcess | undefined;
+  let trainerLog = '';
   const dir = tempDir('cxr-training-loop-');
+  const serve = () => {
+    const child = spawn(
+      process.execPath,
+      [join(root, 'bin/cxr.mjs'), 'trainer', 'serve', '--config', join(dir, 'trainer.json')],
+      {
+        env: { ...process.env, CXR_TRAINER_HUB_PASSWORD: 'trainer-pw' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    child.stdout?.on('data', (d: Buffer) => {
+      trainerLog += d.toString();
+    });
+    child.stderr?.on('data', (d: Buffer) => {
+      trainerLog += d.toString();
+    });
+    return child;
+  };
 
   before(async () => {
     const cacheDir = join(dir, 'base-cache');
@@ -131,9 +149,10 @@ describe('training loop: signed site-B reads → fine-tune job → candidate', {
     }
     writeFileSync(join(dir, 'trainer.pem'), PUBLISHER_KEYS.privateKeyPem);
     writeFileSync(join(dir, 'fleet.pub.pem'), PUBLISHER_KEYS.publicKeyPem);
-    const config = parseTrainerConfig(
-      {
-        hub: { url, name: 'gpu-1', password: 'trainer-pw' },
+    writeFileSync(
+      join(dir, 'trainer.json'),
+      JSON.stringify({
+        hub: { url, name: 'gpu-1', password: 'from the environment' },
         workDir: 'trainer-work',
         keyFile: 'trainer.pem',
         trustedKeys: ['fleet.pub.pem'],
@@ -142,14 +161,11 @@ describe('training loop: signed site-B reads → fine-tune job → candidate', {
         backend: 'wasm',
         pollIntervalS: 0.2,
         heartbeatIntervalS: 1,
-      },
-      {},
-      dir,
+      }),
     );
-    service = await startTrainerService(config, { log: pino({ level: 'silent' }) });
   });
   after(async () => {
-    await service?.stop();
+    trainer?.kill('SIGKILL');
     await hub?.close();
   });
 
@@ -157,17 +173,35 @@ describe('training loop: signed site-B reads → fine-tune job → candidate', {
     const created = await boss.send('POST', '/api/training/jobs', {
       kind: 'fine-tune',
       site: 'site-b',
-      params: { epochs: 2, holdOut: 0.3, version: '1.1.0-site-b.1' },
+      params: { epochs: 4, holdOut: 0.3, version: '1.1.0-site-b.1' },
     });
     assert.equal(created.statusCode, 201, created.body);
     const { id } = created.json() as Job;
+    trainer = serve();
+    const first = await waitFor(async () => {
+      const j = (await boss.get(`/api/training/jobs/${id}`)).json() as Job;
+      return j.history.length >= 1 ? j : undefined;
+    }, 240_000);
+    trainer.kill('SIGKILL');
+    await new Promise((resolve) => trainer?.once('exit', resolve));
+    assert.equal(first.status, 'running');
+    assert.ok(first.history.length < 4, 'killed mid-job');
+    assert.match(trainerLog, /"msg":"training backend"/);
+    trainer = serve();
     const job = await waitFor(async () => {
       const j = (await boss.get(`/api/training/jobs/${id}`)).json() as Job;
       return ['succeeded', 'failed', 'cancelled'].includes(j.status) ? j : undefined;
     }, 360_000);
     assert.equal(job.status, 'succeeded', JSON.stringify(job.error));
     assert.equal(job.result?.candidate, '1.1.0-site-b.1');
-    assert.equal(job.history.length, 2, 'two fine-tuning epochs on the curves');
+    assert.equal(job.attempt, 2, 'the restarted trainer claimed its own job again');
+    assert.match(trainerLog, /resuming training job/);
+    assert.match(trainerLog, /resumed from last checkpoint/);
+    assert.deepEqual(
+      job.history.map((p) => p.epoch),
+      [2, 3, 4, 5],
+      "four fine-tuning epochs after the base's one, none lost or repeated across the kill",
+    );
     const { candidate, production } = job.result!.evaluation;
     assert.equal(production.version, '1.0.0');
     assert.equal(candidate.images, production.images, 'both on the same held-back reads');

@@ -27,23 +27,45 @@ import { trainModel } from '../train/train-loop.ts';
 import { exportEvaluatePublish } from './export-evaluate-publish.ts';
 import { readsToCsv } from './reads-to-csv.ts';
 
+/** The job's plan, fixed at the first attempt: a resumed job must not count its own epochs as the base's. */
+interface FineTunePlan {
+  firstEpoch: number;
+  epochs: number;
+}
+
 /** The job's run: resumed where a crash left it, else a copy of the base's run with the selection reset. */
-async function startingRun(ctx: JobContext, baseVersion: string, runDir: string): Promise<TrainState> {
+async function startingRun(
+  ctx: JobContext,
+  baseVersion: string,
+  runDir: string,
+): Promise<{ state: TrainState; plan: FineTunePlan }> {
   const statePath = join(runDir, 'train-state.json');
-  if (existsSync(statePath)) return JSON.parse(await readFile(statePath, 'utf8')) as TrainState;
+  const planPath = join(runDir, 'fine-tune.json');
+  if (existsSync(statePath) && existsSync(planPath)) {
+    return {
+      state: JSON.parse(await readFile(statePath, 'utf8')) as TrainState,
+      plan: JSON.parse(await readFile(planPath, 'utf8')) as FineTunePlan,
+    };
+  }
   const source = ctx.config.runs[baseVersion] ?? join(ctx.config.workDir, 'runs', baseVersion);
   if (!existsSync(join(source, 'train-state.json'))) {
     throw new CxrError('CXR_ERR_TRAINER_NO_RUN', `no training run of ${baseVersion} on this trainer (config "runs")`);
   }
   const staging = `${runDir}.copy`;
   await rm(staging, { recursive: true, force: true });
+  await rm(runDir, { recursive: true, force: true });
   await cp(source, staging, { recursive: true });
   const state = JSON.parse(await readFile(join(staging, 'train-state.json'), 'utf8')) as TrainState;
   // Fine-tuning starts a new selection: the base's best epoch was chosen on other validation images.
   const fresh: TrainState = { ...state, bestEpoch: -1, bestValMeanAuroc: null, done: false };
+  const plan: FineTunePlan = {
+    firstEpoch: state.history.length,
+    epochs: state.history.length + (ctx.job.params.epochs ?? 5),
+  };
   await writeFile(join(staging, 'train-state.json'), `${JSON.stringify(fresh, null, 1)}\n`);
+  await writeFile(join(staging, 'fine-tune.json'), `${JSON.stringify(plan)}\n`);
   await rename(staging, runDir);
-  return fresh;
+  return { state: fresh, plan };
 }
 
 export async function runFineTune(ctx: JobContext): Promise<Record<string, unknown>> {
@@ -55,7 +77,7 @@ export async function runFineTune(ctx: JobContext): Promise<Record<string, unkno
   try {
     const manifest = base.pkg.manifest;
     const runDir = join(dir, 'run');
-    const state = await startingRun(ctx, manifest.version, runDir);
+    const { state, plan } = await startingRun(ctx, manifest.version, runDir);
     const normal = triageRoles(manifest).normal?.name;
     const { trainCsv, heldOutCsv, train, heldOut } = await readsToCsv(ctx, state.classes, normal);
     const cacheDir = join(dir, 'cache');
@@ -71,8 +93,7 @@ export async function runFineTune(ctx: JobContext): Promise<Record<string, unkno
       );
     }
 
-    const epochs = state.history.length + (p.epochs ?? 5);
-    const first = state.history.length;
+    const { epochs, firstEpoch: first } = plan;
     const started = Date.now();
     await ctx.report({
       phase: 'train',
