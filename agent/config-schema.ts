@@ -211,8 +211,12 @@ export const AgentConfigSchema = Type.Object(
     ),
     batchSize: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
     batchWaitMs: Type.Integer({ minimum: 0, maximum: 1000, default: 5 }),
-    /** Files read/decoded at once (the bound that keeps memory flat on a large backlog). */
+    /** Files in flight at once (read, waiting for memory, decoding, scoring). */
     concurrency: Type.Integer({ minimum: 1, maximum: 64, default: 8 }),
+    /** Pixel worker threads (decode, preprocess, render, text detection); 0 = one per core. */
+    workers: Type.Integer({ minimum: 0, maximum: 64, default: 0 }),
+    /** Peak RSS the agent aims to stay under: files are admitted by the memory their pixels take. */
+    memoryBudgetBytes: Type.Integer({ minimum: 64 * 1024 ** 2, default: 1024 ** 3 }),
     logLevel: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
       { default: 'info' },

@@ -1,15 +1,15 @@
 /**
  * The agent's composition root (STYLE.md rule 1): config in, wired parts out. Starts parts in dependency
- * order (store → model slot → disk/metrics → model manager → clinic → MQTT → HTTP → workers → watcher → DICOM
- * receiver) and closes them in reverse.
+ * order (store → model slot → disk/metrics → model manager → clinic → MQTT → HTTP → pixel pool → intake workers →
+ * watcher → DICOM receiver) and closes them in reverse.
  *
  *   const agent = await startAgent(loadAgentConfig('agent.json'));
  *   ...; await agent.close();
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
-import { openTextDetector, type TextDetector } from '../models/deid/text-detector.ts';
 import { DEFAULT_TRUSTED_KEYS_DIR } from '../models/package/trusted-keys.ts';
 import { startClinic } from './clinic/start-clinic.ts';
 import type { AgentConfig } from './config.ts';
@@ -19,16 +19,21 @@ import { type DicomScp, startDicomScp } from './intake/dicom-scp/dicom-scp.ts';
 import { DiskMonitor } from './intake/disk-watermark.ts';
 import { IntakeQueue } from './intake/intake-queue.ts';
 import { FolderWatcher } from './intake/watcher.ts';
-import { WorkerPool } from './intake/workers.ts';
+import { IntakeWorkers } from './intake/workers.ts';
 import { type ActiveModel, trustedKeysIn } from './model/active-model.ts';
 import { ModelManager } from './model/model-manager.ts';
 import { ModelSlot } from './model/model-slot.ts';
 import { ModelStore } from './model/model-store.ts';
 import { startModel } from './model/start-model.ts';
-import { screenFile } from './pipeline.ts';
+import { type PipelineDeps, screenFile } from './pipeline/compose.ts';
+import { CrashTally } from './pipeline/crash-tally.ts';
+import { filesBudgetBytes, MemoryAdmission } from './pipeline/memory-admission.ts';
+import { PixelPool } from './pipeline/pool/pixel-pool.ts';
+import { VerdictRecorder } from './pipeline/stages/commit.ts';
 import { Batcher } from './screening/batcher.ts';
 import { AgentStore } from './store/agent-store.ts';
 import { openAgentDatabase } from './store/database.ts';
+import { GroupCommit } from './store/group-commit.ts';
 import { PixelQueue } from './store/pixel-queue.ts';
 import { keepReports, ReportStore } from './store/report-store.ts';
 import { readPem } from './sync/mqtt-options.ts';
@@ -214,17 +219,17 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       closers.push(() => http.close());
     }
 
-    // Pixels leaving the clinic (docs/viewing.md): burned-in text detection, and the diagnostic upload queue.
+    // Pixel work (decode, preprocess, render and, when pixels leave the clinic, burned-in text detection:
+    // docs/viewing.md) runs on worker threads, one per core unless configured.
     const pixelPolicy = config.pixels.policy ?? 'none';
-    let detector: TextDetector | undefined;
-    if (pixelPolicy !== 'none') {
-      const opened = await openTextDetector({
-        side: config.pixels.textDetectionSide,
-        keepLaterality: config.pixels.keepLaterality,
-      });
-      detector = opened;
-      closers.push(() => opened.close());
-    }
+    const textDetection = { side: config.pixels.textDetectionSide, keepLaterality: config.pixels.keepLaterality };
+    const pool = await PixelPool.start({
+      size: config.workers || availableParallelism(),
+      init: pixelPolicy === 'none' ? {} : { textDetection },
+      log: log.child({ component: 'pixel-pool' }),
+    });
+    closers.push(() => pool.close());
+    const memory = new MemoryAdmission(filesBudgetBytes(config.memoryBudgetBytes, process.memoryUsage.rss()));
     let pixelQueue: PixelQueue | undefined;
     let uploader: PixelUploader | undefined;
     if (pixelPolicy === 'diagnostic' && config.pixels.hubUrl) {
@@ -253,44 +258,47 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
 
     const pipelineLog = log.child({ component: 'pipeline' });
     const graceByRoot = new Map(config.watch.map((w) => [w.path, w.incompleteGraceMs]));
-    const targets = { processedDir: config.processedDir as string, quarantineDir: config.quarantineDir as string };
-    const workers = new WorkerPool({
+    const verdicts = new VerdictRecorder({
+      store,
+      commits: new GroupCommit(db),
+      ...(clinic ? { clinic: clinic.recorder } : {}),
+      ...(pixelQueue ? { pixelQueue } : {}),
+      targets: { processedDir: config.processedDir as string, quarantineDir: config.quarantineDir as string },
+      metrics,
+      log: pipelineLog,
+      now,
+      committed: () => {
+        sync.sender.kick();
+        uploader?.kick();
+      },
+    });
+    const pipeline: PipelineDeps = {
+      identity: { site: config.site, agent: config.agentId, siteSecret: config.siteSecret },
+      models: slot,
+      pool,
+      memory,
+      pixels: {
+        policy: pixelPolicy,
+        previewMaxSide: config.previewMaxSide,
+        burnedIn: config.pixels.burnedInAnnotation,
+      },
+      incompleteGraceMs: (file) => graceByRoot.get(file.root) ?? 60_000,
+      store,
+      verdicts,
+      crashes: new CrashTally(),
+      log: pipelineLog,
+      now,
+    };
+    const workers = new IntakeWorkers({
       queue,
       folders: config.watch,
-      store,
-      targets,
       concurrency: config.concurrency,
       paused: () => disk.paused,
       metrics,
       log: log.child({ component: 'intake' }),
       now,
-      screen: async (file) => {
-        const outcome = await screenFile(
-          {
-            identity: { site: config.site, agent: config.agentId, siteSecret: config.siteSecret },
-            models: slot,
-            pixels: {
-              policy: detector ? pixelPolicy : 'none',
-              previewMaxSide: config.previewMaxSide,
-              burnedIn: config.pixels.burnedInAnnotation,
-              detector: detector as TextDetector,
-              ...(pixelQueue ? { queue: pixelQueue } : {}),
-            },
-            incompleteGraceMs: (f) => graceByRoot.get(f.root) ?? 60_000,
-            store,
-            ...(clinic ? { clinic: clinic.recorder } : {}),
-            targets,
-            log: pipelineLog,
-            now,
-          },
-          file,
-        );
-        if (outcome.kind === 'scored') {
-          sync.sender.kick();
-          uploader?.kick();
-        }
-        return outcome;
-      },
+      verdicts,
+      screen: (file) => screenFile(pipeline, file),
     });
     workers.start();
     closers.push(() => workers.close());

@@ -1,6 +1,6 @@
 /**
- * The pipeline's hand-off to the clinic (agent/pipeline.ts calls `record` once per scored file, before the
- * outbox commit). In: the validated ResultMessage and the file's bytes and path. Out: one identity row (who the
+ * The pipeline's hand-off to the clinic (agent/pipeline/stages/commit.ts calls `record` once per scored file, in the
+ * outbox commit's transaction). In: the validated ResultMessage and the file's bytes and path. Out: one identity row (who the
  * patient is, the AI summary, the preview and activation maps; agent/store/identity-store.ts) and, for a result
  * whose triage tier is `urgent`, one alert (page + hook), once per result. The tier is read from the result as
  * the agent's triage policy set it; nothing is derived here. Errors from the store are thrown (the worker

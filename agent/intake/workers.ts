@@ -1,40 +1,37 @@
 /**
- * Worker pool: `concurrency` loops take due paths from the IntakeQueue, confirm the file is complete
- * (size and mtime stable across two looks `stableMs` apart), check from its metadata that it may be read
- * at all (admission.ts: links, empty, too large: quarantined unread, with a log line) and hand it to the
- * pipeline. This is the backpressure: at most `concurrency` files are read/decoded at once, whatever the
- * backlog. Outcomes: done (scored/duplicate/quarantined/gone), look again later (still changing, maybe
- * unfinished), or an internal failure → the same path again after an exponential backoff.
+ * Intake workers: `concurrency` loops take due paths from the IntakeQueue, confirm the file is complete (size
+ * and mtime stable across two looks `stableMs` apart), check from its metadata that it may be read at all
+ * (admission.ts: links, empty, too large: a quarantine verdict, recorded unread) and hand it to the pipeline
+ * (agent/pipeline/compose.ts), which holds at most `concurrency` files and admits their pixels by memory.
+ * Outcomes: done (scored/duplicate/quarantined/gone), look again later (still changing, maybe unfinished), or an
+ * internal failure → the same path again after an exponential backoff.
  */
 import type { Logger } from 'pino';
 import { asCxrError } from '../../models/errors.ts';
 import type { WatchFolderConfig } from '../config.ts';
 import type { AgentMetrics } from '../http/metrics.ts';
-import type { Outcome } from '../pipeline.ts';
-import type { AgentStore } from '../store/agent-store.ts';
+import type { Outcome, Verdict } from '../pipeline/verdict.ts';
 import { backoffMs } from '../sync/backoff.ts';
 import { admissionRefusal, inspectPath, type Refusal, resolveRoots, unreadKey } from './admission.ts';
+import type { ArrivedFile } from './arrived-file.ts';
 import { checkStable, type Observation, retryIncomplete } from './completeness.ts';
-import type { DispositionTargets } from './disposition.ts';
 import type { IntakeQueue, QueueItem } from './intake-queue.ts';
-import { type ArrivedFile, settleQuarantined } from './settle.ts';
 
 export interface WorkerDeps {
   queue: IntakeQueue;
   folders: readonly WatchFolderConfig[];
   concurrency: number;
   screen(file: ArrivedFile): Promise<Outcome>;
-  /** Where files refused unread are recorded and moved. */
-  store: AgentStore;
-  targets: DispositionTargets;
+  /** Records the verdict on a file refused unread (the pipeline's commit stage). */
+  verdicts: { record(verdict: Verdict): Promise<Outcome> };
   /** True while intake is paused (disk watermark). */
   paused(): boolean;
-  metrics: AgentMetrics;
+  metrics: Pick<AgentMetrics, 'filesSeen' | 'stageErrors'>;
   log: Logger;
   now(): number;
 }
 
-export class WorkerPool {
+export class IntakeWorkers {
   #closing = false;
   #loops: Promise<void>[] = [];
 
@@ -85,13 +82,13 @@ export class WorkerPool {
       sizeBytes: info.size,
       mtimeMs: info.mtimeMs,
       receivedAt: new Date(item.firstSeenAt),
+      completeAt: performance.now(),
     };
     try {
       const roots = facts.isLink ? await resolveRoots(this.deps.folders.map((f) => f.path)) : [];
       const refusal = admissionRefusal({ sizeBytes: info.size, ...facts }, folder, roots);
       if (refusal) return await this.#refuse(item, file, refusal, look);
       const outcome = await this.deps.screen(file);
-      this.#count(outcome);
       // An unfinished DICOM: look again (a fresh look must confirm stability again).
       if (outcome.kind === 'retry')
         return queue.requeue({ ...item, observation: look }, now() + Math.max(folder.stableMs, 200));
@@ -115,18 +112,7 @@ export class WorkerPool {
       return queue.requeue({ ...item, observation: look }, now() + waitMs);
     }
     const key = unreadKey(refusal, file.path, file.sizeBytes, file.mtimeMs);
-    await settleQuarantined(file, key, refusal, this.deps);
-    this.deps.log.warn({ code: refusal.code, sizeBytes: file.sizeBytes }, 'quarantined unread');
-    this.#count({ kind: 'quarantined', code: refusal.code });
+    await this.deps.verdicts.record({ kind: 'quarantined', file, key, ...refusal });
     queue.done(item);
-  }
-
-  #count(outcome: Outcome): void {
-    const m = this.deps.metrics;
-    if (outcome.kind === 'scored') {
-      m.filesScored.inc();
-      m.endToEndMs.observe(outcome.endToEndMs);
-    } else if (outcome.kind === 'duplicate') m.filesDuplicate.inc();
-    else if (outcome.kind === 'quarantined') m.filesQuarantined.inc({ code: outcome.code });
   }
 }

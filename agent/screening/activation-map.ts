@@ -12,7 +12,9 @@
  * part of the image the model saw (center-crop) are 0. The viewer colours the grid (perceptually uniform map,
  * legend) and scales it over the film; the "Normal" class never gets a map.
  */
+import type { Manifest } from '../../models/package/manifest.ts';
 import type { ResizeGeometry } from '../../models/preprocess/preprocess.ts';
+import { triageRoles } from '../../models/triage/class-roles.ts';
 import type { ActivationMessage } from '../../protocol/messages.ts';
 
 export interface ActivationRequest {
@@ -32,6 +34,24 @@ export interface ActivationRequest {
 export function logit(p: number): number {
   const q = Math.min(1 - 1e-7, Math.max(1e-7, p));
   return Math.log(q / (1 - q));
+}
+
+/**
+ * The finding classes to map, with the raw logit of each one's screening operating point. The operating points
+ * apply to calibrated probabilities (manifest `calibration`, p = sigmoid(raw logit / T)), the CAM is in raw
+ * logits, so the cut is at T · logit(threshold). Never the normal class.
+ */
+export function evidenceFindings(
+  manifest: Pick<Manifest, 'classes' | 'thresholds' | 'triage' | 'calibration'>,
+): ActivationRequest['findings'] {
+  const temperatures = manifest.calibration?.temperature ?? {};
+  return triageRoles(manifest)
+    .findings.map((f) => ({
+      name: f.name,
+      index: manifest.classes.indexOf(f.name),
+      logitThreshold: (temperatures[f.name] ?? 1) * logit(f.threshold),
+    }))
+    .filter((f) => f.index >= 0);
 }
 
 /** Grid size over the image: as many cells as CAM cells cover the image, at least 1, at most 256 a side. */

@@ -1,11 +1,13 @@
 /**
- * Result builder (pure). In: the decoded image's non-PHI facts, its identifiers, the model's output and the
- * manifest. Out: a protocol `ResultMessage` (probabilities, the triage tier and the findings called —
- * models/triage, never "Normal" as a finding —, pseudonymous keys, acquisition time, timings).
- * Identifiers leave only as HMACs with the site secret (ARCHITECTURE.md "Privacy"); the preview and heatmap
- * and activation maps are attached by the caller (attach-pixels.ts) or left out when `sendPixels` is false.
+ * Result builder (pure). In: the decoded image's non-PHI facts, its identifiers, the model's output, the
+ * manifest and what the render stage released of the film. Out: a protocol `ResultMessage` (probabilities, the
+ * triage tier and the findings called — models/triage, never "Normal" as a finding —, pseudonymous keys, safe
+ * header data, acquisition time, timings, and the burned-in text report, preview, evidence maps and diagnostic
+ * image description when pixels leave). Identifiers leave only as HMACs with the site secret
+ * (docs/architecture.md "Privacy").
  */
 import { createHash } from 'node:crypto';
+import type { PixelDeidReport } from '../../models/deid/deidentify-pixels.ts';
 import { pseudonymize, pseudonymizeIdentifiers } from '../../models/deid/pseudonymize.ts';
 import { CxrError } from '../../models/errors.ts';
 import type { DecodedImage } from '../../models/image/types.ts';
@@ -13,7 +15,9 @@ import type { Manifest } from '../../models/package/manifest.ts';
 import type { RuntimeName } from '../../models/runtime/types.ts';
 import { type TriageRoles, triageRoles } from '../../models/triage/class-roles.ts';
 import { triage } from '../../models/triage/triage-policy.ts';
-import type { ResultMessage, TriageMessage } from '../../protocol/messages.ts';
+import type { ActivationMessage, DiagnosticImage, ResultMessage, TriageMessage } from '../../protocol/messages.ts';
+import type { ImageBlob } from './image-blob.ts';
+import { safeImageFacts } from './safe-image-facts.ts';
 
 export interface ResultFacts {
   site: string;
@@ -21,7 +25,7 @@ export interface ResultFacts {
   siteSecret: string;
   /** sha256 of the file's bytes. */
   contentSha256: string;
-  image: Pick<DecodedImage, 'format' | 'rows' | 'cols' | 'meta' | 'identifiers'>;
+  image: Pick<DecodedImage, 'format' | 'rows' | 'cols' | 'meta' | 'identifiers' | 'acquiredAt'>;
   manifest: Pick<Manifest, 'name' | 'version' | 'modelSha256' | 'classes' | 'thresholds' | 'triage'>;
   runtime: RuntimeName;
   probabilities: Float32Array;
@@ -30,6 +34,13 @@ export interface ResultFacts {
   /** From the file's header (DICOM acquisition/content date-time), when it says. */
   acquiredAt?: Date;
   scoredAt: Date;
+  /** What of the film leaves (render stage); absent with pixel policy `none`. */
+  pixels?: {
+    deid: PixelDeidReport;
+    preview?: ImageBlob;
+    activation?: ActivationMessage;
+    diagnostic?: { image: DiagnosticImage };
+  };
 }
 
 /** Idempotency key: sha256(site | image content hash | model version) (protocol/messages.ts). */
@@ -54,10 +65,6 @@ export function triageFor(roles: TriageRoles, probabilities: Record<string, numb
     ...(roles.normal ? { normalClass: roles.normal.name } : {}),
     operatingPoints,
   };
-}
-
-function short(value: string | undefined): string | undefined {
-  return value === undefined || value === '' ? undefined : value.slice(0, 16);
 }
 
 /** Probabilities by class name, clamped to [0, 1]. */
@@ -88,8 +95,7 @@ export function buildResult(facts: ResultFacts): ResultMessage {
   const timingsMs: Record<string, number> = {};
   for (const [stage, ms] of Object.entries(facts.timingsMs)) timingsMs[stage] = Math.max(0, Math.round(ms * 100) / 100);
   const triageOfImage = triageFor(triageRoles(manifest), probs);
-  const modality = short(facts.image.meta.modality);
-  const viewPosition = short(facts.image.meta.viewPosition);
+  const pixels = facts.pixels;
   return {
     v: 1,
     resultId: resultIdFor(facts.site, facts.contentSha256, manifest.version),
@@ -109,12 +115,10 @@ export function buildResult(facts: ResultFacts): ResultMessage {
     flags: triageOfImage.findings,
     triage: triageOfImage,
     timingsMs,
-    image: {
-      format: facts.image.format,
-      ...(modality ? { modality } : {}),
-      ...(viewPosition ? { viewPosition } : {}),
-      rows: facts.image.rows,
-      cols: facts.image.cols,
-    },
+    image: safeImageFacts(facts.image, facts.scoredAt),
+    ...(pixels ? { deid: pixels.deid } : {}),
+    ...(pixels?.preview ? { preview: pixels.preview } : {}),
+    ...(pixels?.activation ? { activation: pixels.activation } : {}),
+    ...(pixels?.diagnostic ? { diagnostic: pixels.diagnostic.image } : {}),
   };
 }

@@ -74,8 +74,18 @@ export class PixelQueue {
 
   /** Stores the PNG durably, then its row; resolves once both are on disk. */
   async enqueue(resultId: string, image: DiagnosticImage, png: Uint8Array, nowMs: number): Promise<void> {
+    await this.storeImage(image, png);
+    this.add(resultId, image, nowMs);
+  }
+
+  /** The PNG on disk (temp file, fsync, rename, folder fsync), content-addressed; before its row. */
+  async storeImage(image: DiagnosticImage, png: Uint8Array): Promise<void> {
     const exists = statSync(this.pathOf(image.sha256), { throwIfNoEntry: false })?.size === png.byteLength;
     if (!exists) await writeDurably(this.#dir, `${image.sha256}.png`, png);
+  }
+
+  /** The upload row of a stored PNG (may run inside the caller's transaction, with the result's outbox row). */
+  add(resultId: string, image: DiagnosticImage, nowMs: number): void {
     this.#stmts.insert.run(resultId, image.sha256, JSON.stringify(image), image.sizeBytes, nowMs, nowMs);
   }
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { activationMaps, gridSize, logit } from '../../../agent/screening/activation-map.ts';
-import { previewSize } from '../../../agent/screening/attach-pixels.ts';
+import { activationMaps, evidenceFindings, gridSize, logit } from '../../../agent/screening/activation-map.ts';
+import { previewSize } from '../../../agent/screening/render-images.ts';
 import { resizeGeometry } from '../../../models/preprocess/preprocess.ts';
 
 function levels(base64: string | undefined): Uint8Array {
@@ -94,39 +94,30 @@ describe('activation maps', () => {
 });
 
 describe('activation maps with a calibrated model', () => {
-  it('draws from the raw logit at the calibrated operating point: T · logit(threshold)', async () => {
-    const { attachPixels } = await import('../../../agent/screening/attach-pixels.ts');
+  it('draws from the raw logit at the calibrated operating point: T · logit(threshold)', () => {
     // A flat CAM at raw logit 0.5 (p_raw 0.62). With T = 0.4 the calibrated operating point 0.7 is at raw logit
     // 0.4 · logit(0.7) = 0.339 < 0.5: drawn; uncalibrated, logit(0.7) = 0.847 > 0.5: not drawn.
     const cam = new Float32Array(2 * 16).fill(0.5);
-    const result = {
+    const manifest = {
       classes: ['Lung Opacity', 'Normal'],
-      triage: {
-        tier: 'abnormal',
-        score: 0.8,
-        findings: ['Lung Opacity'],
-        urgentFindings: [],
-        findingClasses: ['Lung Opacity'],
-        normalClass: 'Normal',
-        operatingPoints: { 'Lung Opacity': { threshold: 0.7 }, Normal: { threshold: 0.4 } },
+      thresholds: {
+        'Lung Opacity': { threshold: 0.7, chosenOn: 'val' },
+        Normal: { threshold: 0.4, chosenOn: 'val' },
       },
-    } as unknown as Parameters<typeof attachPixels>[0];
-    const image = { pixels: new Float32Array(32 * 32).fill(0.5), rows: 32, cols: 32 };
-    const output = { probabilities: Float32Array.from([0.62, 0.3]), cam, camSize: 4 };
-    const spec = {
-      size: 32,
-      channels: 1,
-      mean: 0.5,
-      std: 0.25,
-      resize: 'letterbox' as const,
-      padValue: 0,
-      layout: 'NCHW' as const,
     };
-    const calibrated = await attachPixels(result, image, output, spec, { previewMaxSide: 64 }, { 'Lung Opacity': 0.4 });
-    const raw = await attachPixels(result, image, output, spec, { previewMaxSide: 64 });
-    const drawn = (r: typeof raw) => levels(r.activation?.maps['Lung Opacity']).some((v) => v > 0);
+    const geometry = resizeGeometry(32, 32, { size: 32, resize: 'letterbox' });
+    const maps = (findings: ReturnType<typeof evidenceFindings>) =>
+      activationMaps({ cam, camSize: 4, inputSize: 32, geometry, cols: 32, rows: 32, findings });
+    const calibrated = maps(
+      evidenceFindings({
+        ...manifest,
+        calibration: { method: 'temperature' as const, temperature: { 'Lung Opacity': 0.4 }, fittedOn: 'val' },
+      }),
+    );
+    const raw = maps(evidenceFindings(manifest));
+    const drawn = (r: typeof raw) => levels(r.maps['Lung Opacity']).some((v) => v > 0);
     assert.equal(drawn(calibrated), true);
     assert.equal(drawn(raw), false);
-    assert.deepEqual(Object.keys(calibrated.activation?.maps ?? {}), ['Lung Opacity'], 'never the normal class');
+    assert.deepEqual(Object.keys(calibrated.maps), ['Lung Opacity'], 'never the normal class');
   });
 });

@@ -49,7 +49,14 @@ describe('result builder', () => {
     assert.deepEqual(result.triage?.findingClasses, ['Lung Opacity', 'Other']);
     assert.deepEqual(result.triage?.operatingPoints.Normal, { threshold: 0.9 });
     assert.ok(Math.abs((result.probabilities['Lung Opacity'] as number) - 0.6) < 1e-6);
-    assert.deepEqual(result.image, { format: 'dicom', modality: 'CR', viewPosition: 'PA', rows: 2048, cols: 1800 });
+    assert.deepEqual(result.image, {
+      format: 'dicom',
+      modality: 'CR',
+      viewPosition: 'PA',
+      projection: 'PA',
+      rows: 2048,
+      cols: 1800,
+    });
     assert.deepEqual(result.model, { name: 'cxr', version: '1.2.0', sha256: 'b'.repeat(64) });
     assert.equal(result.timingsMs.read, 12.35);
     assert.equal(result.preview, undefined);
