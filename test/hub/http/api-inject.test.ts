@@ -141,6 +141,7 @@ describe('hub API (inject)', () => {
           { x: 1800, y: 20, w: 180, h: 30 },
         ],
         keptMarkers: [{ x: 1900, y: 1900, w: 40, h: 40 }],
+        detector: 'pp-ocrv4-det',
       },
     });
     hub.dispatch(topicFor(A, 'result'), Buffer.from(JSON.stringify(message)));
