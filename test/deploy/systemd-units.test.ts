@@ -20,7 +20,7 @@ const skip = analyze ? false : 'systemd-analyze is missing (apt-get install syst
 /** The units as shipped; ExecStart's /usr/bin/node is pointed at this node when the machine keeps it elsewhere. */
 function unitCopies(): string[] {
   const dir = mkdtempSync(join(tmpdir(), 'cxr-units-'));
-  return ['cxr-agent.service', 'cxr-hub.service'].map((name) => {
+  return ['cxr-agent.service', 'cxr-hub.service', 'cxr-trainer.service'].map((name) => {
     const target = join(dir, name);
     if (existsSync('/usr/bin/node')) copyFileSync(join(UNITS, name), target);
     else writeFileSync(target, readFileSync(join(UNITS, name), 'utf8').replace('/usr/bin/node', process.execPath));
@@ -44,11 +44,11 @@ describe('systemd units', { skip }, () => {
     assert.equal(run.stderr.trim(), '', 'no warnings');
   });
 
-  for (const unit of ['cxr-agent.service', 'cxr-hub.service']) {
+  for (const unit of ['cxr-agent.service', 'cxr-hub.service', 'cxr-trainer.service']) {
     it(`${unit}: own user, read-only system, no new privileges, restarts, exposure <= ${MAX_EXPOSURE}`, () => {
       const d = directives(unit);
       const one = (key: string) => d.get(key)?.at(-1);
-      assert.match(one('User') ?? '', /^cxr-(agent|hub)$/);
+      assert.match(one('User') ?? '', /^cxr-(agent|hub|trainer)$/);
       assert.equal(one('ProtectSystem'), 'strict');
       assert.equal(one('NoNewPrivileges'), 'yes');
       assert.match(one('Restart') ?? '', /^(always|on-failure)$/);
