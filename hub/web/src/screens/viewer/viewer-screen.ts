@@ -1,11 +1,15 @@
 /**
- * Viewer: the film (zoom/pan, window/level) with the AI's evidence map per finding (off by default — a site
- * setting — and the reader's choice remembered), the AI triage, the claim ("being read by…", explicit takeover),
- * the read form with explicit decisions, earlier reads and addenda, and the study's history.
+ * Viewer: the film on Cornerstone3D (film/film-view.ts: full bit depth, window/level and presets, invert, zoom to
+ * 1:1, pan, rotate/flip, length in mm or px) with the AI's evidence map per finding (off by default — a site setting
+ * — and the reader's choice remembered), the AI triage, safe header data, the patient's earlier studies (side by
+ * side, zoom and pan linked), the claim ("being read by…", explicit takeover), the read form with explicit
+ * decisions, earlier reads and addenda, and the study's history.
  * Keys: j/k next/previous study, ↑/↓ or 1–9 pick a finding, p present, x absent, c agree / o disagree with the
- * AI on it, A (or Shift+C) agree with AI on all, N normal study, h evidence map, [ ] opacity, + - zoom, r reset,
- * i impression, s (or Ctrl+Enter) sign, Esc back to the worklist.
+ * AI on it, A (or Shift+C) agree with AI on all, N normal study, h evidence map, [ ] opacity, w window preset,
+ * v invert, 0 one-to-one, + - zoom, e rotate, f flip, m measure, r reset, i impression, s (or Ctrl+Enter) sign,
+ * Esc back to the worklist.
  */
+
 import { ApiError } from '../../api/http.ts';
 import { claim, releaseClaim, type StudyView, signRead, study } from '../../api/study-api.ts';
 import type { ClaimBody } from '../../api/types.ts';
@@ -16,53 +20,71 @@ import { toast } from '../../ui/toast.ts';
 import type { MountedScreen, ScreenContext } from '../types.ts';
 import { apiQuery, filtersFromQuery } from '../worklist/worklist-filters.ts';
 import { legend, overlayCanvas } from './activation-overlay.ts';
-import { createImageView, type ImageView } from './image-view.ts';
+import { createFilmView, type FilmState, type FilmView } from './film/film-view.ts';
+import { nextPreset } from './film/window-presets.ts';
+import { type Prior, priorsOf, priorsPanel } from './priors-panel.ts';
 import { createReadForm, type ReadForm } from './read-form.ts';
 import { aiPanel, factsPanel, historyPanel, readsPanel } from './study-facts.ts';
+import { createToolbar } from './viewer-toolbar.ts';
+
+const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(1));
+
+function infoText(s: FilmState): string {
+  const zoom = `${Math.round(s.scale * 100)}%${Math.abs(s.scale - 1) < 0.01 ? ' (1:1)' : ''}`;
+  const source =
+    s.source === 'diagnostic' ? `${s.bitsStored}-bit diagnostic` : s.source === 'preview' ? '8-bit preview' : '';
+  const map = s.hasOverlay
+    ? `evidence map ${s.overlay ? `${Math.round(s.opacity * 100)}%` : 'off'}`
+    : 'no evidence map';
+  return [
+    `Zoom ${zoom}`,
+    `W ${fmt(s.windowWidth)} L ${fmt(s.windowCenter)}`,
+    s.invert ? 'inverted' : '',
+    source,
+    `lengths in ${s.lengthUnit}`,
+    map,
+  ]
+    .filter(Boolean)
+    .join(' · ');
+}
 
 const OVERLAY_PREF = 'cxr.activation';
 
 export function mountViewer(root: HTMLElement, ctx: ScreenContext): MountedScreen {
   const id = ctx.params[0] as string;
-  let view: ImageView | null = null;
+  let view: FilmView | null = null;
+  let priorView: FilmView | null = null;
+  let unlink: (() => void) | null = null;
+  let priors: Prior[] = [];
+  let comparing: string | null = null;
   let detail: StudyView | null = null;
   let form: ReadForm | null = null;
   let overlayClass: string | undefined;
   let holding = false;
+  /** The claim as last heard of (the study's detail, then claim calls and live events). */
+  let claimNow: ClaimBody | null = null;
   let lastActivity = Date.now();
   let closed = false;
 
   const savedPref = localStorage.getItem(OVERLAY_PREF);
   const overlayOn = savedPref === null ? ctx.user.settings.activationDefault === 'on' : savedPref === 'on';
   const stage = h('div', { class: 'stage', id: 'stage' });
-  const overlayToggle = h(
-    'button',
-    { class: 'btn', id: 'heatmap-toggle', type: 'button', title: 'AI evidence map (h)', 'aria-pressed': 'false' },
-    'AI evidence map',
+  const mainPane = h('div', { class: 'pane', id: 'pane-current' });
+  const priorPane = h('div', { class: 'pane', id: 'pane-prior', hidden: true });
+  const toolbar = createToolbar(
+    () => view,
+    () => showOverlay(!(view?.state.overlay ?? false)),
+    () => {
+      const on = !(view?.state.measuring ?? false);
+      view?.measure(on);
+      toolbar.measure.classList.toggle('on', on);
+    },
   );
-  const opacity = h('input', {
-    type: 'range',
-    min: '0',
-    max: '100',
-    value: '50',
-    id: 'heatmap-opacity',
-    'aria-label': 'Evidence map opacity',
-  });
+  const overlayToggle = toolbar.overlayToggle;
+  const opacity = toolbar.opacity;
   const info = h('div', { class: 'stage-info', id: 'stage-info' });
   const legendSlot = h('div', { class: 'legend-slot' });
-  stage.append(
-    h(
-      'div',
-      { class: 'stage-toolbar' },
-      overlayToggle,
-      h('label', {}, 'Opacity', opacity),
-      h('button', { class: 'btn', type: 'button', title: 'Zoom in (+)', onclick: () => view?.zoomBy(1.25) }, '+'),
-      h('button', { class: 'btn', type: 'button', title: 'Zoom out (-)', onclick: () => view?.zoomBy(0.8) }, '−'),
-      h('button', { class: 'btn', type: 'button', title: 'Reset view (r)', onclick: () => view?.reset() }, 'Reset'),
-    ),
-    legendSlot,
-    info,
-  );
+  stage.append(h('div', { class: 'panes' }, mainPane, priorPane), toolbar.el, legendSlot, info);
   const claimBar = h('div', { class: 'claim-bar', id: 'claim-bar', role: 'status' });
   const side = h('aside', { class: 'side' }, h('p', { class: 'muted' }, 'Loading…'));
   root.append(h('div', { class: 'viewer' }, stage, h('div', { class: 'side-wrap' }, claimBar, side)));
@@ -85,6 +107,7 @@ export function mountViewer(root: HTMLElement, ctx: ScreenContext): MountedScree
   }
 
   function renderClaim(current: ClaimBody | null): void {
+    claimNow = current;
     const live = current !== null && Date.parse(current.expiresAt) > Date.now();
     const mine = live && current?.by === ctx.user.username;
     holding = mine;
@@ -131,6 +154,28 @@ export function mountViewer(root: HTMLElement, ctx: ScreenContext): MountedScree
     if (admin) renderClaim(null);
   }
 
+  /** Shows a prior beside the current film with zoom and pan linked; `null` closes it. */
+  async function compare(prior: Prior | null): Promise<void> {
+    unlink?.();
+    unlink = null;
+    priorView?.destroy();
+    priorView = null;
+    comparing = prior?.resultId ?? null;
+    priorPane.hidden = prior === null;
+    stage.classList.toggle('comparing', prior !== null);
+    if (prior && view) {
+      priorPane.replaceChildren(h('div', { class: 'pane-label' }, `Prior · ${prior.daysBefore} days before`));
+      priorView = createFilmView(priorPane, () => {});
+      await priorView.load(prior.resultId);
+      // Zoom and pan linked: the prior follows the current film (same fit, same relative zoom and pan).
+      const current = view;
+      const follower = priorView;
+      follower.setZoomPan(current.zoomPan());
+      unlink = current.onCamera(() => follower.setZoomPan(current.zoomPan()));
+    }
+    if (!closed) renderSide();
+  }
+
   function renderSide(): void {
     if (!detail) return;
     const d = detail;
@@ -151,6 +196,7 @@ export function mountViewer(root: HTMLElement, ctx: ScreenContext): MountedScree
         showOverlay(true);
       }),
       readsPanel(d) ?? '',
+      priorsPanel(priors, (p) => void compare(p), comparing),
       form.el,
       h(
         'div',
@@ -179,7 +225,7 @@ export function mountViewer(root: HTMLElement, ctx: ScreenContext): MountedScree
         ' sign',
       ),
     );
-    renderClaim(d.claim);
+    renderClaim(claimNow);
   }
 
   /** Reloads the study; with `keepDraft` false a signed read replaces the form. */
@@ -190,6 +236,7 @@ export function mountViewer(root: HTMLElement, ctx: ScreenContext): MountedScree
       return;
     }
     detail = await study(id);
+    claimNow = detail.claim;
     renderSide();
   }
 
@@ -247,6 +294,16 @@ export function mountViewer(root: HTMLElement, ctx: ScreenContext): MountedScree
       '=': () => view?.zoomBy(1.25),
       '-': () => view?.zoomBy(0.8),
       r: () => view?.reset(),
+      '0': () => view?.actualSize(),
+      w: () => {
+        const next = nextPreset(view?.state.preset ?? 'default');
+        toolbar.preset.value = next;
+        view?.preset(next);
+      },
+      v: () => view?.invert(),
+      e: () => view?.rotate(),
+      f: () => view?.flip(),
+      m: () => toolbar.measure.click(),
       i: () => document.getElementById('impression')?.focus(),
       s: () => void f.sign(),
       Escape: () => ctx.navigate(ctx.queue.hash()),
@@ -269,8 +326,6 @@ export function mountViewer(root: HTMLElement, ctx: ScreenContext): MountedScree
     lastActivity = Date.now();
   };
   document.addEventListener('pointerdown', onPointer);
-  overlayToggle.addEventListener('click', () => showOverlay(!(view?.state.overlay ?? false)));
-  opacity.addEventListener('input', () => view?.setOpacity(Number(opacity.value) / 100));
 
   // Keep the claim while the reader is active; let it lapse when they are not (the hub expires it).
   const heartbeatMs = Math.max(5, ctx.user.settings.claimTimeoutS / 3) * 1000;
@@ -286,14 +341,18 @@ export function mountViewer(root: HTMLElement, ctx: ScreenContext): MountedScree
     try {
       detail = await study(id);
       if (closed) return;
+      claimNow = detail.claim;
       renderSide();
       await takeClaim(false);
-      view = createImageView(stage, (s) => {
-        info.textContent = `Zoom ${Math.round(s.zoom * 100)}% · W ${Math.round(s.width)} L ${Math.round(s.center)} · ${s.hasOverlay ? `evidence map ${s.overlay ? `${Math.round(s.opacity * 100)}%` : 'off'}` : 'no evidence map'}`;
+      view = createFilmView(mainPane, (s) => {
+        info.textContent = infoText(s);
       });
-      await view.load(detail.previewUrl);
+      await view.load(id);
+      if (closed) return;
       selectOverlay(detail.findings[0]?.name);
       showOverlay(overlayOn, false);
+      priors = await priorsOf(id).catch(() => []);
+      renderSide();
     } catch (error) {
       side.replaceChildren(h('p', { class: 'error' }, `Could not open the study: ${(error as Error).message}`));
     }
@@ -322,6 +381,7 @@ export function mountViewer(root: HTMLElement, ctx: ScreenContext): MountedScree
       offRead();
       offClaim();
       if (holding) void release(false);
+      void compare(null);
       view?.destroy();
     },
     unsaved: () => (form?.dirty() ? 'This study has an unsigned read.' : null),
