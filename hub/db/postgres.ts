@@ -66,6 +66,10 @@ export async function openPostgres(url: string, migrations: readonly Migration[]
   pool.on('error', (error) => {
     process.emitWarning(`PostgreSQL idle connection lost (${error.message}); the next query reconnects`);
   });
+  // A connection ended while checked out (a terminated backend, a server restart; e.g. one holding a cluster lock
+  // between queries) emits 'error' on its client, which would end the process unheard: its next query fails
+  // instead, and the pool drops it when it is released.
+  pool.on('connect', (client) => client.on('error', () => {}));
   try {
     const schemaVersion = await migratePostgres(pool, migrations);
     return { dialect: new PostgresDialect({ pool }), schemaVersion };

@@ -4,13 +4,14 @@
  * is emitted on this bus, so a dashboard on replica B sees a result that replica A stored. Why PostgreSQL
  * rather than NATS subjects: every replica shares the database whatever the broker, and a notification is
  * delivered only after it commits, in commit order. One dedicated connection listens and sends (sending on it
- * keeps this replica's events in emit order). Events carry ids and small summaries (a notification holds at
+ * keeps this replica's events in emit order; `application_name` cxr-hub-events). Events carry ids and small summaries (a notification holds at
  * most 8,000 bytes; a larger one is not relayed and logged). While the connection is down events are not
  * relayed (dashboards read again on reconnect); it reconnects every `retryMs`, logging the outage once.
  * In: the database URL, the bus, this replica's id. Out: `close()`.
  */
-import type { Logger } from 'pino';
+
 import pg from 'pg';
+import type { Logger } from 'pino';
 import type { HubEventMap, HubEvents } from './hub-events.ts';
 
 const CHANNEL = 'cxr_hub_events';
@@ -68,13 +69,14 @@ export async function startEventFanout(options: EventFanoutOptions): Promise<Eve
     client.on('error', () => {});
     void client.end().catch(() => {});
     client = undefined;
-    if (!down) log.warn({ err: error?.message }, 'event fan-out connection lost; live updates from other replicas paused');
+    if (!down)
+      log.warn({ err: error?.message }, 'event fan-out connection lost; live updates from other replicas paused');
     down = true;
     retry = setTimeout(() => void open().catch(() => lost()), retryMs);
   };
 
   async function open(): Promise<void> {
-    const next = new pg.Client({ connectionString: options.url });
+    const next = new pg.Client({ connectionString: options.url, application_name: 'cxr-hub-events' });
     next.on('error', (error) => lost(error));
     next.on('end', () => lost());
     next.on('notification', receive);

@@ -9,6 +9,7 @@
  * leader (`isActive`, `close`).
  */
 import type { Logger } from 'pino';
+import { asCxrError } from '../../models/errors.ts';
 import type { TopicKind } from '../../protocol/topics.ts';
 import type { LeaseStore } from '../db/lease.ts';
 import { createJobLeader, type JobLeader } from './job-leader.ts';
@@ -35,25 +36,45 @@ export interface BackgroundJobsOptions {
 }
 
 export async function startBackgroundJobs(options: BackgroundJobsOptions): Promise<JobLeader> {
-  const { parts } = options;
+  const { parts, log } = options;
   const { kinds } = parts.subscriptions;
-  const leader = createJobLeader({
+  // A broker cluster node can refuse a subscription for seconds while it elects leaders: try until it holds.
+  const subscribe = async () => {
+    for (let attempt = 0; leader.isActive(); attempt++) {
+      try {
+        await parts.subscriptions.subscribe(kinds);
+        return;
+      } catch (thrown) {
+        if (attempt === 0) log.warn({ err: (thrown as Error).message, kinds }, 'subscriptions refused; retrying');
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    }
+  };
+  const step = async (what: string, job: () => Promise<unknown>) => {
+    try {
+      await job();
+    } catch (thrown) {
+      const error = asCxrError(thrown);
+      log.error({ code: error.code, err: error.message }, `${what} failed; the timer tries again`);
+    }
+  };
+  const leader: JobLeader = createJobLeader({
     ...(options.lease ? { lease: options.lease } : {}),
     async onGain() {
-      await parts.subscriptions.subscribe(kinds);
+      parts.reports.startTimer();
+      await subscribe();
       // Every agent's desired state again: the embedded broker keeps retained messages in memory only, and a
       // crash can have kept a stored message from any broker. Agents take a repeated one idempotently.
-      await parts.desired.republishAll();
+      await step('desired re-publish', () => parts.desired.republishAll());
       // Reports signed while the hub or the broker was down, and any an agent has not acked yet.
-      await parts.reports.resend();
-      parts.reports.startTimer();
+      await step('report re-send', () => parts.reports.resend());
       await parts.rollouts.evaluateAll();
     },
     async onLose() {
       await parts.reports.close();
       await parts.subscriptions.unsubscribe(kinds);
     },
-    log: options.log,
+    log,
   });
   options.setActive(leader.isActive);
   parts.rollouts.startTimer(options.rolloutIntervalMs);

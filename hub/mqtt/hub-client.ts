@@ -78,6 +78,8 @@ export async function connectHubClient(options: HubClientOptions): Promise<HubCl
     password: options.password,
     clientId: options.clientId,
     clean: options.clean ?? false,
+    // A clean session has no subscriptions after a reconnect: we make them again ourselves, until they hold.
+    resubscribe: !(options.clean ?? false),
     ...(options.failoverUrls?.length ? { servers: serversOf([options.url, ...options.failoverUrls]) } : {}),
     protocolVersion: 4,
     reconnectPeriod: 1000,
@@ -121,9 +123,11 @@ export async function connectHubClient(options: HubClientOptions): Promise<HubCl
       const since = new Date(outage.downSinceMs).toISOString();
       log.info({ downMs: outage.downMs, downSince: since }, 'MQTT broker connection restored');
     }
+    if (options.clean) void resubscribe();
     options.onReconnect?.();
   });
-  async function subscribe(kinds: readonly TopicKind[]): Promise<void> {
+  const wanted = new Set<TopicKind>();
+  async function subscribeNow(kinds: readonly TopicKind[]): Promise<void> {
     if (kinds.length === 0) return;
     const granted = await client.subscribeAsync(kinds.map(filterForAll), { qos: 1 });
     const refused = granted.filter((g) => g.qos === 128);
@@ -133,6 +137,30 @@ export async function connectHubClient(options: HubClientOptions): Promise<HubCl
         `broker refused the hub's subscriptions: ${refused.map((g) => g.topic).join(', ')}`,
         { kind: 'internal' },
       );
+    }
+  }
+  async function subscribe(kinds: readonly TopicKind[]): Promise<void> {
+    for (const kind of kinds) wanted.add(kind);
+    await subscribeNow(kinds);
+  }
+  // After a reconnect a cluster node may refuse for a while (its JetStream electing leaders): try every second.
+  let resubscribing = false;
+  async function resubscribe(): Promise<void> {
+    if (resubscribing) return;
+    resubscribing = true;
+    try {
+      for (let attempt = 0; wanted.size > 0 && client.connected; attempt++) {
+        try {
+          await subscribeNow([...wanted]);
+          if (attempt > 0) log.info('MQTT subscriptions restored');
+          return;
+        } catch (error) {
+          if (attempt === 0) log.warn({ err: (error as Error).message }, 'MQTT subscriptions refused; retrying');
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+        }
+      }
+    } finally {
+      resubscribing = false;
     }
   }
   await subscribe(options.kinds ?? ALL_KINDS);
@@ -166,6 +194,7 @@ export async function connectHubClient(options: HubClientOptions): Promise<HubCl
     },
     subscribe,
     async unsubscribe(kinds) {
+      for (const kind of kinds) wanted.delete(kind);
       if (kinds.length > 0) await client.unsubscribeAsync(kinds.map(filterForAll));
     },
     async close() {

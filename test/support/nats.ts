@@ -1,7 +1,7 @@
 /**
  * Starts a REAL NATS cluster for tests: `nodes` nats-server processes (Debian's `/usr/sbin/nats-server`, or
  * `CXR_NATS_BIN`) on free loopback ports, clustered, JetStream on, MQTT on each node with the gateway's
- * streams replicated on every node, and the shipped account file (deploy/nats/accounts.conf) with a users
+ * streams replicated on every node, and the shipped account file (deploy/nats/accounts.conf) with its users
  * file written from `users` (lines from hub/broker/nats-users-file.ts). Each node keeps its store across
  * `kill()` (SIGKILL) and `start()`, like a machine that crashed and came back.
  *
@@ -12,6 +12,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './mosquitto.ts';
@@ -35,10 +36,9 @@ export interface NatsCluster {
   nodes: NatsNode[];
   natsUrls: string[];
   mqttUrls: string[];
-  /** The users file every node includes; after changing it call `reload()`. */
-  usersFile: string;
-  reload(): void;
-  /** Resolves when every running node reports healthy JetStream (`/healthz`). */
+  /** Writes every node's users file and makes the nodes read it again (SIGHUP). */
+  setUsers(users: string[]): void;
+  /** Resolves when every running node reports healthy JetStream and listens for MQTT. */
   waitHealthy(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -70,10 +70,22 @@ function nodeConfig(name: string, dir: string, ports: Ports, routes: string[]): 
   ].join('\n');
 }
 
-async function healthy(port: number): Promise<boolean> {
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ port, host: '127.0.0.1' });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** JetStream current (`/healthz`) and the MQTT listener up (it opens after JetStream is ready). */
+async function healthy(ports: Ports): Promise<boolean> {
   try {
-    const response = await fetch(`http://127.0.0.1:${port}/healthz`);
-    return response.status === 200;
+    const response = await fetch(`http://127.0.0.1:${ports.http}/healthz`);
+    return response.status === 200 && (await listening(ports.mqtt));
   } catch {
     return false;
   }
@@ -87,17 +99,19 @@ export async function startNatsCluster(options: NatsClusterOptions): Promise<Nat
     ports.push({ client: await freePort(), cluster: await freePort(), mqtt: await freePort(), http: await freePort() });
   }
   const routes = ports.map((p) => `nats-route://127.0.0.1:${p.cluster}`);
-  const usersFile = join(root, 'cxr-users.conf');
-  writeFileSync(usersFile, ['users: [', ...options.users.map((line) => `  ${line}`), ']', ''].join('\n'));
   const children: (ChildProcess | undefined)[] = [];
+  const wanted: boolean[] = [];
+  const writeUsers = (users: string[]) => {
+    const text = ['users: [', ...users.map((line) => `  ${line}`), ']', ''].join('\n');
+    // include paths are relative to the including file: each node has its own copy next to accounts.conf.
+    for (let i = 0; i < count; i++) writeFileSync(join(root, `n${i + 1}`, 'cxr-users.conf'), text);
+  };
 
   const nodes = ports.map((p, i): NatsNode => {
     const name = `n${i + 1}`;
     const dir = join(root, name);
     mkdirSync(dir, { recursive: true });
     copyFileSync(SHIPPED_ACCOUNTS, join(dir, 'accounts.conf'));
-    // The shipped accounts file includes ./cxr-users.conf next to it: one shared file for all nodes.
-    writeFileSync(join(dir, 'cxr-users.conf'), `include "${usersFile}"\n`);
     writeFileSync(join(dir, 'node.conf'), nodeConfig(name, dir, p, routes));
     let output = '';
     const node: NatsNode = {
@@ -108,6 +122,7 @@ export async function startNatsCluster(options: NatsClusterOptions): Promise<Nat
       log: () => output,
       async start() {
         if (children[i]) return;
+        wanted[i] = true;
         const child = spawn(BIN, ['-c', join(dir, 'node.conf')], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
         children[i] = child;
         const keep = (chunk: Buffer) => {
@@ -120,6 +135,7 @@ export async function startNatsCluster(options: NatsClusterOptions): Promise<Nat
         });
       },
       async kill() {
+        wanted[i] = false;
         const child = children[i];
         if (!child) return;
         const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -139,16 +155,17 @@ export async function startNatsCluster(options: NatsClusterOptions): Promise<Nat
     nodes,
     natsUrls: nodes.map((n) => n.natsUrl),
     mqttUrls: nodes.map((n) => n.mqttUrl),
-    usersFile,
-    reload() {
+    setUsers(users) {
+      writeUsers(users);
       for (const child of children) child?.kill('SIGHUP');
     },
     async waitHealthy(timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const states = await Promise.all(
-          nodes.map(async (n, i) => !n.running() || (await healthy(ports[i]!.http))),
-        );
+        // A node started and not killed must be running (else its config or its store is broken).
+        const dead = nodes.find((n, i) => wanted[i] && !n.running());
+        if (dead) throw new Error(`NATS node ${dead.name} exited:\n${dead.log().slice(-2000)}`);
+        const states = await Promise.all(nodes.map(async (n, i) => !n.running() || (await healthy(ports[i]!))));
         if (states.every(Boolean)) return;
         if (Date.now() > deadline) {
           const logs = nodes.map((n) => `--- ${n.name}\n${n.log().slice(-1500)}`).join('\n');
@@ -163,6 +180,7 @@ export async function startNatsCluster(options: NatsClusterOptions): Promise<Nat
       rmSync(root, { recursive: true, force: true });
     },
   };
+  writeUsers(options.users);
   await Promise.all(nodes.map((n) => n.start()));
   await cluster.waitHealthy();
   return cluster;
