@@ -59,6 +59,7 @@ export function mountViewer(root: HTMLElement, ctx: ScreenContext): MountedScree
   let comparing: string | null = null;
   let detail: StudyView | null = null;
   let form: ReadForm | null = null;
+  let formVersion = -1;
   let overlayClass: string | undefined;
   let holding = false;
   /** The claim as last heard of (the study's detail, then claim calls and live events). */
@@ -179,6 +180,15 @@ export function mountViewer(root: HTMLElement, ctx: ScreenContext): MountedScree
   function renderSide(): void {
     if (!detail) return;
     const d = detail;
+    // Re-rendering the panels (priors arriving, a comparison) keeps the form and its draft; only a newly signed
+    // version makes a new form.
+    const version = d.reads.at(-1)?.version ?? 0;
+    if (form && formVersion === version) {
+      side.replaceChildren(...panels(d, form));
+      renderClaim(claimNow);
+      return;
+    }
+    formVersion = version;
     form = createReadForm(d, async (read) => {
       try {
         await signRead(id, read);
@@ -189,7 +199,12 @@ export function mountViewer(root: HTMLElement, ctx: ScreenContext): MountedScree
         if (error instanceof ApiError && error.status === 409) await refresh(true);
       }
     });
-    side.replaceChildren(
+    side.replaceChildren(...panels(d, form));
+    renderClaim(claimNow);
+  }
+
+  function panels(d: StudyView, readForm: ReadForm): Array<HTMLElement | string> {
+    return [
       factsPanel(d, Date.now()),
       aiPanel(d, (finding) => {
         selectOverlay(finding);
@@ -197,7 +212,7 @@ export function mountViewer(root: HTMLElement, ctx: ScreenContext): MountedScree
       }),
       readsPanel(d) ?? '',
       priorsPanel(priors, (p) => void compare(p), comparing),
-      form.el,
+      readForm.el,
       h(
         'div',
         { class: 'row-actions' },
@@ -224,8 +239,7 @@ export function mountViewer(root: HTMLElement, ctx: ScreenContext): MountedScree
         h('kbd', {}, 's'),
         ' sign',
       ),
-    );
-    renderClaim(claimNow);
+    ];
   }
 
   /** Reloads the study; with `keepDraft` false a signed read replaces the form. */
