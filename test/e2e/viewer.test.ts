@@ -123,6 +123,9 @@ it('shows the lossless film with full-depth window/level, invert, 1:1, a length 
     },
   );
   assert.match((await page.textContent('#stage-info')) ?? '', /8-bit diagnostic · lengths in mm/);
+  // Safe header data only: sex (and age band when the file has one), never a name or ID; what was masked.
+  assert.match((await page.textContent('#safe-header')) ?? '', /M/);
+  assert.match((await page.textContent('#deid')) ?? '', /masked at the clinic|none found|side marker/);
   await shot(page, '1-film');
 
   // Window/level: a preset and invert change the rendered values.

@@ -30,6 +30,7 @@ export interface StudyView {
   scoredText: string;
   status: 'unread' | 'reviewed';
   image: StudyBody['image'];
+  deid: StudyBody['deid'];
   timings: string;
   previewUrl: string | null;
   activation: ActivationBody | null;
@@ -65,6 +66,7 @@ export function toStudyView(s: StudyBody): StudyView {
     scoredText: timeText(s.scoredAt),
     status: s.status,
     image: s.image,
+    deid: s.deid,
     timings: Object.entries(s.timingsMs)
       .map(([stage, ms]) => `${stage} ${Math.round(ms)} ms`)
       .join(' · '),

@@ -68,7 +68,22 @@ export interface StudyBody extends WorklistItemBody {
   ingestedAt: string;
   runtime: string;
   operatingPoints: Record<string, { threshold: number; urgentThreshold?: number }>;
-  image: { format: string; modality?: string; viewPosition?: string; rows: number; cols: number };
+  image: {
+    format: string;
+    modality?: string;
+    viewPosition?: string;
+    rows: number;
+    cols: number;
+    bodyPart?: string;
+    projection?: string;
+    portable?: boolean;
+    ageBand?: string;
+    sex?: string;
+    acquiredDaysAgo?: number;
+    pixelSpacingMm?: number[];
+    spacingSource?: string;
+  };
+  deid: { pixels: string; reason?: string; burnedInAnnotation?: string; masked: number; keptMarkers: number } | null;
   timingsMs: Record<string, number>;
   hasPreview: boolean;
   activation: ActivationBody | null;

@@ -3,6 +3,16 @@ import type { StudyView } from '../../api/study-api.ts';
 import { ageText, timeText } from '../../ui/format.ts';
 import { h } from '../../ui/h.ts';
 
+function deidText(deid: StudyView['deid']): string {
+  if (!deid) return 'not recorded';
+  if (deid.pixels === 'withheld') return `pixels kept at the clinic (${deid.reason ?? 'policy'})`;
+  const masked =
+    deid.masked === 0 ? 'none found' : `${deid.masked} region${deid.masked === 1 ? '' : 's'} masked at the clinic`;
+  return deid.keptMarkers > 0
+    ? `${masked}; ${deid.keptMarkers} side marker${deid.keptMarkers === 1 ? '' : 's'} kept`
+    : masked;
+}
+
 export function factsPanel(d: StudyView, nowMs: number): HTMLElement {
   return h(
     'div',
@@ -23,8 +33,32 @@ export function factsPanel(d: StudyView, nowMs: number): HTMLElement {
       h(
         'dd',
         {},
-        `${d.image.format.toUpperCase()} ${d.image.cols}×${d.image.rows}${d.image.viewPosition ? ` · ${d.image.viewPosition}` : ''}`,
+        [
+          `${d.image.format.toUpperCase()} ${d.image.cols}×${d.image.rows}`,
+          d.image.modality,
+          d.image.projection ?? d.image.viewPosition,
+          d.image.portable ? 'portable' : '',
+          d.image.bodyPart,
+        ]
+          .filter(Boolean)
+          .join(' · '),
       ),
+      h('dt', {}, 'Patient'),
+      h(
+        'dd',
+        { id: 'safe-header' },
+        [d.image.ageBand ? `age ${d.image.ageBand}` : '', d.image.sex ?? ''].filter(Boolean).join(' · ') || '—',
+      ),
+      h('dt', {}, 'Spacing'),
+      h(
+        'dd',
+        {},
+        d.image.pixelSpacingMm
+          ? `${d.image.pixelSpacingMm.map((v) => v.toFixed(3)).join(' × ')} mm (${d.image.spacingSource ?? 'PixelSpacing'})`
+          : 'not given (lengths in px)',
+      ),
+      h('dt', {}, 'Burned-in text'),
+      h('dd', { id: 'deid' }, deidText(d.deid)),
       h('dt', {}, 'Model'),
       h('dd', { id: 'model-version' }, `${d.model} · ${d.runtime}`),
     ),
