@@ -164,6 +164,7 @@ export async function buildHub(deps: HubDeps): Promise<BuiltHub> {
       defaults: config.rollout,
       publicUrl: () => publicUrl,
       publishDesired: desiredSink.send,
+      agentPasswordHash: (username) => accounts.credentials.hash(username),
       lock: createClusterLock(db, LOCK_KEYS.rollouts),
       isActive: () => jobsActive(),
       now,

@@ -99,3 +99,28 @@ it('takes the database URL from the file or CXR_HUB_DATABASE_URL, with SQLite in
     (error: Error) => /database\/url/.test(error.message),
   );
 });
+
+it('reads a NATS cluster broker (servers, shared consumer, failover nodes), the jobs lease and trustProxy', () => {
+  const config = parseHubConfig(
+    {
+      dataDir: '/d',
+      mqtt: { broker: 'nats', url: 'mqtts://nats-1:8883', failoverUrls: ['mqtts://nats-2:8883'] },
+      nats: { servers: ['tls://nats-1:4222', 'tls://nats-2:4222'], caFile: 'tls/ca.crt' },
+      http: { trustProxy: ['10.0.0.0/8'] },
+    },
+    {},
+    '/srv/cxr',
+  );
+  assert.equal(config.mqtt.broker, 'nats');
+  assert.deepEqual(config.mqtt.failoverUrls, ['mqtts://nats-2:8883']);
+  assert.equal(config.nats.consumer, 'cxr-hub-results');
+  assert.equal(config.nats.ackWaitS, 30);
+  assert.equal(config.nats.caFile, '/srv/cxr/tls/ca.crt');
+  assert.equal(config.jobs.leaseTtlS, 15);
+  assert.deepEqual(config.http.trustProxy, ['10.0.0.0/8']);
+  assert.equal(parseHubConfig({ dataDir: '/d' }).http.trustProxy, false);
+  assert.throws(
+    () => parseHubConfig({ dataDir: '/d', mqtt: { broker: 'nats', url: 'mqtt://nats-1:1883' } }),
+    (error: Error) => /nats\/servers/.test(error.message),
+  );
+});
