@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { addAgent, addUser } from '../../hub/accounts/admin.ts';
 import { generatePassword, hashPassword } from '../../hub/auth/password.ts';
+import { natsPasswordHash } from '../../hub/broker/nats-users-file.ts';
 import { databaseUrl, loadHubConfig } from '../../hub/config.ts';
 import { copyHubDatabase } from '../../hub/db/copy-database.ts';
 import { openHubDatabase, parseDatabaseUrl, redactUrl } from '../../hub/db/database.ts';
@@ -89,6 +90,7 @@ export const hubCommand: CommandModule = {
       .requiredOption('--site <site>', 'site id')
       .requiredOption('--agent <agent>', 'agent id')
       .option('--mosquitto-passwd <file>', 'also append the login to this Mosquitto password file')
+      .option('--nats-users <file>', "also add the agent's user to this NATS users file (deploy/nats/cxr-users.conf)")
       .option('--json', 'machine-readable output')
       .action(async (_opts: unknown, command: Command) => {
         const options = command.optsWithGlobals<{
@@ -96,6 +98,7 @@ export const hubCommand: CommandModule = {
           site: string;
           agent: string;
           mosquittoPasswd?: string;
+          natsUsers?: string;
           json?: boolean;
         }>();
         await runCommand(
@@ -104,10 +107,18 @@ export const hubCommand: CommandModule = {
             addAgent(
               loadHubConfig(configFile(options)),
               { site: options.site, agent: options.agent },
-              options.mosquittoPasswd ? { mosquittoPasswdFile: options.mosquittoPasswd } : {},
+              {
+                ...(options.mosquittoPasswd ? { mosquittoPasswdFile: options.mosquittoPasswd } : {}),
+                ...(options.natsUsers ? { natsUsersFile: options.natsUsers } : {}),
+              },
             ),
           (r) =>
-            `agent login: ${r.username}\npassword: ${r.password}${r.mosquittoPasswdFile ? `\nappended to ${r.mosquittoPasswdFile}` : ''}`,
+            [
+              `agent login: ${r.username}`,
+              `password: ${r.password}`,
+              ...(r.mosquittoPasswdFile ? [`appended to ${r.mosquittoPasswdFile}`] : []),
+              ...(r.natsUsersFile ? [`added to ${r.natsUsersFile} (then: nats-server --signal reload)`] : []),
+            ].join('\n'),
         );
       });
 
@@ -157,13 +168,14 @@ export const hubCommand: CommandModule = {
     hub
       .command('hash-password')
       .description('read a password on stdin and print its scrypt hash (for users[]/agents[] in the config)')
-      .action(async () => {
+      .option('--bcrypt', "a bcrypt hash instead, for a NATS users file (the hub's own NATS login)")
+      .action(async (options: { bcrypt?: boolean }) => {
         await runCommand(
           {},
           async () => {
             const password = readFileSync(0, 'utf8').replace(/\r?\n$/, '');
             if (password.length === 0) throw new CxrError('CXR_ERR_HUB_BAD_REQUEST', 'empty password on stdin');
-            return hashPassword(password);
+            return options.bcrypt ? natsPasswordHash(password) : hashPassword(password);
           },
           (hash) => hash,
         );

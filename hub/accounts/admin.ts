@@ -1,13 +1,15 @@
 /**
  * Account administration used by `cxr hub user add` and `cxr hub agent add`: writes to the hub database
  * named by the config (safe while the hub runs: SQLite WAL, or PostgreSQL) and to the audit log, in one
- * transaction. An agent credential can also be appended to a Mosquitto password file for an external broker.
+ * transaction. An agent credential can also be appended to a Mosquitto password file for an external broker,
+ * or written into a NATS users file for a NATS cluster (hub/broker/nats-users-file.ts).
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { CxrError } from '../../models/errors.ts';
 import { type AgentAddress, isValidId } from '../../protocol/topics.ts';
 import { mosquittoPasswdLine } from '../auth/mosquitto-passwd.ts';
 import { generatePassword, hashPassword } from '../auth/password.ts';
+import { agentUserEntry, natsPasswordHash, writeNatsUser } from '../broker/nats-users-file.ts';
 import { databaseUrl, type HubConfig } from '../config.ts';
 import { type HubDb, openHubDatabase } from '../db/database.ts';
 import { usernameFor } from '../mqtt/acl.ts';
@@ -45,12 +47,13 @@ export interface AddedAgent {
   username: string;
   password: string;
   mosquittoPasswdFile?: string;
+  natsUsersFile?: string;
 }
 
 export async function addAgent(
   config: HubConfig,
   address: AgentAddress,
-  options: { password?: string; mosquittoPasswdFile?: string } = {},
+  options: { password?: string; mosquittoPasswdFile?: string; natsUsersFile?: string } = {},
   now = new Date(),
 ): Promise<AddedAgent> {
   if (!isValidId(address.site) || !isValidId(address.agent)) {
@@ -66,9 +69,14 @@ export async function addAgent(
   if (options.mosquittoPasswdFile) {
     appendFileSync(options.mosquittoPasswdFile, `${mosquittoPasswdLine(username, password)}\n`, { mode: 0o600 });
   }
+  // A NATS cluster (docs/scale-out.md): the agent's user line (bcrypt hash, its own subjects) in the users file.
+  if (options.natsUsersFile) {
+    writeNatsUser(options.natsUsersFile, username, agentUserEntry(address, natsPasswordHash(password)));
+  }
   return {
     username,
     password,
     ...(options.mosquittoPasswdFile ? { mosquittoPasswdFile: options.mosquittoPasswdFile } : {}),
+    ...(options.natsUsersFile ? { natsUsersFile: options.natsUsersFile } : {}),
   };
 }
