@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # One-time, idempotent set-up on a fresh Debian 12 machine with Node 20 and Python 3:
-#   apt packages (mosquitto, chromium, dcmtk, poppler-utils, systemd for `systemd-analyze`, postgresql-15 for the hub's store tests), the pinned OpenVINO runtime from PyPI in .venv
+#   apt packages (mosquitto, chromium, dcmtk, poppler-utils, systemd for `systemd-analyze`, postgresql-15 for the hub's store tests,
+#   nats-server for the broker-cluster tests), the pinned OpenVINO runtime from PyPI in .venv
 #   (and, for tests, pydicom with its codecs), npm packages.
 # Network used: Debian's apt, PyPI, the npm registry. Nothing else.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 OPENVINO_VERSION=2026.4.1
-APT_PACKAGES=(mosquitto chromium dcmtk poppler-utils systemd postgresql-15)
+APT_PACKAGES=(mosquitto chromium dcmtk poppler-utils systemd postgresql-15 nats-server)
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -28,6 +29,10 @@ fi
 # Likewise PostgreSQL: tests start throwaway clusters of their own (test/support/postgres.ts).
 if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet postgresql 2>/dev/null; then
   as_root systemctl disable --now postgresql >/dev/null 2>&1 || true
+fi
+# And NATS: tests start their own 3-node clusters (test/support/nats.ts).
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet nats-server 2>/dev/null; then
+  as_root systemctl disable --now nats-server >/dev/null 2>&1 || true
 fi
 
 if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import openvino, sys; sys.exit(openvino.__version__.split('-')[0] != '$OPENVINO_VERSION')" 2>/dev/null; then
