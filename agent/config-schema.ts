@@ -64,6 +64,8 @@ export const AgentConfigSchema = Type.Object(
     mqtt: Type.Object(
       {
         url: Type.String({ pattern: '^(mqtts?|wss?|tcp|ssl)://' }),
+        /** Other nodes of a broker cluster (docs/scale-out.md), tried in turn after `url` on each reconnect. */
+        failoverUrls: Type.Array(Type.String({ pattern: '^(mqtts?|tcp|ssl)://[^/]+/?$' }), { default: [] }),
         username: Type.Optional(Type.String()),
         password: Type.Optional(Type.String()),
         caFile: Type.Optional(Type.String({ minLength: 1 })),

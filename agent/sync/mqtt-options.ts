@@ -1,7 +1,8 @@
 /**
  * MQTT client options for the agent (pure but for reading TLS files): fixed client id + `clean: false`
  * for a persistent session (QoS 1 subscriptions and in-flight messages survive reconnects), TLS with a CA
- * and/or client certificate, username/password, and a retained offline StatusMessage as last will.
+ * and/or client certificate, username/password, and a retained offline StatusMessage as last will. With
+ * `failoverUrls` (a broker cluster) mqtt.js tries `url` and then each other node in turn on reconnect.
  */
 import { readFileSync } from 'node:fs';
 import type { IClientOptions } from 'mqtt';
@@ -22,6 +23,13 @@ export function readPem(path: string | undefined, what: string): Buffer | undefi
   }
 }
 
+/** One mqtt.js `servers` entry from a broker URL (mqtt/tcp plain, mqtts/ssl TLS). */
+function serverOf(url: string): { host: string; port: number; protocol: 'mqtt' | 'mqtts' } {
+  const parsed = new URL(url);
+  const protocol = parsed.protocol === 'mqtts:' || parsed.protocol === 'ssl:' ? 'mqtts' : 'mqtt';
+  return { host: parsed.hostname, port: Number(parsed.port) || (protocol === 'mqtts' ? 8883 : 1883), protocol };
+}
+
 export function mqttOptions(
   config: Pick<AgentConfig, 'site' | 'agentId' | 'mqtt'>,
   will: { topic: string; payload: string },
@@ -37,6 +45,7 @@ export function mqttOptions(
     queueQoSZero: false,
     will: { topic: will.topic, payload: Buffer.from(will.payload), qos: 1, retain: true },
   };
+  if (m.failoverUrls.length > 0) options.servers = [m.url, ...m.failoverUrls].map(serverOf);
   if (m.username !== undefined) options.username = m.username;
   if (m.password !== undefined) options.password = m.password;
   const ca = readPem(m.caFile, 'CA');
