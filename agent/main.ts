@@ -46,6 +46,8 @@ export interface AgentDeps {
   now?: () => number;
   /** A model already loaded (benchmarks); the caller closes it. Default: state.active or config.model. */
   model?: ActiveModel;
+  /** The pixel workers' entry module (tests hand in one that crashes). Default: the pipeline's. */
+  pixelWorkerUrl?: URL;
 }
 
 export interface RunningAgent {
@@ -227,6 +229,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       size: config.workers || availableParallelism(),
       init: pixelPolicy === 'none' ? {} : { textDetection },
       log: log.child({ component: 'pixel-pool' }),
+      ...(deps.pixelWorkerUrl ? { workerUrl: deps.pixelWorkerUrl } : {}),
     });
     closers.push(() => pool.close());
     const memory = new MemoryAdmission(filesBudgetBytes(config.memoryBudgetBytes, process.memoryUsage.rss()));

@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import pino from 'pino';
+import { PixelPool } from '../../../../agent/pipeline/pool/pixel-pool.ts';
+import { sample } from '../../fixture.ts';
+
+const CRASHING = new URL('./crashing-worker.mjs', import.meta.url);
+const dicom = () => new Uint8Array(sample('dicom/nccid/nih_DX_NoFinding_implicitLE.dcm'));
+const dir = mkdtempSync(join(tmpdir(), 'cxr-pool-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('pixel pool', () => {
+  it('decodes on a worker thread and moves the buffers instead of copying them', async () => {
+    const pool = await PixelPool.start({ size: 1, init: {}, log: pino({ level: 'silent' }) });
+    try {
+      const bytes = dicom();
+      const size = bytes.byteLength;
+      const { output, workMs } = await pool.run('decode', { bytes, diagnostic: true }, [bytes.buffer]);
+      assert.equal(bytes.byteLength, 0, 'the file bytes left this thread (moved)');
+      assert.equal(output.bytes.byteLength, size, 'and came back');
+      assert.equal(output.image.pixels.length, output.image.rows * output.image.cols);
+      assert.equal(output.image.diagnostic?.samples.length, output.image.rows * output.image.cols);
+      assert.ok(workMs > 0);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('reports bad input as the reader’s input error, not as a crash', async () => {
+    const pool = await PixelPool.start({ size: 1, init: {}, log: pino({ level: 'silent' }) });
+    try {
+      const bytes = new Uint8Array(dicom().subarray(0, 2000));
+      await assert.rejects(pool.run('decode', { bytes, diagnostic: false }, [bytes.buffer]), {
+        code: 'CXR_ERR_DICOM_TRUNCATED',
+        kind: 'input',
+      });
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('fails only the task of a worker that dies, replaces the worker and goes on', async () => {
+    process.env.CXR_TEST_CRASH_ONCE = join(dir, 'crashed-once');
+    const pool = await PixelPool.start({ size: 1, init: {}, log: pino({ level: 'silent' }), workerUrl: CRASHING });
+    try {
+      const first = dicom();
+      await assert.rejects(pool.run('decode', { bytes: first, diagnostic: false }, [first.buffer]), {
+        code: 'CXR_ERR_AGENT_WORKER_DIED',
+        kind: 'internal',
+      });
+      const again = dicom();
+      const { output } = await pool.run('decode', { bytes: again, diagnostic: false }, [again.buffer]);
+      assert.equal(output.image.rows, 1024, 'the replacement worker decodes');
+      assert.equal(pool.restarts, 1);
+      assert.equal(pool.size, 1);
+    } finally {
+      delete process.env.CXR_TEST_CRASH_ONCE;
+      await pool.close();
+    }
+  });
+});
