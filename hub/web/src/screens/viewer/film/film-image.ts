@@ -6,8 +6,8 @@
  * makes lengths come out in mm; without it the image plane is marked as default values and lengths are in px.
  */
 import { imageLoader, metaData, utilities } from '@cornerstonejs/core';
-import { decode } from 'fast-png';
 import { call } from '../../../api/http.ts';
+import { pngSamples } from './png-samples.ts';
 
 export interface DiagnosticInfo {
   width: number;
@@ -41,8 +41,6 @@ export interface FilmImage {
   spacingMm: [number, number] | undefined;
   spacingSource: string | undefined;
 }
-
-const made = new Map<string, FilmImage>();
 
 function rangeOf(values: ArrayLike<number>): { min: number; max: number } {
   let min = Number.POSITIVE_INFINITY;
@@ -90,11 +88,10 @@ function cache(
   }
 }
 
-async function diagnosticImage(resultId: string, info: DiagnosticInfo): Promise<FilmImage> {
+async function diagnosticImage(resultId: string, info: DiagnosticInfo, response: Response): Promise<FilmImage> {
   const imageId = `cxr:${resultId}:diagnostic`;
-  const response = await fetch(`/api/studies/${resultId}/image`, { credentials: 'same-origin' });
   if (!response.ok) throw new Error(`diagnostic image: HTTP ${response.status}`);
-  const png = decode(new Uint8Array(await response.arrayBuffer()));
+  const png = await pngSamples(new Uint8Array(await response.arrayBuffer()));
   const stored = png.data as Uint8Array | Uint16Array;
   const rescaled = info.slope === 1 && info.intercept === 0;
   const scalars = rescaled ? stored : Float32Array.from(stored, (v) => v * info.slope + info.intercept);
@@ -150,15 +147,27 @@ async function previewImage(resultId: string, header: ImageInfoBody['header'] | 
   };
 }
 
-/** The best film the hub has for this study, loaded once per page. */
-export async function filmImage(resultId: string): Promise<FilmImage> {
-  const known = made.get(resultId);
+const making = new Map<string, Promise<FilmImage>>();
+
+/**
+ * The best film the hub has for this study, loaded once per page. The description and the lossless bytes are
+ * asked for at once (the bytes are only used when the description says the hub has them).
+ */
+export function filmImage(resultId: string): Promise<FilmImage> {
+  const known = making.get(resultId);
   if (known) return known;
-  const info = await call<ImageInfoBody>('GET', `/api/studies/${resultId}/image-info`).catch(() => null);
-  const image =
-    info?.diagnostic?.stored === true
-      ? await diagnosticImage(resultId, info.diagnostic)
-      : await previewImage(resultId, info?.header ?? null);
-  made.set(resultId, image);
+  const abort = new AbortController();
+  const bytes = fetch(`/api/studies/${resultId}/image`, { credentials: 'same-origin', signal: abort.signal }).catch(
+    () => null,
+  );
+  const image = (async () => {
+    const info = await call<ImageInfoBody>('GET', `/api/studies/${resultId}/image-info`).catch(() => null);
+    const response = info?.diagnostic?.stored === true ? await bytes : null;
+    if (info?.diagnostic && response?.ok) return diagnosticImage(resultId, info.diagnostic, response);
+    abort.abort();
+    return previewImage(resultId, info?.header ?? null);
+  })();
+  making.set(resultId, image);
+  image.catch(() => making.delete(resultId));
   return image;
 }

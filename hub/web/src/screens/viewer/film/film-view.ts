@@ -170,8 +170,9 @@ export function createFilmView(stage: HTMLElement, onChange: (state: FilmState) 
   };
 
   return {
-    async load(resultId: string): Promise<FilmImage> {
-      film = await filmImage(resultId);
+    /** Shows the study's film; `ready` may already be on its way (started before the viewer was built). */
+    async load(resultId: string, ready: Promise<FilmImage> = filmImage(resultId)): Promise<FilmImage> {
+      film = await ready;
       await viewport.setStack([film.imageId]);
       // setStack resolves before the image is on the viewport; properties set earlier would be dropped.
       for (let i = 0; i < 200 && !viewport.getImageData(); i++) await new Promise((r) => requestAnimationFrame(r));
