@@ -10,11 +10,9 @@
  * lease row, its log line, and the next rollout wave issued by it); the restarted replica rejoins.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
@@ -23,53 +21,15 @@ import type { ResultMessage } from '../../protocol/messages.ts';
 import { PASSWORDS, resultMessage, tempDir } from '../hub/fixtures.ts';
 import { type HttpSession, login, waitFor } from '../hub/harness.ts';
 import { PUBLISH_TOKEN, packageTar, registryHubConfig, statusOn } from '../hub/registry-fixtures.ts';
+import { type HubProcess, startHubProcess } from '../support/hub-process.ts';
 import { freePort } from '../support/mosquitto.ts';
 import { type NatsCluster, startNatsCluster } from '../support/nats.ts';
 import { connectOutboxAgent, type OutboxAgent } from '../support/outbox-agent.ts';
 import { type PostgresCluster, startPostgres } from '../support/postgres.ts';
 
-const CXR = fileURLToPath(new URL('../../bin/cxr.mjs', import.meta.url));
 const AGENTS = [1, 2, 3].map((n) => ({ site: `clinic-${n}`, agent: 'xr-1' }));
 const PER_AGENT = 340;
 const HUB_NATS_PASSWORD = 'hub-nats-password-for-tests';
-
-interface HubProcess {
-  url: string;
-  pid: number;
-  lines: string[];
-  kill(): Promise<void>;
-  stop(): Promise<void>;
-}
-
-/** `cxr hub --config <file>` on its own HTTP port; resolves once it says where its dashboard is. */
-async function startHubProcess(configFile: string, port: number): Promise<HubProcess> {
-  const child: ChildProcess = spawn(process.execPath, [CXR, 'hub', '--config', configFile], {
-    env: { ...process.env, CXR_HUB_HTTP_PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: string[] = [];
-  let stderr = '';
-  child.stdout!.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean)));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await new Promise<void>((resolve, reject) => {
-    child.stderr!.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      if (stderr.includes('cxr hub: dashboard')) resolve();
-    });
-    void exited.then(() => reject(new Error(`hub exited at start:\n${stderr}\n${lines.slice(-20).join('\n')}`)));
-  });
-  const gone = async (signal: NodeJS.Signals) => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-    await exited;
-  };
-  return {
-    url: `http://127.0.0.1:${port}`,
-    pid: child.pid!,
-    lines,
-    kill: () => gone('SIGKILL'),
-    stop: () => gone('SIGTERM'),
-  };
-}
 
 /** The event names and result ids a dashboard's SSE stream delivers. */
 function watchEvents(hubUrl: string, cookie: string) {

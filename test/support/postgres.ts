@@ -4,7 +4,8 @@
  * `CXR_PG_BIN`, else the newest `/usr/lib/postgresql/<v>/bin` (Debian's postgresql-15, installed by
  * scripts/setup.sh), else PATH. PostgreSQL refuses to run as root: as root (CI) the cluster is made and
  * run as the `postgres` system user that Debian's package creates (spawn's uid/gid, a dir it owns).
- * Durability is off (fsync=off): these clusters die with the test.
+ * Durability is off (fsync=off): these clusters die with the test; `{ durable: true }` keeps PostgreSQL's
+ * defaults (fsync, synchronous commit) for benchmarks whose figures must include the commit's flush.
  *
  *   const cluster = await startPostgres();
  *   const url = await cluster.createDatabase();   // a fresh empty database, postgres://…
@@ -52,7 +53,7 @@ function serverUser(): { uid: number; gid: number } | undefined {
   return { uid: Number(uid), gid: Number(gid) };
 }
 
-export async function startPostgres(): Promise<PostgresCluster> {
+export async function startPostgres(settings: { durable?: boolean } = {}): Promise<PostgresCluster> {
   const bin = binDir();
   const user = serverUser();
   const dir = mkdtempSync(join(tmpdir(), 'cxr-pg-'));
@@ -65,7 +66,8 @@ export async function startPostgres(): Promise<PostgresCluster> {
     options,
   );
   const port = await freePort();
-  const serverOptions = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
+  const fast = settings.durable ? '' : ' -c fsync=off -c synchronous_commit=off -c full_page_writes=off';
+  const serverOptions = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1${fast}`;
   await run(
     join(bin, 'pg_ctl'),
     ['-D', data, '-l', join(dir, 'server.log'), '-w', '-o', serverOptions, 'start'],
