@@ -16,12 +16,15 @@ const UNITS = fileURLToPath(new URL('../../deploy/systemd/', import.meta.url));
 const MAX_EXPOSURE = 2;
 const analyze = ['/usr/bin/systemd-analyze', '/bin/systemd-analyze'].find((p) => existsSync(p));
 const skip = analyze ? false : 'systemd-analyze is missing (apt-get install systemd; scripts/setup.sh does)';
+const SHIPPED = ['cxr-agent.service', 'cxr-hub.service', 'cxr-hub@.service', 'cxr-trainer.service'];
+/** A template unit (hub replicas) is checked as one instance of it. */
+const instanceName = (name: string) => name.replace('@.service', '@1.service');
 
 /** The units as shipped; ExecStart's /usr/bin/node is pointed at this node when the machine keeps it elsewhere. */
 function unitCopies(): string[] {
   const dir = mkdtempSync(join(tmpdir(), 'cxr-units-'));
-  return ['cxr-agent.service', 'cxr-hub.service', 'cxr-trainer.service'].map((name) => {
-    const target = join(dir, name);
+  return SHIPPED.map((name) => {
+    const target = join(dir, instanceName(name));
     if (existsSync('/usr/bin/node')) copyFileSync(join(UNITS, name), target);
     else writeFileSync(target, readFileSync(join(UNITS, name), 'utf8').replace('/usr/bin/node', process.execPath));
     return target;
@@ -44,7 +47,7 @@ describe('systemd units', { skip }, () => {
     assert.equal(run.stderr.trim(), '', 'no warnings');
   });
 
-  for (const unit of ['cxr-agent.service', 'cxr-hub.service', 'cxr-trainer.service']) {
+  for (const unit of SHIPPED) {
     it(`${unit}: own user, read-only system, no new privileges, restarts, exposure <= ${MAX_EXPOSURE}`, () => {
       const d = directives(unit);
       const one = (key: string) => d.get(key)?.at(-1);
@@ -56,7 +59,7 @@ describe('systemd units', { skip }, () => {
       assert.ok(one('StateDirectory'), 'a writable state directory');
       assert.equal(one('CapabilityBoundingSet'), '');
       if (unit === 'cxr-agent.service') assert.ok(d.get('ReadWritePaths')?.length, 'watch folders listed');
-      const copy = unitCopies().find((p) => p.endsWith(unit)) as string;
+      const copy = unitCopies().find((p) => p.endsWith(instanceName(unit))) as string;
       const report = spawnSync(
         analyze as string,
         ['security', '--offline=true', `--threshold=${MAX_EXPOSURE * 10}`, '--no-pager', copy],
