@@ -270,7 +270,9 @@ export async function run(): Promise<void> {
   try {
     const { dir, keysDir, label } = await benchModel(work);
     const base = readFileSync(SAMPLE);
-    process.stdout.write(`model: ${label}; input: 1024² 8-bit DICOM (implicit LE), preview + evidence grids rendered\n`);
+    process.stdout.write(
+      `model: ${label}; input: 1024² 8-bit DICOM (implicit LE), preview + evidence grids rendered\n`,
+    );
     for (const runtime of ['openvino', 'onnxruntime'] as const) await benchRuntime(runtime, dir, keysDir, base);
     if (BACKLOG > 0) await benchBacklog(dir, keysDir, base);
   } finally {

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { InjectOptions } from 'fastify';
 import { type BuiltHub, buildHub } from '../../../hub/main.ts';
 import { hubConfig } from '../fixtures.ts';
 
@@ -15,7 +16,7 @@ describe('error shape', () => {
   });
   after(() => hub.close());
 
-  const cases: { name: string; status: number; code: string; request: Parameters<BuiltHub['app']['inject']>[0] }[] = [
+  const cases: { name: string; status: number; code: string; request: InjectOptions }[] = [
     { name: 'unknown API route', status: 404, code: 'CXR_ERR_HUB_NOT_FOUND', request: { url: '/api/nope' } },
     { name: 'unknown dashboard file', status: 404, code: 'CXR_ERR_HUB_NOT_FOUND', request: { url: '/nope.js' } },
     {
@@ -71,7 +72,7 @@ describe('error shape', () => {
     it(`answers a ${name} with ${status} ${code}`, async () => {
       const response = await hub.app.inject(request);
       assert.equal(response.statusCode, status, response.body);
-      assert.match(response.headers['content-type'] ?? '', /^application\/json/);
+      assert.match(String(response.headers['content-type'] ?? ''), /^application\/json/);
       const body = response.json() as { error: { code: string; message: string } };
       assert.deepEqual(Object.keys(body), ['error']);
       assert.deepEqual(Object.keys(body.error).sort(), ['code', 'message']);
