@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # One-time, idempotent set-up on a fresh Debian 12 machine with Node 20 and Python 3:
 #   apt packages (mosquitto, chromium, dcmtk, poppler-utils, systemd for `systemd-analyze`, postgresql-15 for the hub's store tests,
-#   nats-server for the broker-cluster tests), the pinned OpenVINO runtime from PyPI in .venv
+#   nats-server for the broker-cluster tests, libopenjp2-7 for the native JPEG 2000 decoder), the pinned OpenVINO runtime from PyPI in .venv
 #   (and, for tests, pydicom with its codecs), npm packages.
 # Network used: Debian's apt, PyPI, the npm registry. Nothing else.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 OPENVINO_VERSION=2026.4.1
-APT_PACKAGES=(mosquitto chromium dcmtk poppler-utils systemd postgresql-15 nats-server)
+APT_PACKAGES=(mosquitto chromium dcmtk poppler-utils systemd postgresql-15 nats-server libopenjp2-7)
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }

@@ -5,9 +5,10 @@
  */
 import type { DataSet } from 'dicom-parser';
 import { imageError } from '../image-errors.ts';
-import { assertCodestreamSize, j2kSize, jpegFrameSize } from './codecs/codestream-size.ts';
+import { assertCodestreamSize, j2kSize, j2kUsesMct, jpegFrameSize } from './codecs/codestream-size.ts';
 import { decodeJpegDct } from './codecs/jpeg-dct.ts';
 import { decodeJpegLossless } from './codecs/jpeg-lossless.ts';
+import { decodeOpenJpeg, loadOpenJpeg } from './codecs/openjpeg-native.ts';
 import { decodeRle } from './codecs/rle.ts';
 import { decodeWasm } from './codecs/wasm-decode.ts';
 import type { DicomHeader } from './dicom-header.ts';
@@ -44,7 +45,10 @@ export async function decodeFirstFrame(ds: DataSet, header: DicomHeader): Promis
       return decodeJpegLossless(bytes, header.bitsAllocated, rows * cols);
     case 'jpeg-ls':
       return decodeWasm('charls', bytes, { rows, cols, signed });
-    case 'jpeg2000':
+    case 'jpeg2000': {
+      const native = loadOpenJpeg(); // the system's libopenjp2 when installed, else the wasm build
+      if (native) return decodeOpenJpeg(native, bytes, { rows, cols, mct: j2kUsesMct(bytes) });
       return decodeWasm('openjpeg', bytes, { rows, cols, signed });
+    }
   }
 }

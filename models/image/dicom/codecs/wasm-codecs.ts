@@ -39,7 +39,7 @@ const cache = new Map<WasmCodecName, Promise<CodecModule>>();
 const messages: Record<WasmCodecName, string[]> = { charls: [], openjpeg: [] };
 
 /** OpenJPEG warnings seen on streams that decode exactly (GDCMJ2K_TextGBR.dcm in the pydicom cross-check). */
-const BENIGN = [/^\[WARNING\] Non conformant codestream TPsot==TNsot\./];
+export const BENIGN_CODEC_MESSAGES = [/^\[WARNING\] Non conformant codestream TPsot==TNsot\./];
 
 /** The warnings and errors a codec printed since the last call (decoding is synchronous: one frame's). */
 export function takeCodecMessages(name: WasmCodecName): string[] {
@@ -53,7 +53,8 @@ export function loadCodec(name: WasmCodecName): Promise<CodecModule> {
     // Nothing reaches stdout (`cxr read --json` prints there); warnings and errors are kept.
     const keep = (text: string): void => {
       const line = text.trim();
-      if (line !== '' && !line.startsWith('[INFO]') && !BENIGN.some((b) => b.test(line))) messages[name].push(line);
+      if (line !== '' && !line.startsWith('[INFO]') && !BENIGN_CODEC_MESSAGES.some((b) => b.test(line)))
+        messages[name].push(line);
     };
     loading = factory({ print: keep, printErr: keep });
     loading.catch(() => cache.delete(name));
