@@ -35,6 +35,8 @@ export const TriageSchema = Type.Object(
       Type.String(),
       Type.Object({ threshold: Type.Number(), urgentThreshold: Type.Optional(Type.Number()) }),
     ),
+    /** The site calibration (its hub version) whose operating points replaced the manifest's; absent: the manifest's. */
+    calibrationVersion: Type.Optional(Type.Integer({ minimum: 1 })),
   },
   { additionalProperties: false },
 );
@@ -127,6 +129,24 @@ export const DiagnosticUploadSchema = Type.Object(
 );
 export type DiagnosticUpload = Static<typeof DiagnosticUploadSchema>;
 
+/**
+ * A candidate model's output on the same film while the hub shadows it at this site beside production (docs/rollout.md
+ * "Live shadow"): its version, calibrated probabilities, the findings it calls, its tier and abnormality score. No
+ * pixels. An agent adds it to a result only while its `model/desired` carries `liveShadow`, which only a hub that
+ * knows this field sends.
+ */
+export const ShadowOutputSchema = Type.Object(
+  {
+    version: Type.String({ minLength: 1, maxLength: 64 }),
+    probabilities: Type.Record(Type.String(), Type.Number({ minimum: 0, maximum: 1 })),
+    flags: Type.Array(Type.String()),
+    tier: Type.Union(TIERS.map((t) => Type.Literal(t))),
+    score: Type.Number({ minimum: 0, maximum: 1 }),
+  },
+  { additionalProperties: false },
+);
+export type ShadowOutput = Static<typeof ShadowOutputSchema>;
+
 export const ResultMessageSchema = Type.Object(
   {
     v: Type.Literal(1),
@@ -179,6 +199,8 @@ export const ResultMessageSchema = Type.Object(
     deid: Type.Optional(PixelDeidSchema),
     /** The lossless image on its way to the hub over HTTPS (pixel policy `diagnostic`). */
     diagnostic: Type.Optional(DiagnosticImageSchema),
+    /** The shadowed candidate's output on this film (live shadow only). */
+    shadow: Type.Optional(ShadowOutputSchema),
   },
   { additionalProperties: false },
 );
@@ -237,11 +259,55 @@ export const ModelDesiredSchema = Type.Object(
     sizeBytes: Type.Integer({ minimum: 1 }),
     /** Score with both models for a while and report agreement before switching. */
     shadow: Type.Optional(Type.Boolean()),
+    /**
+     * Live shadow (docs/rollout.md): keep `version` active and also score every film with this candidate, adding
+     * its output to each result (`shadow`). Absent: no live shadow (one that runs is stopped).
+     */
+    liveShadow: Type.Optional(
+      Type.Object(
+        {
+          shadowId: Type.String({ maxLength: 64 }),
+          name: Type.Optional(Type.String({ maxLength: 128 })),
+          version: Type.String({ minLength: 1, maxLength: 64 }),
+          sha256: Sha256,
+          url: Type.String({ pattern: '^https?://', maxLength: 2048 }),
+          sizeBytes: Type.Integer({ minimum: 1 }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     issuedAt: Type.Optional(IsoTime),
   },
   { additionalProperties: false },
 );
 export type ModelDesired = Static<typeof ModelDesiredSchema>;
+
+/**
+ * Retained, per agent, on `calibration` (docs/agent.md#site-calibration): the site's current calibration as the
+ * trainer signed it (models/triage/site-calibration.ts) and the version the hub gave it. The agent verifies the
+ * signature against its trusted keys and uses the operating points only for the site and model version they name.
+ * A rollback sends an earlier version again.
+ */
+export const SiteCalibrationMessageSchema = Type.Object(
+  {
+    v: Type.Literal(1),
+    site: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }),
+    /** The site's calibration version on the hub (1, 2, …). */
+    version: Type.Integer({ minimum: 1 }),
+    modelVersion: Type.String({ minLength: 1, maxLength: 64 }),
+    signed: Type.Object(
+      {
+        payload: Type.String({ maxLength: 65_536 }),
+        signature: Type.String({ maxLength: 512 }),
+        keyId: Type.String({ maxLength: 128 }),
+      },
+      { additionalProperties: false },
+    ),
+    issuedAt: IsoTime,
+  },
+  { additionalProperties: false },
+);
+export type SiteCalibrationMessage = Static<typeof SiteCalibrationMessageSchema>;
 
 /** Steps an agent reports while it takes up a desired version; the last three are terminal. */
 export const MODEL_STATES = [
