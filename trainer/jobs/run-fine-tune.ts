@@ -15,8 +15,6 @@
  * 5. publish the candidate and the report; keep the run for later fine-tunes of the candidate.
  */
 
-import { existsSync } from 'node:fs';
-import { cp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CxrError } from '../../models/errors.ts';
 import { triageRoles } from '../../models/triage/class-roles.ts';
@@ -25,48 +23,8 @@ import { type JobContext, throwIfCancelled } from '../service/job-context.ts';
 import type { TrainState } from '../train/train-config.ts';
 import { trainModel } from '../train/train-loop.ts';
 import { exportEvaluatePublish } from './export-evaluate-publish.ts';
+import { fineTuneRun } from './fine-tune-run.ts';
 import { readsToCsv } from './reads-to-csv.ts';
-
-/** The job's plan, fixed at the first attempt: a resumed job must not count its own epochs as the base's. */
-interface FineTunePlan {
-  firstEpoch: number;
-  epochs: number;
-}
-
-/** The job's run: resumed where a crash left it, else a copy of the base's run with the selection reset. */
-async function startingRun(
-  ctx: JobContext,
-  baseVersion: string,
-  runDir: string,
-): Promise<{ state: TrainState; plan: FineTunePlan }> {
-  const statePath = join(runDir, 'train-state.json');
-  const planPath = join(runDir, 'fine-tune.json');
-  if (existsSync(statePath) && existsSync(planPath)) {
-    return {
-      state: JSON.parse(await readFile(statePath, 'utf8')) as TrainState,
-      plan: JSON.parse(await readFile(planPath, 'utf8')) as FineTunePlan,
-    };
-  }
-  const source = ctx.config.runs[baseVersion] ?? join(ctx.config.workDir, 'runs', baseVersion);
-  if (!existsSync(join(source, 'train-state.json'))) {
-    throw new CxrError('CXR_ERR_TRAINER_NO_RUN', `no training run of ${baseVersion} on this trainer (config "runs")`);
-  }
-  const staging = `${runDir}.copy`;
-  await rm(staging, { recursive: true, force: true });
-  await rm(runDir, { recursive: true, force: true });
-  await cp(source, staging, { recursive: true });
-  const state = JSON.parse(await readFile(join(staging, 'train-state.json'), 'utf8')) as TrainState;
-  // Fine-tuning starts a new selection: the base's best epoch was chosen on other validation images.
-  const fresh: TrainState = { ...state, bestEpoch: -1, bestValMeanAuroc: null, done: false };
-  const plan: FineTunePlan = {
-    firstEpoch: state.history.length,
-    epochs: state.history.length + (ctx.job.params.epochs ?? 5),
-  };
-  await writeFile(join(staging, 'train-state.json'), `${JSON.stringify(fresh, null, 1)}\n`);
-  await writeFile(join(staging, 'fine-tune.json'), `${JSON.stringify(plan)}\n`);
-  await rename(staging, runDir);
-  return { state: fresh, plan };
-}
 
 export async function runFineTune(ctx: JobContext): Promise<Record<string, unknown>> {
   const { job, dir } = ctx;
@@ -77,7 +35,8 @@ export async function runFineTune(ctx: JobContext): Promise<Record<string, unkno
   try {
     const manifest = base.pkg.manifest;
     const runDir = join(dir, 'run');
-    const { state, plan } = await startingRun(ctx, manifest.version, runDir);
+    const baseRun = ctx.config.runs[manifest.version] ?? join(ctx.config.workDir, 'runs', manifest.version);
+    const { state, plan } = await fineTuneRun(baseRun, runDir, p.epochs ?? 5, manifest.version);
     const normal = triageRoles(manifest).normal?.name;
     const { trainCsv, heldOutCsv, train, heldOut } = await readsToCsv(ctx, state.classes, normal);
     const cacheDir = join(dir, 'cache');
