@@ -24,6 +24,7 @@ import { type ActiveModel, trustedKeysIn } from './model/active-model.ts';
 import { ModelManager } from './model/model-manager.ts';
 import { ModelSlot } from './model/model-slot.ts';
 import { ModelStore } from './model/model-store.ts';
+import { SiteCalibrationKeeper } from './model/site-calibration-keeper.ts';
 import { startModel } from './model/start-model.ts';
 import { type PipelineDeps, screenFile } from './pipeline/compose.ts';
 import { CrashTally } from './pipeline/crash-tally.ts';
@@ -102,6 +103,15 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     closers.push(() => slot.close());
     const model = started.model;
     log.info({ model: model.manifest.version, runtime: model.session.runtime, reason: model.reason }, 'model ready');
+    // The site's own operating points, kept from before and replaced by the hub's `calibration` messages.
+    const calibrations = new SiteCalibrationKeeper({
+      dataDir: config.dataDir,
+      site: config.site,
+      trustedPublicKeysPem,
+      activeManifest: () => slot.current.manifest,
+      log: modelLog,
+    });
+    await calibrations.load();
 
     const queue = new IntakeQueue();
     let link: SyncLink | undefined; // set below; the disk monitor may fire before the link exists
@@ -192,6 +202,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       models,
       // Without a clinic the reports are still kept (and acked): a clinic configured later delivers them.
       reports: clinic?.deliverer ?? keepReports(new ReportStore(db, false), now),
+      calibrations,
     });
     link = sync;
     closers.push(() => sync.close());
@@ -286,6 +297,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
         burnedIn: config.pixels.burnedInAnnotation,
       },
       incompleteGraceMs: (file) => graceByRoot.get(file.root) ?? 60_000,
+      calibration: (manifest) => calibrations.forManifest(manifest),
       store,
       verdicts,
       crashes: new CrashTally(),

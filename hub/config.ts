@@ -124,6 +124,8 @@ export const HubConfigSchema = Type.Object(
         waitS: Type.Number({ minimum: 0, maximum: 7 * 86_400, default: 60 }),
         abortFailureFraction: Type.Number({ minimum: 0, maximum: 1, default: 0.2 }),
         evaluateIntervalS: Type.Number({ minimum: 0.05, maximum: 3600, default: 5 }),
+        /** Live shadows: read films before the hub may stop one on its own (docs/rollout.md "Live shadow"). */
+        shadowMinReads: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 50 }),
       },
       { default: {} },
     ),

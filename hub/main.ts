@@ -48,6 +48,7 @@ import type { DesiredPublisher, PublishDesired } from './rollouts/desired-publis
 import { createRolloutAgentsStore } from './rollouts/rollout-agents-store.ts';
 import type { RolloutRunner } from './rollouts/rollout-runner.ts';
 import { createRollouts } from './rollouts/rollouts.ts';
+import { createShadows, type Shadows } from './shadows/shadows.ts';
 import { createTraining, type Training } from './training/training.ts';
 
 export interface HubDeps {
@@ -73,6 +74,8 @@ export interface BuiltHub {
   resultHandler: ResultHandler;
   models: ModelsStore;
   rollouts: RolloutRunner;
+  /** Live shadows of candidates beside production (docs/rollout.md "Live shadow"). */
+  shadows: Shadows['runner'];
   desired: DesiredPublisher;
   /** Signed reads on their way to the clinics: `reports.enqueueReport(report)` (docs/clinic.md). */
   reports: Reports;
@@ -170,6 +173,16 @@ export async function buildHub(deps: HubDeps): Promise<BuiltHub> {
       now,
       log: log.child({ component: 'rollout' }),
     });
+    const shadows = createShadows({
+      db,
+      config,
+      models: registry.models,
+      fleet: { agents: fleet.agents, credentials: accounts.credentials },
+      rollouts,
+      events,
+      now,
+      log: log.child({ component: 'shadow' }),
+    });
     const images = createImages({
       db,
       dataDir: config.dataDir,
@@ -209,6 +222,7 @@ export async function buildHub(deps: HubDeps): Promise<BuiltHub> {
         fleet.routes,
         registry.routes,
         rollouts.routes,
+        shadows.routes,
         images.routes,
         training.routes,
         async (app) => {
@@ -231,6 +245,7 @@ export async function buildHub(deps: HubDeps): Promise<BuiltHub> {
       resultHandler: results.handler,
       models: registry.models,
       rollouts: rollouts.runner,
+      shadows: shadows.runner,
       desired: rollouts.desired,
       reports,
       images,
@@ -241,6 +256,7 @@ export async function buildHub(deps: HubDeps): Promise<BuiltHub> {
         await ingest.drain();
         await results.handler.drain();
         await rollouts.runner.idle();
+        await shadows.runner.idle();
       },
       setPublishAck: acks.attach,
       setPublishDesired: desiredSink.attach,
@@ -253,6 +269,7 @@ export async function buildHub(deps: HubDeps): Promise<BuiltHub> {
       async close() {
         await images.retention.close();
         await reports.close();
+        await shadows.runner.close();
         await rollouts.runner.close();
         await app.close();
         await ingest.drain();
@@ -354,6 +371,7 @@ export async function startHub(config: HubConfig, options: { log?: Logger } = {}
         await jobs?.close();
         await hub.images.retention.close();
         await hub.reports.close();
+        await hub.shadows.close();
         await hub.rollouts.close();
         await hub.app.close();
         await link?.close();

@@ -4,14 +4,31 @@
  */
 export const TOPIC_ROOT = 'cxr/v1';
 
-export type TopicKind = 'result' | 'status' | 'ack' | 'model/desired' | 'model/state' | 'report' | 'report/ack';
-const KINDS: readonly TopicKind[] = ['result', 'status', 'ack', 'model/desired', 'model/state', 'report', 'report/ack'];
+export type TopicKind =
+  | 'result'
+  | 'status'
+  | 'ack'
+  | 'model/desired'
+  | 'model/state'
+  | 'report'
+  | 'report/ack'
+  | 'calibration';
+const KINDS: readonly TopicKind[] = [
+  'result',
+  'status',
+  'ack',
+  'model/desired',
+  'model/state',
+  'report',
+  'report/ack',
+  'calibration',
+];
 
 /** Kinds an agent publishes; the others it only subscribes to. */
 export const AGENT_PUBLISHES: readonly TopicKind[] = ['result', 'status', 'model/state', 'report/ack'];
 
 /** Kinds an agent subscribes to (its own topics only, no wildcards). */
-export const AGENT_READS: readonly TopicKind[] = ['ack', 'model/desired', 'report'];
+export const AGENT_READS: readonly TopicKind[] = ['ack', 'model/desired', 'report', 'calibration'];
 
 export interface AgentAddress {
   site: string;

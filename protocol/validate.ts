@@ -10,6 +10,7 @@ import {
   ModelStateSchema,
   ReportAckSchema,
   ResultMessageSchema,
+  SiteCalibrationMessageSchema,
   StatusMessageSchema,
 } from './messages.ts';
 
@@ -55,4 +56,5 @@ export const decoders = {
   modelState: decoderFor('model/state', ModelStateSchema),
   report: decoderFor('report', ClinicReportSchema),
   reportAck: decoderFor('report/ack', ReportAckSchema),
+  calibration: decoderFor('calibration', SiteCalibrationMessageSchema),
 };

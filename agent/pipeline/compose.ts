@@ -32,7 +32,7 @@ import { infer } from './stages/infer.ts';
 import { prepare } from './stages/preprocess.ts';
 import { readSource } from './stages/read.ts';
 import { type PixelRelease, render } from './stages/render.ts';
-import { scored } from './stages/result.ts';
+import { type ResultContext, scored } from './stages/result.ts';
 import { verify } from './stages/verify.ts';
 import { isVerdict, type Outcome, quarantine, type SourceFile, type Verdict } from './verdict.ts';
 
@@ -44,6 +44,8 @@ export interface PipelineDeps {
   memory: Pick<MemoryAdmission, 'admit'>;
   /** The site's pixel policy (docs/viewing.md). */
   pixels: PixelRelease;
+  /** The site calibration's operating points for a model, if any (agent/model/site-calibration-keeper.ts). */
+  calibration?(manifest: ModelLease['manifest']): ResultContext['calibration'];
   incompleteGraceMs(file: ArrivedFile): number;
   store: Pick<AgentStore, 'knownFile'>;
   verdicts: Pick<VerdictRecorder, 'record'>;
@@ -94,7 +96,14 @@ async function score(deps: PipelineDeps, source: SourceFile, ticket: Ticket, clo
     if (outOfScope) return outOfScope;
     const rendered = await clock.time('render', () => render(inferred, lease.manifest, deps.pixels, pool, deps.log));
     const scoredAt = new Date(deps.now());
-    return scored(rendered, { identity: deps.identity, lease, timingsMs: clock.snapshot(), scoredAt });
+    const calibration = deps.calibration?.(lease.manifest);
+    return scored(rendered, {
+      identity: deps.identity,
+      lease,
+      timingsMs: clock.snapshot(),
+      scoredAt,
+      ...(calibration ? { calibration } : {}),
+    });
   } finally {
     lease.release(); // a retired model closes once no file holds it
   }

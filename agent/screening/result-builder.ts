@@ -4,7 +4,8 @@
  * triage tier and the findings called — models/triage, never "Normal" as a finding —, pseudonymous keys, safe
  * header data, acquisition time, timings, and the burned-in text report, preview, evidence maps and diagnostic
  * image description when pixels leave). Identifiers leave only as HMACs with the site secret
- * (docs/architecture.md "Privacy").
+ * (docs/architecture.md "Privacy"). With a site calibration for this model (docs/agent.md#site-calibration) the
+ * triage uses its operating points and carries its version (`triage.calibrationVersion`).
  */
 import { createHash } from 'node:crypto';
 import type { PixelDeidReport } from '../../models/deid/deidentify-pixels.ts';
@@ -34,6 +35,8 @@ export interface ResultFacts {
   /** From the file's header (DICOM acquisition/content date-time), when it says. */
   acquiredAt?: Date;
   scoredAt: Date;
+  /** The site's operating points for this model (site-operating-points.ts), in place of the manifest's. */
+  calibration?: { calibrationVersion: number; thresholds: Manifest['thresholds'] };
   /** What of the film leaves (render stage); absent with pixel policy `none`. */
   pixels?: {
     deid: PixelDeidReport;
@@ -94,7 +97,11 @@ export function buildResult(facts: ResultFacts): ResultMessage {
   const probs = probabilitiesOf(manifest.classes, probabilities);
   const timingsMs: Record<string, number> = {};
   for (const [stage, ms] of Object.entries(facts.timingsMs)) timingsMs[stage] = Math.max(0, Math.round(ms * 100) / 100);
-  const triageOfImage = triageFor(triageRoles(manifest), probs);
+  const calibration = facts.calibration;
+  const triageOfImage: TriageMessage = {
+    ...triageFor(triageRoles(manifest, calibration?.thresholds), probs),
+    ...(calibration ? { calibrationVersion: calibration.calibrationVersion } : {}),
+  };
   const pixels = facts.pixels;
   return {
     v: 1,

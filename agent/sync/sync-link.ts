@@ -4,7 +4,7 @@
  * handle-model-desired.ts), publishes `model/state` reports (model-state-publisher.ts) and keeps a retained
  * StatusMessage current (periodic; last will when the link dies; an explicit offline status on a clean shutdown).
  * With a clinic configured it also takes the hub's signed reads on `report` and acks them on `report/ack`
- * (handle-report.ts).
+ * (handle-report.ts). With a calibration sink it takes the site's retained `calibration` (handle-calibration.ts).
  * The agent starts and keeps scoring while the broker is unreachable; mqtt.js reconnects on its own.
  */
 import mqtt, { type MqttClient } from 'mqtt';
@@ -17,6 +17,7 @@ import type { AgentMetrics } from '../http/metrics.ts';
 import type { AgentStore } from '../store/agent-store.ts';
 import { AckWatch } from './ack-watch.ts';
 import { handleAck } from './handle-ack.ts';
+import { type CalibrationSink, handleCalibration } from './handle-calibration.ts';
 import { type DesiredModelSink, handleModelDesired } from './handle-model-desired.ts';
 import { handleReport, type ReportSink } from './handle-report.ts';
 import { ModelStatePublisher } from './model-state-publisher.ts';
@@ -35,6 +36,8 @@ export interface SyncDeps {
   models: DesiredModelSink;
   /** Where signed reads for this clinic go (docs/clinic.md); without it the agent does not subscribe to them. */
   reports?: ReportSink;
+  /** Where the site's calibration goes (docs/agent.md#site-calibration); without it the agent does not subscribe. */
+  calibrations?: CalibrationSink;
 }
 
 export interface SyncLink {
@@ -55,6 +58,7 @@ export function startSync(deps: SyncDeps): SyncLink {
   const desiredTopic = topicFor(address, 'model/desired');
   const reportTopic = topicFor(address, 'report');
   const reportAckTopic = topicFor(address, 'report/ack');
+  const calibrationTopic = topicFor(address, 'calibration');
   const will = JSON.stringify(offlineStatus(config.site, config.agentId, deps.now()));
   const client = mqtt.connect(config.mqtt.url, mqttOptions(config, { topic: statusTopic, payload: will }));
   const sender = new OutboxSender({
@@ -98,6 +102,12 @@ export function startSync(deps: SyncDeps): SyncLink {
           log.warn({ err: error?.message }, 'report subscription refused; signed reads will not reach this clinic');
       });
     }
+    if (deps.calibrations) {
+      client.subscribe(calibrationTopic, { qos: 1 }, (error, granted) => {
+        if (error || granted?.some((g) => g.qos === 128))
+          log.warn({ err: error?.message }, 'calibration subscription refused; the manifest operating points stay');
+      });
+    }
     publishStatus();
     modelState.republish();
   });
@@ -106,6 +116,7 @@ export function startSync(deps: SyncDeps): SyncLink {
   client.on('message', (topic, payload) => {
     if (topic === ackTopic) handleAck(payload, sender, log);
     else if (topic === desiredTopic) handleModelDesired(payload, deps.models, log);
+    else if (topic === calibrationTopic && deps.calibrations) handleCalibration(payload, deps.calibrations, log);
     else if (topic === reportTopic && deps.reports) {
       handleReport(payload, {
         address,

@@ -317,6 +317,32 @@ export interface SiteCalibrationCurrentTable {
   updated_at: string;
 }
 
+/** migration 9: live shadows (hub/shadows/); `sites` is a JSON list. */
+export interface ShadowsTable {
+  id: string;
+  version: string;
+  sites: string;
+  status: 'running' | 'stopped' | 'promoted';
+  min_reads: number;
+  created_by: string;
+  created_at: string;
+  ended_by: string | null;
+  ended_at: string | null;
+  end_reason: string | null;
+  rollout_id: string | null;
+  updated_at: string;
+}
+
+/** migration 9: a result's shadow output (`flags`, `probabilities` JSON). */
+export interface ResultShadowsTable {
+  result_row: number;
+  version: string;
+  flags: string;
+  probabilities: string;
+  tier: string;
+  score: number;
+}
+
 export interface HubTables {
   results: ResultsTable;
   result_flags: ResultFlagsTable;
@@ -346,6 +372,8 @@ export interface HubTables {
   trainer_sessions: TrainerSessionsTable;
   site_calibrations: SiteCalibrationsTable;
   site_calibration_current: SiteCalibrationCurrentTable;
+  shadows: ShadowsTable;
+  result_shadows: ResultShadowsTable;
 }
 
 export type HubTableName = keyof HubTables;

@@ -2,7 +2,7 @@
  * GET /api/events: server-sent events for live dashboards. Events: `result` (a new study, as a worklist
  * item), `read` ({resultId, version, reader}), `claim` ({resultId, claim | null}), `fleet` ({site, agent}),
  * `rollout` ({id}: a rollout or one of
- * its agents changed; read it again with GET /api/rollouts/:id), `training` ({id}: a training job changed); a comment line every 15 s keeps
+ * its agents changed; read it again with GET /api/rollouts/:id), `training` ({id}: a training job changed), `shadow` ({id}: a live shadow changed); a comment line every 15 s keeps
  * proxies from closing the stream. Streams are ended when the hub closes.
  */
 import type { ServerResponse } from 'node:http';
@@ -24,7 +24,7 @@ export async function eventsRoutes(app: HubApp, options: { events: HubEvents; he
     {
       schema: {
         tags: ['events'],
-        summary: 'Server-sent events: result, read, claim, fleet, rollout, training',
+        summary: 'Server-sent events: result, read, claim, fleet, rollout, training, shadow',
         response: { 200: Type.String({ description: 'text/event-stream' }), 401: ErrorBody },
       },
     },
@@ -44,7 +44,7 @@ export async function eventsRoutes(app: HubApp, options: { events: HubEvents; he
         (...args: HubEventMap[K]) => {
           res.write(`event: ${name}\ndata: ${JSON.stringify(args[0])}\n\n`);
         };
-      const names = ['result', 'read', 'claim', 'fleet', 'rollout', 'training'] as const;
+      const names = ['result', 'read', 'claim', 'fleet', 'rollout', 'training', 'shadow'] as const;
       const listeners = names.map((name) => [name, send(name)] as const);
       for (const [name, listener] of listeners) options.events.on(name, listener as never);
       const heartbeat = setInterval(() => res.write(': ping\n\n'), options.heartbeatMs ?? 15_000);

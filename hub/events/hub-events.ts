@@ -15,6 +15,8 @@ export interface HubEventMap {
   rollout: [{ id: string }];
   /** A training job changed (hub/training/): read it again with GET /api/training/jobs/:id. */
   training: [{ id: string }];
+  /** A live shadow changed (hub/shadows/): read it again with GET /api/shadows/:id. */
+  shadow: [{ id: string }];
 }
 
 export type HubEvents = EventEmitter<HubEventMap>;

@@ -16,6 +16,8 @@ import { createJobLeader, type JobLeader } from './job-leader.ts';
 
 export interface JobParts {
   desired: { republishAll(): Promise<number> };
+  /** Each site's current calibration to its agents again (docs/hub.md#site-calibration). */
+  calibrations?: { republishAll(): Promise<number> };
   reports: { resend(): Promise<number>; startTimer(): void; close(): Promise<void> };
   rollouts: { evaluateAll(): Promise<void>; startTimer(intervalMs: number): void };
   retention: { start(): void };
@@ -66,6 +68,8 @@ export async function startBackgroundJobs(options: BackgroundJobsOptions): Promi
       // Every agent's desired state again: the embedded broker keeps retained messages in memory only, and a
       // crash can have kept a stored message from any broker. Agents take a repeated one idempotently.
       await step('desired re-publish', () => parts.desired.republishAll());
+      const { calibrations } = parts;
+      if (calibrations) await step('calibration re-publish', () => calibrations.republishAll());
       // Reports signed while the hub or the broker was down, and any an agent has not acked yet.
       await step('report re-send', () => parts.reports.resend());
       await parts.rollouts.evaluateAll();

@@ -1,7 +1,7 @@
 /**
  * Who may publish and subscribe where (pure). Agents log in as `<site>/<agent>` and may only publish
  * their own `result`, `status`, `model/state`, `report/ack` (protocol AGENT_PUBLISHES) and subscribe to exactly
- * their own `ack`, `model/desired` and `report` (AGENT_READS); no wildcards. The hub's own (privileged)
+ * their own `ack`, `model/desired`, `report` and `calibration` (AGENT_READS); no wildcards. The hub's own (privileged)
  * client may do anything under cxr/v1.
  * The Mosquitto ACL in deploy/mosquitto/acl implements the same rule with `%u` patterns.
  * Client ids: an agent's client id is kept in its own namespace (`scopedClientId`), so no login can take the

@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { CxrError } from '../../models/errors.ts';
-import type { AckMessage, ClinicReport, ModelDesired } from '../../protocol/messages.ts';
+import type { AckMessage, ClinicReport, ModelDesired, SiteCalibrationMessage } from '../../protocol/messages.ts';
 import { type AgentAddress, filterForAll, type TopicKind, topicFor } from '../../protocol/topics.ts';
 import { decoders } from '../../protocol/validate.ts';
 import { createLinkWatch } from './link-watch.ts';
@@ -49,6 +49,8 @@ export interface HubClient {
   publishAck(address: AgentAddress, ack: AckMessage): void;
   /** Retained QoS 1; the message is checked against the protocol schema first (a programmer error throws). */
   publishDesired(address: AgentAddress, desired: ModelDesired): void;
+  /** The site's calibration, retained QoS 1 (docs/hub.md#site-calibration); checked against the schema first. */
+  publishCalibration(address: AgentAddress, message: SiteCalibrationMessage): void;
   /** A signed read for the agent's clinic, QoS 1 (not retained: the hub's report outbox re-sends it). */
   publishReport(address: AgentAddress, report: ClinicReport): void;
   /** Subscribes (QoS 1) to one kind from every agent; a refusal throws CXR_ERR_HUB_MQTT_CONNECT. */
@@ -185,6 +187,17 @@ export async function connectHubClient(options: HubClientOptions): Promise<HubCl
         // mqtt.js keeps unacked QoS 1 messages and re-sends them after a reconnect; this is a failure it gave up on.
         if (error)
           log.error({ err: error.message, ...address, version: desired.version }, 'model/desired publish failed');
+      });
+    },
+    publishCalibration(address, message) {
+      if (!decoders.calibration.check(message)) {
+        throw new CxrError('CXR_ERR_PROTOCOL_INVALID', `calibration for ${address.site}/${address.agent} is invalid`, {
+          kind: 'internal',
+        });
+      }
+      client.publish(topicFor(address, 'calibration'), JSON.stringify(message), { qos: 1, retain: true }, (error) => {
+        if (error)
+          log.error({ err: error.message, ...address, version: message.version }, 'calibration publish failed');
       });
     },
     publishReport(address, report) {

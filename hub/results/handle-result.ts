@@ -88,7 +88,10 @@ export function createResultHandler(deps: ResultHandlerDeps): ResultHandler {
       for (const blob of p.blobs) stored[blob.name] = { sha256: shas[next++]!, mime: blob.mime };
       return resultRow(p.message, stored, deps.now());
     });
-    const outcomes = await deps.results.insertMany(rows);
+    const outcomes = await deps.results.insertMany(
+      rows,
+      batch.map((p) => p.message.shadow),
+    );
     // Committed: now, and only now, ack [ARCHITECTURE.md "Delivery"].
     rows.forEach((row, i) => {
       const status = outcomes[i]!;

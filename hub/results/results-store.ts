@@ -5,8 +5,10 @@
  */
 import { type Selectable, sql } from 'kysely';
 import type { Tier } from '../../models/triage/triage-policy.ts';
+import type { ShadowOutput } from '../../protocol/messages.ts';
 import type { HubDb } from '../db/database.ts';
 import type { ResultsTable } from '../db/tables.ts';
+import { insertResultShadows } from '../shadows/result-shadows-store.ts';
 import type { ResultRow, StudySummary } from './result-row.ts';
 import { summaryOf } from './result-row.ts';
 import { cursorOf, KEYSETS, type WorklistCursor, type WorklistSort } from './worklist-order.ts';
@@ -42,8 +44,11 @@ export interface WorklistPage {
 }
 
 export interface ResultsStore {
-  /** Inserts all rows in ONE transaction; resolves once it is committed. */
-  insertMany(rows: readonly ResultRow[]): Promise<InsertOutcome[]>;
+  /**
+   * Inserts all rows in ONE transaction; resolves once it is committed. `shadows[i]` is row i's live shadow output
+   * (hub/shadows/), stored in the same transaction.
+   */
+  insertMany(rows: readonly ResultRow[], shadows?: readonly (ShadowOutput | undefined)[]): Promise<InsertOutcome[]>;
   worklist(query: WorklistQuery): Promise<WorklistPage>;
   get(resultId: string, nowMs: number): Promise<{ row: StoredResult; claim: LiveClaim | null } | undefined>;
 }
@@ -52,7 +57,11 @@ export interface ResultsStore {
 const ROWS_PER_STATEMENT = 500;
 
 export function createResultsStore(db: HubDb): ResultsStore {
-  async function insertMany(tx: HubDb, rows: readonly ResultRow[]): Promise<InsertOutcome[]> {
+  async function insertMany(
+    tx: HubDb,
+    rows: readonly ResultRow[],
+    shadows: readonly (ShadowOutput | undefined)[] = [],
+  ): Promise<InsertOutcome[]> {
     const idOf = new Map<string, number>();
     for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
       const inserted = await tx.kysely
@@ -80,6 +89,20 @@ export function createResultsStore(db: HubDb): ResultsStore {
         .values(flags.slice(i, i + ROWS_PER_STATEMENT))
         .execute();
     }
+    await insertResultShadows(
+      tx,
+      rows.flatMap((row, i) => {
+        const shadow = shadows[i];
+        return outcomes[i] === 'stored' && shadow ? [{ resultRow: idOf.get(row.result_id)!, shadow }] : [];
+      }),
+    );
+    await insertResultShadows(
+      tx,
+      rows.flatMap((row, i) => {
+        const shadow = shadows[i];
+        return outcomes[i] === 'stored' && shadow ? [{ resultRow: idOf.get(row.result_id)!, shadow }] : [];
+      }),
+    );
     const perAgent = new Map<string, { site: string; agent: string; results: number }>();
     for (const row of stored) {
       const key = `${row.site}/${row.agent}`;
@@ -100,7 +123,7 @@ export function createResultsStore(db: HubDb): ResultsStore {
   }
 
   return {
-    insertMany: (rows) => db.transaction((tx) => insertMany(tx, rows)),
+    insertMany: (rows, shadows) => db.transaction((tx) => insertMany(tx, rows, shadows)),
     async get(resultId, nowMs) {
       const row = await db.kysely
         .selectFrom('results')

@@ -83,7 +83,7 @@ export function createRollouts(deps: RolloutsDeps) {
       urlFor: desired.urlFor,
     });
   };
-  return { runner, desired, rolloutAgents, routes };
+  return { runner, desired, rolloutAgents, routes, serial };
 }
 
 export type Rollouts = ReturnType<typeof createRollouts>;

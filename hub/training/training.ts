@@ -2,20 +2,24 @@
  * The training feature (docs/hub.md#training): the job queue (created in the dashboard, by API or on a schedule),
  * the trainer API (log in, claim, progress, heartbeat, finish, publish the candidate and its report) and the
  * training data API (signed reads with their pixels), and site calibrations (published by trainers, rolled back by
- * admins). In: the database, the config's `trainers`, `training`,
+ * admins) and sent to the agents of their site (calibration-publisher.ts; retained MQTT and an HTTP read). In: the database, the config's `trainers`, `training`,
  * `dataDir` and `models` slices, the audit log, the event bus, where diagnostic images live, the clock. Out: the
  * jobs store and the routes.
  */
 import { join } from 'node:path';
+import type { AgentAddress } from '../../protocol/topics.ts';
 import type { AuditStore } from '../accounts/audit-store.ts';
 import type { HubConfig } from '../config.ts';
 import type { HubDb } from '../db/database.ts';
 import type { HubEvents } from '../events/hub-events.ts';
 import type { HubRoutes } from '../http/plugin.ts';
+import { createAgentLogin } from '../images/agent-login.ts';
 import { createModelsStore } from '../registry/models-store.ts';
 import { createPackageStore } from '../registry/package-store.ts';
 import { createPublisher } from '../registry/publish-package.ts';
 import { createBlobStore } from '../results/blob-store.ts';
+import { agentCalibrationRoute } from './agent-calibration-route.ts';
+import { createCalibrationPublisher, type PublishCalibration } from './calibration-publisher.ts';
 import { calibrationRoutes } from './calibration-routes.ts';
 import { createCalibrationsStore } from './calibrations-store.ts';
 import { jobRoutes } from './job-routes.ts';
@@ -31,8 +35,12 @@ export interface TrainingDeps {
   audit: AuditStore;
   events: HubEvents;
   diagnosticPath(sha256: string): string;
-  /** Called after a site's current calibration changed (published or rolled back). */
-  calibrationChanged?(site: string): Promise<void>;
+  /** Where `calibration` messages go (retained); absent: nowhere (tests that drive the API only). */
+  publishCalibration?: PublishCalibration;
+  /** Every agent the hub knows (logins and statuses): a site's calibration goes to each of its agents. */
+  agents?(): Promise<AgentAddress[]>;
+  /** An agent's stored password hash: agents read their site's calibration over HTTP with their own login. */
+  agentPasswordHash?(username: string): Promise<string | undefined>;
   now: () => Date;
 }
 
@@ -40,6 +48,12 @@ export function createTraining(deps: TrainingDeps) {
   const { db, config, audit, events, now } = deps;
   const jobs = createJobsStore(db);
   const calibrations = createCalibrationsStore(db);
+  const calibrationPublisher = createCalibrationPublisher({
+    calibrations,
+    agents: deps.agents ?? (async () => []),
+    publish: deps.publishCalibration ?? (() => {}),
+    now,
+  });
   const auth = createTrainerAuth(db, config.trainers, config.training.sessionTtlHours * 3_600_000);
   const models = createModelsStore(db);
   const packages = createPackageStore(join(config.dataDir, 'models'));
@@ -71,8 +85,15 @@ export function createTraining(deps: TrainingDeps) {
       calibrations,
       audit,
       trustedKeysDir: config.models.trustedKeysDir,
-      changed: deps.calibrationChanged ?? (async () => {}),
+      changed: async (site) => {
+        await calibrationPublisher.sendSite(site);
+      },
       now,
+    });
+    await app.register(agentCalibrationRoute, {
+      login: createAgentLogin(deps.agentPasswordHash ?? (async () => undefined), () => now().getTime()),
+      calibrations,
+      messageOf: calibrationPublisher.messageOf,
     });
     await app.register(trainingDataRoutes, {
       auth,
@@ -83,7 +104,7 @@ export function createTraining(deps: TrainingDeps) {
       now,
     });
   };
-  return { jobs, calibrations, routes };
+  return { jobs, calibrations, calibrationPublisher, routes };
 }
 
 export type Training = ReturnType<typeof createTraining>;

@@ -8,13 +8,15 @@ import { CxrError } from '../../../models/errors.ts';
 import { plausibleAcquisition } from '../../../models/image/dicom/acquisition-time.ts';
 import { decoders } from '../../../protocol/validate.ts';
 import type { ModelLease } from '../../model/model-slot.ts';
-import { buildResult } from '../../screening/result-builder.ts';
+import { buildResult, type ResultFacts } from '../../screening/result-builder.ts';
 import type { ScoredVerdict } from '../verdict.ts';
 import type { RenderedFile } from './render.ts';
 
 export interface ResultContext {
   identity: { site: string; agent: string; siteSecret: string };
   lease: Pick<ModelLease, 'manifest' | 'runtime'>;
+  /** The site calibration's operating points for the lease's model, when one applies. */
+  calibration?: ResultFacts['calibration'];
   timingsMs: Record<string, number>;
   scoredAt: Date;
 }
@@ -33,6 +35,7 @@ export function scored(rendered: RenderedFile, context: ResultContext): ScoredVe
     receivedAt,
     acquiredAt: plausibleAcquisition(image.acquiredAt, receivedAt),
     scoredAt: context.scoredAt,
+    ...(context.calibration ? { calibration: context.calibration } : {}),
     ...(pixels ? { pixels } : {}),
   });
   if (!decoders.result.check(result)) {

@@ -7,6 +7,7 @@ import { triageReadsClaims } from './0005-triage-reads-claims.ts';
 import { diagnosticImages } from './0006-diagnostic-images.ts';
 import { training } from './0007-training.ts';
 import { resultDeid } from './0008-result-deid.ts';
+import { shadows } from './0009-shadows.ts';
 import type { Migration } from './migration.ts';
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -18,4 +19,5 @@ export const MIGRATIONS: readonly Migration[] = [
   diagnosticImages,
   training,
   resultDeid,
+  shadows,
 ];

@@ -15,7 +15,7 @@ it('maps MQTT topics to the subjects the NATS MQTT gateway uses, and stored subj
   assert.equal(RESULTS_FILTER, '$MQTT.msgs.cxr.v1.*.*.result');
 });
 
-it('gives an agent its own topics only: publish result/status/model-state/report-ack, read ack/desired/report', () => {
+it('gives an agent its own topics only: publish result/status/model-state/report-ack, read ack/desired/report/calibration', () => {
   assert.deepEqual(agentPermissions({ site: 'clinic-a', agent: 'xr-1' }), {
     publish: [
       'cxr.v1.clinic-a.xr-1.result',
@@ -28,6 +28,7 @@ it('gives an agent its own topics only: publish result/status/model-state/report
       'cxr.v1.clinic-a.xr-1.ack',
       'cxr.v1.clinic-a.xr-1.model.desired',
       'cxr.v1.clinic-a.xr-1.report',
+      'cxr.v1.clinic-a.xr-1.calibration',
     ],
   });
 });
