@@ -49,6 +49,7 @@ import { createRolloutAgentsStore } from './rollouts/rollout-agents-store.ts';
 import type { RolloutRunner } from './rollouts/rollout-runner.ts';
 import { createRollouts } from './rollouts/rollouts.ts';
 import { createShadows, type Shadows } from './shadows/shadows.ts';
+import { knownAgents, type PublishCalibration } from './training/calibration-publisher.ts';
 import { createTraining, type Training } from './training/training.ts';
 
 export interface HubDeps {
@@ -93,6 +94,8 @@ export interface BuiltHub {
   setPublishAck(publish: PublishAck): void;
   /** Hands over the `model/desired` sink (startHub sets the MQTT client's); waiting messages go first. */
   setPublishDesired(publish: PublishDesired): void;
+  /** Hands over the `calibration` sink (startHub sets the MQTT client's); waiting messages go first. */
+  setPublishCalibration(publish: PublishCalibration): void;
   /** The URL the hub listens at: the base of capability URLs unless config `http.publicUrl` is set. */
   setListenUrl(url: string): void;
   /** Whom the rollout runner (and, with NATS, image retention) asks whether this replica runs the jobs. */
@@ -113,6 +116,7 @@ export async function buildHub(deps: HubDeps): Promise<BuiltHub> {
     // can deliver queued results, and they can commit, before the connect call has returned).
     const acks = createBufferedSink<Parameters<PublishAck>>(deps.publishAck);
     const desiredSink = createBufferedSink<Parameters<PublishDesired>>(deps.publishDesired);
+    const calibrationSink = createBufferedSink<Parameters<PublishCalibration>>();
     const scheme = config.http.tls ? 'https' : 'http';
     let publicUrl = config.http.publicUrl ?? `${scheme}://${config.http.host}:${config.http.port}`;
     const ingestLog = log.child({ component: 'ingest' });
@@ -198,12 +202,24 @@ export async function buildHub(deps: HubDeps): Promise<BuiltHub> {
       audit: accounts.audit,
       events,
       diagnosticPath: (sha256) => images.files.pathOf(sha256),
+      publishCalibration: calibrationSink.send,
+      agents: async () => knownAgents(await accounts.credentials.usernames(), await fleet.agents.list()),
+      agentPasswordHash: (username) => accounts.credentials.hash(username),
       now,
     });
+    // An agent seen for the first time since start gets its site's calibration (it may be newer than the login).
+    const calibrated = new Set<string>();
+    const handleStatus: typeof fleet.handleStatus = async (address, payload) => {
+      await fleet.handleStatus(address, payload);
+      const key = `${address.site}/${address.agent}`;
+      if (calibrated.has(key)) return;
+      calibrated.add(key);
+      await training.calibrationPublisher.sendAgent(address).catch(() => calibrated.delete(key));
+    };
     const ingest = createDispatcher(
       {
         result: results.handler.handle,
-        status: fleet.handleStatus,
+        status: handleStatus,
         modelState: fleet.handleModelState,
         reportAck: reports.handleAck,
       },
@@ -260,6 +276,7 @@ export async function buildHub(deps: HubDeps): Promise<BuiltHub> {
       },
       setPublishAck: acks.attach,
       setPublishDesired: desiredSink.attach,
+      setPublishCalibration: calibrationSink.attach,
       setListenUrl(url) {
         if (!config.http.publicUrl) publicUrl = url;
       },
@@ -336,11 +353,13 @@ export async function startHub(config: HubConfig, options: { log?: Logger } = {}
     });
     hub.setPublishAck(link.publishAck);
     hub.setPublishDesired(link.client.publishDesired);
+    hub.setPublishCalibration(link.client.publishCalibration);
     hub.reports.setPublisher(link.client.publishReport);
     const { client } = link;
     jobs = await startBackgroundJobs({
       parts: {
         desired: hub.desired,
+        calibrations: hub.training.calibrationPublisher,
         reports: hub.reports,
         rollouts: hub.rollouts,
         retention: hub.images.retention,
