@@ -75,8 +75,10 @@ describe('live shadows API (inject)', () => {
   };
   const shadow = async (id: string) => (await rad.get(`/api/shadows/${id}`)).json() as ShadowBody;
   const actions = async (id: string) =>
-    ((await admin.get(`/api/audit?target=${id}&limit=50`)).json() as { entries: { action: string; actor: string }[] })
-      .entries.map((e) => `${e.actor}:${e.action}`)
+    (
+      (await admin.get(`/api/audit?target=${id}&limit=50`)).json() as { entries: { action: string; actor: string }[] }
+    ).entries
+      .map((e) => `${e.actor}:${e.action}`)
       .reverse();
 
   before(async () => {
@@ -169,7 +171,10 @@ describe('live shadows API (inject)', () => {
     const body = promoted.json() as ShadowBody;
     assert.equal(body.status, 'promoted');
     assert.ok(body.rolloutId);
-    const rollout = (await rad.get(`/api/rollouts/${body.rolloutId}`)).json() as { version: string; targetCount: number };
+    const rollout = (await rad.get(`/api/rollouts/${body.rolloutId}`)).json() as {
+      version: string;
+      targetCount: number;
+    };
     assert.equal(rollout.version, '2.0.0');
     for (const agent of [A, B]) {
       assert.equal(desired.last(agent)?.version, '2.0.0');
