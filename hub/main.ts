@@ -49,7 +49,6 @@ import { createRolloutAgentsStore } from './rollouts/rollout-agents-store.ts';
 import type { RolloutRunner } from './rollouts/rollout-runner.ts';
 import { createRollouts } from './rollouts/rollouts.ts';
 import { createShadows, type Shadows } from './shadows/shadows.ts';
-import { createShadows, type Shadows } from './shadows/shadows.ts';
 import { knownAgents, type PublishCalibration } from './training/calibration-publisher.ts';
 import { createTraining, type Training } from './training/training.ts';
 
@@ -76,8 +75,6 @@ export interface BuiltHub {
   resultHandler: ResultHandler;
   models: ModelsStore;
   rollouts: RolloutRunner;
-  /** Live shadows of candidates beside production (docs/rollout.md "Live shadow"). */
-  shadows: Shadows['runner'];
   /** Live shadows of candidates beside production (docs/rollout.md "Live shadow"). */
   shadows: Shadows['runner'];
   desired: DesiredPublisher;
@@ -190,16 +187,6 @@ export async function buildHub(deps: HubDeps): Promise<BuiltHub> {
       now,
       log: log.child({ component: 'shadow' }),
     });
-    const shadows = createShadows({
-      db,
-      config,
-      models: registry.models,
-      fleet: { agents: fleet.agents, credentials: accounts.credentials },
-      rollouts,
-      events,
-      now,
-      log: log.child({ component: 'shadow' }),
-    });
     const images = createImages({
       db,
       dataDir: config.dataDir,
@@ -252,7 +239,6 @@ export async function buildHub(deps: HubDeps): Promise<BuiltHub> {
         registry.routes,
         rollouts.routes,
         shadows.routes,
-        shadows.routes,
         images.routes,
         training.routes,
         async (app) => {
@@ -276,7 +262,6 @@ export async function buildHub(deps: HubDeps): Promise<BuiltHub> {
       models: registry.models,
       rollouts: rollouts.runner,
       shadows: shadows.runner,
-      shadows: shadows.runner,
       desired: rollouts.desired,
       reports,
       images,
@@ -287,7 +272,6 @@ export async function buildHub(deps: HubDeps): Promise<BuiltHub> {
         await ingest.drain();
         await results.handler.drain();
         await rollouts.runner.idle();
-        await shadows.runner.idle();
         await shadows.runner.idle();
       },
       setPublishAck: acks.attach,
@@ -302,7 +286,6 @@ export async function buildHub(deps: HubDeps): Promise<BuiltHub> {
       async close() {
         await images.retention.close();
         await reports.close();
-        await shadows.runner.close();
         await shadows.runner.close();
         await rollouts.runner.close();
         await app.close();
@@ -407,7 +390,6 @@ export async function startHub(config: HubConfig, options: { log?: Logger } = {}
         await jobs?.close();
         await hub.images.retention.close();
         await hub.reports.close();
-        await hub.shadows.close();
         await hub.shadows.close();
         await hub.rollouts.close();
         await hub.app.close();
