@@ -26,6 +26,7 @@ import type { AgentsStore } from './fleet/agents-store.ts';
 import { createFleet } from './fleet/fleet.ts';
 import { metricsRoutes } from './fleet/metrics-routes.ts';
 import { buildHttpApp } from './http/build-app.ts';
+import { healthRoutes } from './http/health-routes.ts';
 import type { HubApp } from './http/type-provider.ts';
 import { createImages, type Images } from './images/images.ts';
 import { startBackgroundJobs } from './jobs/background-jobs.ts';
@@ -246,6 +247,9 @@ export async function buildHub(deps: HubDeps): Promise<BuiltHub> {
         },
         async (app) => {
           await app.register(metricsRoutes, { db, counters, agents: fleet.agents, now });
+        },
+        async (app) => {
+          await app.register(healthRoutes, { db, jobsActive: () => jobsActive() });
         },
       ],
     });
