@@ -28,7 +28,7 @@ import { readTrustedKeys } from '../../models/package/trusted-keys.ts';
 import { openSession } from '../../models/runtime/open-session.ts';
 import type { BackendPreference } from '../backend/select-backend.ts';
 import { loadPixels, prepareIndex, readIndex } from '../data/prepare-cache.ts';
-import { type EvalReport, evaluatePackage } from '../eval/evaluate.ts';
+import { evaluatePackage } from '../eval/evaluate.ts';
 import { scoreImages } from '../eval/score-images.ts';
 import { exportPackage } from '../export/export-package.ts';
 import { fineTuneRun } from '../jobs/fine-tune-run.ts';
@@ -118,20 +118,12 @@ if (!existsSync(keyFile)) {
 }
 const privateKeyPem = readFileSync(join(out, 'experiment.key.pem'), 'utf8');
 
-function summary(report: EvalReport) {
-  return {
-    runtime: report.runtime,
-    images: report.images.evaluated,
-    refusedByGate: report.images.refusedByGate,
-    n: report.n,
-    auroc: report.auroc,
-    ci95: report.ci95,
-    atThresholds: report.atThresholds,
-    ece: report.ece,
-  };
+/** The production path's evaluation (cxr eval) of a package on a labels CSV, without the curves. */
+async function evaluate(pkg: string, labels: string) {
+  const report = await evaluatePackage({ model: pkg, labels, runtime: 'auto', trust: [keyFile], shortcuts: false });
+  const { runtime, images, n, auroc, ci95, atThresholds, ece } = report;
+  return { runtime, images: images.evaluated, refusedByGate: images.refusedByGate, n, auroc, ci95, atThresholds, ece };
 }
-const evaluate = async (pkg: string, labels: string) =>
-  summary(await evaluatePackage({ model: pkg, labels, runtime: 'auto', trust: [keyFile], shortcuts: false }));
 
 /** Runs one arm unless its result is on disk; records how long it took. */
 async function arm(name: string, work: () => Promise<Record<string, unknown>>): Promise<Record<string, unknown>> {
@@ -233,10 +225,15 @@ const readsSeenBy = (n: number) => {
 // Recalibration does not change the scores: its AUROCs are the production arm's; only the threshold moves.
 for (const n of sizes) {
   results.push(
-    await arm(`recalibrated-${n}`, async () => ({
-      ...(await siteOperatingPoint(model, readsCsvs.get(n)!)),
-      readsFrom: readsSeenBy(n),
-    })),
+    await arm(`recalibrated-${n}`, async () => {
+      // The base trained on most reads (its scores there are optimistic); the point from the unseen ones alone too.
+      const unseen = pool.slice(0, n).filter((r) => baseValidation.has(r.file));
+      return {
+        ...(await siteOperatingPoint(model, readsCsvs.get(n)!)),
+        readsFrom: readsSeenBy(n),
+        onReadsBaseDidNotTrainOn: await siteOperatingPoint(model, writeCsv(`reads-${n}-unseen.csv`, unseen)),
+      };
+    }),
   );
 }
 
