@@ -297,6 +297,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
         burnedIn: config.pixels.burnedInAnnotation,
       },
       incompleteGraceMs: (file) => graceByRoot.get(file.root) ?? 60_000,
+      shadow: models.liveShadow,
       calibration: (manifest) => calibrations.forManifest(manifest),
       store,
       verdicts,

@@ -8,7 +8,7 @@
  *     ─▶ `active` ─▶ probation.ts ─too many inference errors─▶ previous version back, `rolled-back`
  *
  * The latest message wins: a different desired version aborts the take-up in progress (nothing is reported
- * for the aborted one). Any failure is reported `failed` with its code and remembered by (sha256, rolloutId);
+ * for the aborted one). A message's `liveShadow` goes to live-shadow.ts, whatever the decision. Any failure is reported `failed` with its code and remembered by (sha256, rolloutId);
  * the agent keeps scoring with its current model. State changes (switch, rollback, failures, pruning) run
  * one at a time.
  */
@@ -18,13 +18,14 @@ import { loadModelPackage } from '../../models/package/load-package.ts';
 import type { ModelDesired, ModelStateMessage } from '../../protocol/messages.ts';
 import type { AgentConfig } from '../config.ts';
 import { type ActiveModel, openSelfTested } from './active-model.ts';
+import { LiveShadow } from './live-shadow.ts';
 import type { ModelSlot } from './model-slot.ts';
 import { ModelStateKeeper } from './model-state-keeper.ts';
 import { checkVersionName, type ModelStore } from './model-store.ts';
 import { type Probation, startProbation } from './probation.ts';
 import { runShadow } from './shadow.ts';
 import { type ConfiguredModel, dirOf } from './start-model.ts';
-import { type StepReport, takeUp } from './take-up.ts';
+import { type StepReport, type TakeUpDeps, takeUp } from './take-up.ts';
 import {
   agreementOf,
   decideDesired,
@@ -81,13 +82,27 @@ export class ModelManager {
   /** What the active model was taken up from, while it is on probation. */
   #activated: FailedTakeUp | undefined;
   #closed = false;
+  /** The candidate scored beside the active model while the hub shadows it here (pipeline: stages/shadow.ts). */
+  readonly liveShadow: LiveShadow;
 
   constructor(readonly deps: ModelManagerDeps) {
     this.#keeper = new ModelStateKeeper(deps.store, deps.state, deps.log);
+    this.liveShadow = new LiveShadow({
+      takeUp: (desired, signal) =>
+        takeUp(
+          desired,
+          this.#dirFor(desired.version) ? 'disk' : 'download',
+          this.#takeUpDeps(() => {}),
+          signal,
+        ),
+      activeVersion: () => deps.slot.current.manifest.version,
+      log: deps.log,
+    });
   }
 
   handle(desired: ModelDesired): void {
     if (this.#closed) return;
+    this.liveShadow.want(desired.liveShadow);
     if (this.#running && sameTarget(this.#running.desired, desired)) return; // already on its way
     this.#pending = desired;
     this.#running?.abort.abort(new CxrError('CXR_ERR_AGENT_MODEL_SUPERSEDED', `superseded by ${desired.version}`));
@@ -100,6 +115,7 @@ export class ModelManager {
     this.#running?.abort.abort(new CxrError('CXR_ERR_AGENT_MODEL_SUPERSEDED', 'the agent is stopping'));
     this.#probation?.stop();
     await this.#loop;
+    await this.liveShadow.close();
     await this.#keeper.idle();
   }
 
@@ -146,26 +162,11 @@ export class ModelManager {
   }
 
   async #takeUpAndSwitch(desired: ModelDesired, source: 'download' | 'disk', facts: Facts, signal: AbortSignal) {
-    const { rollout, log, now } = this.deps;
     checkVersionName(desired.version);
     const candidate = await takeUp(
       desired,
       source,
-      {
-        store: this.deps.store,
-        modelConfig: this.deps.modelConfig,
-        trustedPublicKeysPem: this.deps.trustedPublicKeysPem,
-        dirFor: (version) => this.#dirFor(version),
-        installed: (entry) => this.#keeper.exclusive(() => this.#keeper.save(withInstalled(this.#keeper.state, entry))),
-        download: {
-          ...(this.deps.ca ? { ca: this.deps.ca } : {}),
-          idleTimeoutMs: rollout.downloadTimeoutMs,
-          progressIntervalMs: PROGRESS_INTERVAL_MS,
-        },
-        step: (step) => this.#report(desired, step),
-        log,
-        now,
-      },
+      this.#takeUpDeps((step) => this.#report(desired, step)),
       signal,
     );
     let switched = false;
@@ -175,6 +176,25 @@ export class ModelManager {
     } finally {
       if (!switched) await candidate.session.close();
     }
+  }
+
+  #takeUpDeps(step: TakeUpDeps['step']): TakeUpDeps {
+    const { rollout, log, now } = this.deps;
+    return {
+      store: this.deps.store,
+      modelConfig: this.deps.modelConfig,
+      trustedPublicKeysPem: this.deps.trustedPublicKeysPem,
+      dirFor: (version) => this.#dirFor(version),
+      installed: (entry) => this.#keeper.exclusive(() => this.#keeper.save(withInstalled(this.#keeper.state, entry))),
+      download: {
+        ...(this.deps.ca ? { ca: this.deps.ca } : {}),
+        idleTimeoutMs: rollout.downloadTimeoutMs,
+        progressIntervalMs: PROGRESS_INTERVAL_MS,
+      },
+      step,
+      log,
+      now,
+    };
   }
 
   async #shadow(desired: ModelDesired, candidate: ActiveModel, facts: Facts, signal: AbortSignal): Promise<void> {

@@ -33,6 +33,7 @@ import { prepare } from './stages/preprocess.ts';
 import { readSource } from './stages/read.ts';
 import { type PixelRelease, render } from './stages/render.ts';
 import { type ResultContext, scored } from './stages/result.ts';
+import { shadowScore } from './stages/shadow.ts';
 import { verify } from './stages/verify.ts';
 import { isVerdict, type Outcome, quarantine, type SourceFile, type Verdict } from './verdict.ts';
 
@@ -44,6 +45,8 @@ export interface PipelineDeps {
   memory: Pick<MemoryAdmission, 'admit'>;
   /** The site's pixel policy (docs/viewing.md). */
   pixels: PixelRelease;
+  /** The candidate shadowed at this site, if any (agent/model/live-shadow.ts): its output goes with the result. */
+  shadow?: Parameters<typeof shadowScore>[2];
   /** The site calibration's operating points for a model, if any (agent/model/site-calibration-keeper.ts). */
   calibration?(manifest: ModelLease['manifest']): ResultContext['calibration'];
   incompleteGraceMs(file: ArrivedFile): number;
@@ -94,6 +97,7 @@ async function score(deps: PipelineDeps, source: SourceFile, ticket: Ticket, clo
     const inferred = await clock.time('infer', () => infer(prepared, lease));
     const outOfScope = checkOutput(inferred, lease.manifest);
     if (outOfScope) return outOfScope;
+    const shadow = await shadowScore(inferred, lease.manifest, deps.shadow, deps.log);
     const rendered = await clock.time('render', () => render(inferred, lease.manifest, deps.pixels, pool, deps.log));
     const scoredAt = new Date(deps.now());
     const calibration = deps.calibration?.(lease.manifest);
@@ -103,6 +107,7 @@ async function score(deps: PipelineDeps, source: SourceFile, ticket: Ticket, clo
       timingsMs: clock.snapshot(),
       scoredAt,
       ...(calibration ? { calibration } : {}),
+      ...(shadow ? { shadow } : {}),
     });
   } finally {
     lease.release(); // a retired model closes once no file holds it

@@ -6,6 +6,7 @@
  */
 import { CxrError } from '../../../models/errors.ts';
 import { plausibleAcquisition } from '../../../models/image/dicom/acquisition-time.ts';
+import type { ShadowOutput } from '../../../protocol/messages.ts';
 import { decoders } from '../../../protocol/validate.ts';
 import type { ModelLease } from '../../model/model-slot.ts';
 import { buildResult, type ResultFacts } from '../../screening/result-builder.ts';
@@ -19,6 +20,8 @@ export interface ResultContext {
   calibration?: ResultFacts['calibration'];
   timingsMs: Record<string, number>;
   scoredAt: Date;
+  /** The live shadow's output on this film (stages/shadow.ts), carried as the result's `shadow`. */
+  shadow?: ShadowOutput;
 }
 
 export function scored(rendered: RenderedFile, context: ResultContext): ScoredVerdict {
@@ -38,6 +41,7 @@ export function scored(rendered: RenderedFile, context: ResultContext): ScoredVe
     ...(context.calibration ? { calibration: context.calibration } : {}),
     ...(pixels ? { pixels } : {}),
   });
+  if (context.shadow) result.shadow = context.shadow;
   if (!decoders.result.check(result)) {
     throw new CxrError('CXR_ERR_AGENT_RESULT_INVALID', 'built result does not match the protocol schema', {
       kind: 'internal',
