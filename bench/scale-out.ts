@@ -9,6 +9,9 @@
  *  2. Worklist on PostgreSQL with N results (bulk-inserted by one INSERT … SELECT over generate_series in one
  *     transaction, the same distribution as bench/hub.ts): p50/p95 of the default triage order (first page, deep
  *     keyset pages, site filter, flagged only) and of the other orders.
+ *  3. Sizes for capacity planning (docs/scale-out.md, sizing): mean result message bytes (as published), the
+ *     agent's default 1024 px preview of the full-resolution sample films, PostgreSQL bytes per stored result (all tables and
+ *     indexes, over an empty migrated database) and preview blob bytes per result; bytes per synthetic row at N.
  * Env: CXR_BENCH_SCALE_AGENTS (10), CXR_BENCH_SCALE_MESSAGES per agent (100), CXR_BENCH_SCALE_INFLIGHT (8),
  *      CXR_BENCH_SCALE_ROWS (1000000), CXR_BENCH_SCALE_QUERIES (200), CXR_BENCH_SCALE_ONLY (ingest | worklist).
  */
@@ -30,6 +33,7 @@ import { startHubProcess } from '../test/support/hub-process.ts';
 import { freePort } from '../test/support/mosquitto.ts';
 import { type NatsCluster, startNatsCluster } from '../test/support/nats.ts';
 import { type PostgresCluster, startPostgres } from '../test/support/postgres.ts';
+import { databaseBytes, defaultPreviewBytes, folderBytes, fullResolutionFilms } from './support/sizes.ts';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const AGENTS = env('CXR_BENCH_SCALE_AGENTS', 10);
@@ -38,6 +42,8 @@ const INFLIGHT = env('CXR_BENCH_SCALE_INFLIGHT', 8);
 const ROWS = env('CXR_BENCH_SCALE_ROWS', 1_000_000);
 const QUERIES = env('CXR_BENCH_SCALE_QUERIES', 200);
 const PASSWORD = 'bench-password';
+/** The hub's pull requests expire after this (hub/broker/nats-results.ts). */
+const PULL_EXPIRY_MS = 5000;
 
 /** Real ResultMessages with a 512 px JPEG preview; unique trailing bytes make every blob a new file. */
 async function payloads(address: AgentAddress, n: number): Promise<{ id: string; json: string }[]> {
@@ -128,7 +134,7 @@ async function hubRate(
   agents: AgentAddress[],
   lists: { id: string; json: string }[][],
   replicas: number,
-): Promise<{ rate: number; stored: number }> {
+): Promise<{ rate: number; stored: number; dbBytes: number; blobBytes: number }> {
   const url = await postgres.createDatabase();
   const dataDir = tempDir('cxr-bench-scale-');
   const config = hubConfig(
@@ -174,7 +180,7 @@ async function hubRate(
   await db.connect();
   const stored = Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM results')).rows[0]!.n);
   await db.end();
-  return { rate, stored };
+  return { rate, stored, dbBytes: await databaseBytes(url), blobBytes: folderBytes(join(dataDir, 'blobs')) };
 }
 
 async function ingestBench(postgres: PostgresCluster) {
@@ -189,8 +195,12 @@ async function ingestBench(postgres: PostgresCluster) {
   });
   try {
     const fresh = () => Promise.all(agents.map((a) => payloads(a, PER_AGENT)));
+    const oneLists = await fresh();
     const raw = await rawRate(nats, await fresh());
-    const one = await hubRate(nats, postgres, agents, await fresh(), 1);
+    const one = await hubRate(nats, postgres, agents, oneLists, 1);
+    // nats-server 2.9.10 still hands messages to the stopped replicas' pull requests until they expire (5 s):
+    // those wait `nats.ackWaitS` (30 s) before another replica gets them (docs/scale-out.md). Not what is measured.
+    await new Promise((resolve) => setTimeout(resolve, PULL_EXPIRY_MS + 2000));
     const two = await hubRate(nats, postgres, agents, await fresh(), 2);
     const total = AGENTS * PER_AGENT;
     console.log(
@@ -205,6 +215,20 @@ async function ingestBench(postgres: PostgresCluster) {
     );
     console.log(
       `  ratios: 1 replica / raw ${(one.rate / raw).toFixed(2)}, 2 replicas / raw ${(two.rate / raw).toFixed(2)}, 2 / 1 ${(two.rate / one.rate).toFixed(2)}`,
+    );
+    const messages = oneLists.flat();
+    const messageBytes = messages.reduce((n, m) => n + Buffer.byteLength(m.json), 0) / messages.length;
+    const previewBytes =
+      messages.reduce((n, m) => n + Buffer.from(JSON.parse(m.json).preview.base64, 'base64').length, 0) /
+      messages.length;
+    const emptyUrl = await postgres.createDatabase();
+    await (await openHubDatabase(emptyUrl)).close();
+    const emptyBytes = await databaseBytes(emptyUrl);
+    console.log(
+      `sizes: result message ${messageBytes.toFixed(0)} B as published (512 px preview ${previewBytes.toFixed(0)} B JPEG); the agent's default 1024 px preview (JPEG q85) of the ${fullResolutionFilms().length} full-resolution NIH films ${(await defaultPreviewBytes()).toFixed(0)} B`,
+    );
+    console.log(
+      `  PostgreSQL per stored result (tables + indexes + TOAST, 1 replica run): ${((one.dbBytes - emptyBytes) / one.stored).toFixed(0)} B; preview blobs ${(one.blobBytes / one.stored).toFixed(0)} B`,
     );
   } finally {
     await nats.stop();
@@ -286,7 +310,7 @@ async function worklistBench(postgres: PostgresCluster) {
     'newest: first page': () => ({ ...base, sort: 'newest', limit: 50 }),
   };
   console.log(
-    `worklist on PostgreSQL: ${ROWS.toLocaleString('en')} results bulk-inserted in ${insertS.toFixed(1)} s; ${QUERIES} queries per case`,
+    `worklist on PostgreSQL: ${ROWS.toLocaleString('en')} results bulk-inserted in ${insertS.toFixed(1)} s (${((await databaseBytes(url)) / ROWS).toFixed(0)} B per synthetic row with indexes); ${QUERIES} queries per case`,
   );
   for (const [name, make] of Object.entries(cases)) {
     const times: number[] = [];
