@@ -73,6 +73,8 @@ export function rebuildError(error: SerializedError): CxrError {
 export class PixelPool {
   readonly #queue: Job[] = [];
   readonly #slots = new Set<Slot>();
+  /** Workers started but not yet ready (a replacement loading its detector): `close()` stops them too. */
+  readonly #starting = new Set<Worker>();
   #nextId = 0;
   #closing = false;
   #respawns = 0;
@@ -140,12 +142,22 @@ export class PixelPool {
     };
   }
 
-  /** Stops the workers; queued tasks fail. Call after the files in flight are done. */
+  /** Threads alive: ready workers and those still starting. */
+  get threads(): number {
+    return this.#slots.size + this.#starting.size;
+  }
+
+  /**
+   * Stops the workers, a replacement still starting included (else its thread would keep the process alive);
+   * queued tasks fail. Call after the files in flight are done.
+   */
   async close(): Promise<void> {
     this.#closing = true;
     for (const job of this.#queue.splice(0)) job.reject(died('the pixel pool closed'));
-    await Promise.all([...this.#slots].map((slot) => slot.worker.terminate()));
+    const workers = [...[...this.#slots].map((slot) => slot.worker), ...this.#starting];
     this.#slots.clear();
+    this.#starting.clear();
+    await Promise.all(workers.map((worker) => worker.terminate()));
   }
 
   #dispatch(): void {
@@ -164,11 +176,17 @@ export class PixelPool {
       ...(this.options.resourceLimits ? { resourceLimits: this.options.resourceLimits } : {}),
     });
     const slot: Slot = { worker, job: undefined, startedAt: 0 };
+    this.#starting.add(worker);
     return new Promise((resolve, reject) => {
       let ready = false;
       worker.on('message', (reply: WorkerReply) => {
         if (reply.type === 'ready') {
           ready = true;
+          this.#starting.delete(worker);
+          if (this.#closing) {
+            void worker.terminate(); // closed while it started: not wanted any more
+            return resolve();
+          }
           this.#slots.add(slot);
           this.#respawns = 0;
           resolve();
@@ -184,6 +202,7 @@ export class PixelPool {
         else this.options.log.error({ code: 'CXR_ERR_AGENT_WORKER_DIED', err: error.message }, 'pixel worker crashed');
       });
       worker.on('exit', (exitCode) => {
+        this.#starting.delete(worker);
         if (!ready) return reject(died(`a pixel worker exited while starting (code ${exitCode})`));
         this.#slots.delete(slot);
         if (this.#closing) return;
@@ -205,6 +224,7 @@ export class PixelPool {
       this.#spawn().then(
         () => this.#dispatch(),
         (error: unknown) => {
+          if (this.#closing) return;
           this.options.log.error(
             { code: (error as CxrError).code, err: (error as Error).message },
             'pixel worker restart failed',

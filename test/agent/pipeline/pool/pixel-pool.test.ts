@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { PixelPool } from '../../../../agent/pipeline/pool/pixel-pool.ts';
 import { sample } from '../../fixture.ts';
@@ -60,5 +62,25 @@ describe('pixel pool', () => {
       delete process.env.CXR_TEST_CRASH_ONCE;
       await pool.close();
     }
+  });
+
+  it('closes a replacement worker still starting, so the process can exit', async () => {
+    const script = fileURLToPath(new URL('./close-while-restarting.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+      env: { ...process.env, CXR_TEST_CRASH_ON: 'CXR-TEST-POISON' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    // A thread left running keeps the child alive: give it a minute (a loaded machine), then call it stuck.
+    const stuck = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+      child.once('exit', (c, s) => resolve([c, s])),
+    );
+    clearTimeout(stuck);
+    assert.equal(stdout.trim(), 'closed 0', 'no thread alive once closed');
+    assert.deepEqual([code, signal], [0, null], 'the process exited by itself');
   });
 });
