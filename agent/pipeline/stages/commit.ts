@@ -7,7 +7,8 @@
  *   committed meanwhile makes it a duplicate.
  * - duplicate: remembered (policy leave) and moved to processed/; never scored again.
  * - quarantined: recorded by content hash (a copy is recognised), moved to quarantine/ with <name>.error.json.
- * Each verdict is logged (pseudonymous image key, never the path) and counted in the agent's metrics. Disk and
+ * Each verdict is logged (pseudonymous image key, never the path; a scored one with `endToEndMs`, file complete →
+ * committed) and counted in the agent's metrics. Disk and
  * database errors throw (internal: the intake retries the file with backoff).
  */
 import type { Logger } from 'pino';
@@ -69,7 +70,7 @@ export class VerdictRecorder {
     const endToEndMs = performance.now() - source.file.completeAt;
     deps.committed();
     const log = deps.log.child({ image: source.logKey });
-    log.info({ resultId: result.resultId, flags: result.flags, ms: result.timingsMs.total }, 'scored');
+    log.info({ resultId: result.resultId, flags: result.flags, ms: result.timingsMs.total, endToEndMs }, 'scored');
     await move(source.file, deps.targets);
     deps.metrics.filesScored.inc();
     deps.metrics.endToEndMs.observe(endToEndMs);
