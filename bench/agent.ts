@@ -187,10 +187,12 @@ async function benchSession(
     }
     await waitFor(() => sink.lines.length >= BURST + LATENCY_FILES, 1_800_000);
     const rows = committed(dbPath);
+    // The log line carries the image key's first 16 characters (the agent's log key), the result the whole key.
     const lines = new Map<string, ScoredLine>(sink.lines.map((l) => [l.image, l]));
+    const lineOf = (c: Committed) => lines.get(c.imageKey.slice(0, 16));
     const latencyRows = rows.filter((c) => appeared.has(c.imageKey));
     const burstRows = rows.filter((c) => !appeared.has(c.imageKey));
-    const completeToCommit = latencyRows.map((c) => lines.get(c.imageKey)?.endToEndMs ?? Number.NaN);
+    const completeToCommit = latencyRows.map((c) => lineOf(c)?.endToEndMs ?? Number.NaN);
     const appearToRow = latencyRows.map((c) => c.at - (appeared.get(c.imageKey) as number));
     const p = (xs: number[], q: number) => percentile(xs, q).toFixed(0);
     process.stdout.write(
@@ -201,7 +203,7 @@ async function benchSession(
         `file appears → outbox row p50 ${p(appearToRow, 50)} ms, p95 ${p(appearToRow, 95)} ms ` +
         `(${LATENCY_FILES} files, 1 per ${gapMs.toFixed(0)} ms, stableMs 200, load ${load()})\n`,
     );
-    const timings = (list: Committed[]) => list.map((c) => withCommit(c.timingsMs, lines.get(c.imageKey)));
+    const timings = (list: Committed[]) => list.map((c) => withCommit(c.timingsMs, lineOf(c)));
     const table = stageTable([
       { name: 'one at a time', timings: timings(latencyRows) },
       { name: 'burst', timings: timings(burstRows) },
