@@ -14,7 +14,6 @@ export interface LiveEvents {
   fleet: unknown;
   rollout: unknown;
   training: { id: string };
-  shadow: { id: string };
 }
 export type LiveName = keyof LiveEvents;
 
@@ -33,7 +32,7 @@ export function connectLive(onState: (connected: boolean) => void): Live & { clo
   source.addEventListener('result', (e) =>
     emit('result', toWorkItem(JSON.parse((e as MessageEvent).data) as WorklistItemBody)),
   );
-  for (const name of ['read', 'claim', 'fleet', 'rollout', 'training', 'shadow'] as const) {
+  for (const name of ['read', 'claim', 'fleet', 'rollout', 'training'] as const) {
     source.addEventListener(name, (e) => emit(name, JSON.parse((e as MessageEvent).data)));
   }
   return {
