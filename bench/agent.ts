@@ -12,7 +12,9 @@
  *   includes the completeness window `stableMs` (200 ms here);
  * - a per-stage time table per image (the results' timingsMs, p50/p95), for the latency files and the burst;
  * - RSS while a backlog of CXR_BENCH_BACKLOG files (default 10,000) present at start-up is worked through for
- *   CXR_BENCH_BACKLOG_SECONDS (default 120), sampled every 250 ms, against the memory budget (default 1 GB).
+ *   CXR_BENCH_BACKLOG_SECONDS (default 120), sampled every 250 ms, against the memory budget (default 1 GB); then
+ *   on a mix of CXR_BENCH_MIX_LARGE (3) films of CXR_BENCH_MIX_SIDE² (7000) among CXR_BENCH_MIX_SMALL (40) 1024²
+ *   ones (support/agent-memory.ts).
  * The machine's load average is printed with each figure. Results go only to the local outbox (no broker).
  *
  * Model: `models/baseline/` when it verifies against models/trusted-keys, else a random-weight DenseNet-BC with
@@ -37,14 +39,13 @@ import type { RuntimeName } from '../models/runtime/types.ts';
 import {
   coresBusy,
   load,
-  mb,
   percentile,
-  rssSeries,
   type ScoredLine,
   scoredSink,
   stageTable,
   withCommit,
 } from './support/agent-figures.ts';
+import { benchBacklog, benchMix, copyOf } from './support/agent-memory.ts';
 import { benchModel } from './support/bench-model.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -55,16 +56,12 @@ const BACKLOG_SECONDS = Number(process.env.CXR_BENCH_BACKLOG_SECONDS ?? 120);
 type Policy = 'preview' | 'none';
 const RUNTIMES = (process.env.CXR_BENCH_RUNTIMES ?? 'openvino,onnxruntime').split(',') as RuntimeName[];
 const POLICIES = (process.env.CXR_BENCH_POLICIES ?? 'preview,none').split(',') as Policy[];
+const MIX_LARGE = Number(process.env.CXR_BENCH_MIX_LARGE ?? 3);
+const MIX_SIDE = Number(process.env.CXR_BENCH_MIX_SIDE ?? 7000);
+const MIX_SMALL = Number(process.env.CXR_BENCH_MIX_SMALL ?? 40);
 const BACKLOG_POLICY = (process.env.CXR_BENCH_BACKLOG_POLICY ?? 'preview') as Policy;
 const SAMPLE = join(ROOT, 'models/samples/dicom/nccid/nih_DX_NoFinding_implicitLE.dcm');
 const silent = pino({ level: 'silent' });
-
-/** A distinct copy: the last 4 pixel bytes carry `n` (uncompressed implicit-LE sample). */
-function copyOf(base: Buffer, n: number): Buffer {
-  const copy = Buffer.from(base);
-  copy.writeUInt32BE(n >>> 0, copy.length - 4);
-  return copy;
-}
 
 function benchConfig(
   work: string,
@@ -216,47 +213,6 @@ async function benchSession(
   }
 }
 
-async function benchBacklog(model: { dir: string; keysDir: string }, base: Buffer): Promise<void> {
-  const work = await mkdtemp(join(tmpdir(), 'cxr-bench-agent-backlog-'));
-  const inDir = join(work, 'in');
-  await mkdir(inDir, { recursive: true });
-  for (let n = 0; n < BACKLOG; n++) await writeFile(join(inDir, `k${n}.dcm`), copyOf(base, 5_000_000 + n));
-  const config = benchConfig(work, model, 'auto', BACKLOG_POLICY);
-  global.gc?.();
-  const rssStart = process.memoryUsage().rss;
-  const agent = await startAgent(config, { logger: silent });
-  let peak = 0;
-  const samples: number[] = [];
-  const sampler = setInterval(() => {
-    const rss = process.memoryUsage().rss;
-    peak = Math.max(peak, rss);
-    samples.push(rss);
-  }, 250);
-  const started = Date.now();
-  try {
-    await waitFor(
-      () => agent.store.outboxSize() >= BACKLOG || Date.now() - started > BACKLOG_SECONDS * 1000,
-      3_600_000,
-    );
-  } finally {
-    clearInterval(sampler);
-  }
-  const scored = agent.store.outboxSize();
-  const seconds = (Date.now() - started) / 1000;
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const quarter = Math.max(1, Math.floor(samples.length / 4));
-  process.stdout.write(
-    `\nbacklog ${BACKLOG} files (${mb(BACKLOG * base.length)} on disk), ${agent.model.session.runtime}, pixels ` +
-      `${BACKLOG_POLICY}: scored ${scored} in ${seconds.toFixed(0)} s (${(scored / seconds).toFixed(1)} img/s), ` +
-      `${agent.backlog()} still queued | memory budget ${mb(config.memoryBudgetBytes)} | RSS before start ` +
-      `${mb(rssStart)}, peak ${mb(peak)}, mean first quarter ${mb(mean(samples.slice(0, quarter)))}, last quarter ` +
-      `${mb(mean(samples.slice(-quarter)))} | load ${load()}\n` +
-      `RSS (MB) at each tenth of the run: ${rssSeries(samples)}\n`,
-  );
-  await agent.close();
-  await rm(work, { recursive: true, force: true });
-}
-
 export async function run(): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'cxr-bench-agent-model-'));
   try {
@@ -266,7 +222,13 @@ export async function run(): Promise<void> {
       `model: ${model.label}; input: 1024² 8-bit DICOM (implicit LE); load at start ${load()} (1, 5, 15 min)\n`,
     );
     for (const runtime of RUNTIMES) for (const policy of POLICIES) await benchSession(runtime, policy, model, base);
-    if (BACKLOG > 0) await benchBacklog(model, base);
+    const memory = (policy: Policy) => ({
+      config: (dir: string) => benchConfig(dir, model, 'auto', policy),
+      base,
+      label: `pixels ${policy}`,
+    });
+    if (BACKLOG > 0) await benchBacklog(memory(BACKLOG_POLICY), BACKLOG, BACKLOG_SECONDS);
+    if (MIX_LARGE > 0) await benchMix(memory(BACKLOG_POLICY), MIX_LARGE, MIX_SIDE, MIX_SMALL);
   } finally {
     await rm(work, { recursive: true, force: true });
   }
