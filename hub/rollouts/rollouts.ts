@@ -30,7 +30,7 @@ export interface RolloutsDeps {
   registry: Pick<Registry, 'models' | 'capability'>;
   fleet: Omit<FleetSources, 'pins'>;
   events: HubEvents;
-  defaults: HubConfig['rollout'];
+  defaults: Omit<HubConfig['rollout'], 'shadowMinReads'>;
   publicUrl: () => string;
   publishDesired: PublishDesired;
   /** An agent's stored password hash: agents read their desired model over HTTP with their own login. */
