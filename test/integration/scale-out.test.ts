@@ -236,9 +236,12 @@ describe('scale-out: 3 NATS nodes, PostgreSQL, 2 hub replicas, 3 agents', { time
     const rows = await db.query<{ result_id: string }>('SELECT result_id FROM results');
     assert.equal(rows.rows.length, sent.size, 'one row per result');
     assert.deepEqual(new Set(rows.rows.map((r) => r.result_id)), new Set(sent.keys()));
+    // Stored once is the row count above. An ack is an MQTT QoS 1 message itself: a broker node lost mid-delivery
+    // may hand the same ack over again, so a repeated "stored" is counted, not refused.
+    let repeatedAcks = 0;
     for (const agent of agents) {
       for (const [id, statuses] of agent.acks) {
-        assert.ok(statuses.filter((s) => s === 'stored').length <= 1, `${id} stored once: ${statuses}`);
+        if (statuses.filter((s) => s === 'stored').length > 1) repeatedAcks++;
         assert.ok(
           statuses.every((s) => s === 'stored' || s === 'duplicate'),
           `${id}: ${statuses}`,
@@ -248,6 +251,8 @@ describe('scale-out: 3 NATS nodes, PostgreSQL, 2 hub replicas, 3 agents', { time
     const back = await login(hubs[dead]!.url, 'rad', PASSWORDS.radiologist);
     assert.equal((await back.get('/api/worklist?status=all&limit=5')).status, 200, 'the restarted replica serves');
     const resends = agents.reduce((n, a) => n + a.resends(), 0);
-    t.diagnostic(`${sent.size} results stored once; the agents re-sent ${resends} after the kills`);
+    t.diagnostic(
+      `${sent.size} results stored once; the agents re-sent ${resends} after the kills; ${repeatedAcks} stored acks delivered again`,
+    );
   });
 });
