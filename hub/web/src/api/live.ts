@@ -14,6 +14,7 @@ export interface LiveEvents {
   fleet: unknown;
   rollout: unknown;
   training: { id: string };
+  shadow: { id: string };
 }
 export type LiveName = keyof LiveEvents;
 
@@ -32,7 +33,7 @@ export function connectLive(onState: (connected: boolean) => void): Live & { clo
   source.addEventListener('result', (e) =>
     emit('result', toWorkItem(JSON.parse((e as MessageEvent).data) as WorklistItemBody)),
   );
-  for (const name of ['read', 'claim', 'fleet', 'rollout', 'training'] as const) {
+  for (const name of ['read', 'claim', 'fleet', 'rollout', 'training', 'shadow'] as const) {
     source.addEventListener(name, (e) => emit(name, JSON.parse((e as MessageEvent).data)));
   }
   return {
