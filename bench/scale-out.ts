@@ -5,7 +5,8 @@
  *     logged in as itself) publish real ResultMessages (512 px JPEG preview, every blob distinct, activation
  *     grids) and wait for the hub's ack (= row committed). With 1 and with 2 hub processes (`cxr hub`, the
  *     shared JetStream consumer), against the raw NATS MQTT QoS 1 rate of the same clients and payloads (publish
- *     → delivered to one QoS 1 subscriber) measured in the same run.
+ *     → delivered to one QoS 1 subscriber) measured in the same run. Also the CPU each part spends per message
+ *     (hub processes, the 3 NATS nodes, the PostgreSQL server: /proc), steadier than rates on a shared machine.
  *  2. Worklist on PostgreSQL with N results (bulk-inserted by one INSERT … SELECT over generate_series in one
  *     transaction, the same distribution as bench/hub.ts): p50/p95 of the default triage order (first page, deep
  *     keyset pages, site filter, flagged only) and of the other orders.
@@ -15,24 +16,21 @@
  * Env: CXR_BENCH_SCALE_AGENTS (10), CXR_BENCH_SCALE_MESSAGES per agent (100), CXR_BENCH_SCALE_INFLIGHT (8),
  *      CXR_BENCH_SCALE_ROWS (1000000), CXR_BENCH_SCALE_QUERIES (200), CXR_BENCH_SCALE_ONLY (ingest | worklist).
  */
-import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sql } from 'kysely';
 import mqtt, { type MqttClient } from 'mqtt';
 import pg from 'pg';
-import sharp from 'sharp';
 import { agentUserEntry, hubUserEntry, natsPasswordHash } from '../hub/broker/nats-users-file.ts';
-import { type HubDb, openHubDatabase } from '../hub/db/database.ts';
+import { openHubDatabase } from '../hub/db/database.ts';
 import { createResultsStore, type WorklistQuery } from '../hub/results/results-store.ts';
-import type { ResultMessage } from '../protocol/messages.ts';
 import { type AgentAddress, topicFor } from '../protocol/topics.ts';
-import { hubConfig, resultMessage, tempDir } from '../test/hub/fixtures.ts';
-import { samplePaths } from '../test/hub/realistic-result.ts';
+import { hubConfig, tempDir } from '../test/hub/fixtures.ts';
 import { startHubProcess } from '../test/support/hub-process.ts';
 import { freePort } from '../test/support/mosquitto.ts';
 import { type NatsCluster, startNatsCluster } from '../test/support/nats.ts';
 import { type PostgresCluster, startPostgres } from '../test/support/postgres.ts';
+import { natsServerPids, postgresSeconds, processSeconds } from './support/cpu.ts';
+import { bulkInsertResults, payloads } from './support/scale-out-data.ts';
 import { databaseBytes, defaultPreviewBytes, folderBytes, fullResolutionFilms } from './support/sizes.ts';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -44,32 +42,6 @@ const QUERIES = env('CXR_BENCH_SCALE_QUERIES', 200);
 const PASSWORD = 'bench-password';
 /** The hub's pull requests expire after this (hub/broker/nats-results.ts). */
 const PULL_EXPIRY_MS = 5000;
-
-/** Real ResultMessages with a 512 px JPEG preview; unique trailing bytes make every blob a new file. */
-async function payloads(address: AgentAddress, n: number): Promise<{ id: string; json: string }[]> {
-  const preview = await sharp(samplePaths()[0]!).resize(512, 512, { fit: 'inside' }).jpeg({ quality: 85 }).toBuffer();
-  const meta = await sharp(preview).metadata();
-  const grid = Buffer.from(Uint8Array.from({ length: 256 }, (_, i) => (i % 16 > 8 ? 40 + i / 2 : 0))).toString(
-    'base64',
-  );
-  const out = [];
-  for (let i = 0; i < n; i++) {
-    const unique = createHash('sha256').update(`${address.site}${address.agent}${i}${Math.random()}`).digest();
-    const base = await resultMessage({ site: address.site, agent: address.agent });
-    const message: ResultMessage = {
-      ...base,
-      preview: {
-        mime: 'image/jpeg',
-        width: meta.width!,
-        height: meta.height!,
-        base64: Buffer.concat([preview, unique]).toString('base64'),
-      },
-      activation: { width: 16, height: 16, maps: { Effusion: grid, Pneumonia: grid, Atelectasis: grid } },
-    };
-    out.push({ id: message.resultId, json: JSON.stringify(message) });
-  }
-  return out;
-}
 
 /** Each client keeps INFLIGHT payloads unconfirmed; resolves with the rate (payloads per second). */
 async function drive(
@@ -107,8 +79,19 @@ const connect = (url: string, username: string, clientId: string) =>
     reconnectPeriod: 0,
   });
 
+const countOf = (lists: unknown[][]) => lists.reduce((n, l) => n + l.length, 0);
+
+/** From now: the CPU milliseconds these processes (or `seconds()`) spend until the returned function is called. */
+function cpuOf(pids: number[], seconds = () => pids.reduce((n, pid) => n + processSeconds(pid), 0)) {
+  const start = seconds();
+  return () => (seconds() - start) * 1000;
+}
+
 /** Raw NATS MQTT QoS 1: the same clients and payloads, each delivered to one QoS 1 subscriber. */
-async function rawRate(nats: NatsCluster, lists: { id: string; json: string }[][]): Promise<number> {
+async function rawRate(
+  nats: NatsCluster,
+  lists: { id: string; json: string }[][],
+): Promise<{ rate: number; natsMs: number }> {
   const sink = await connect(nats.mqttUrls[0]!, 'bench', 'bench-sink');
   const waiting = new Map<string, () => void>();
   sink.on('message', (_topic, payload) => {
@@ -117,14 +100,16 @@ async function rawRate(nats: NatsCluster, lists: { id: string; json: string }[][
   });
   await sink.subscribeAsync('raw/#', { qos: 1 });
   const clients = await Promise.all(lists.map((_, c) => connect(nats.mqttUrls[c % 3]!, 'bench', `bench-raw-${c}`)));
+  const natsCpu = cpuOf(natsServerPids(nats.mqttUrls));
   const rate = await drive(
     clients,
     lists,
     (c) => `raw/${c}`,
     (_c, id) => new Promise<void>((resolve) => waiting.set(id, resolve)),
   );
+  const natsMs = natsCpu() / countOf(lists);
   await Promise.all([...clients, sink].map((c) => c.endAsync()));
-  return rate;
+  return { rate, natsMs };
 }
 
 /** `replicas` hub processes on a fresh database; agents publish results and wait for the hub's acks. */
@@ -134,7 +119,7 @@ async function hubRate(
   agents: AgentAddress[],
   lists: { id: string; json: string }[][],
   replicas: number,
-): Promise<{ rate: number; stored: number; dbBytes: number; blobBytes: number }> {
+): Promise<{ rate: number; stored: number; dbBytes: number; blobBytes: number; cpuMs: Record<string, number> }> {
   const url = await postgres.createDatabase();
   const dataDir = tempDir('cxr-bench-scale-');
   const config = hubConfig(
@@ -168,19 +153,25 @@ async function hubRate(
       await client.subscribeAsync(topicFor(agents[c]!, 'ack'), { qos: 1 });
     }),
   );
+  const cpu = {
+    hub: cpuOf(hubs.map((h) => h.pid)),
+    nats: cpuOf(natsServerPids(nats.mqttUrls)),
+    postgres: cpuOf([], () => postgresSeconds(Number(new URL(url).port))),
+  };
   const rate = await drive(
     clients,
     lists,
     (c) => topicFor(agents[c]!, 'result'),
     (c, id) => new Promise<void>((resolve) => acked[c]!.set(id, resolve)),
   );
+  const cpuMs = Object.fromEntries(Object.entries(cpu).map(([name, spent]) => [name, spent() / countOf(lists)]));
   await Promise.all(clients.map((c) => c.endAsync()));
   await Promise.all(hubs.map((h) => h.stop()));
   const db = new pg.Client({ connectionString: url });
   await db.connect();
   const stored = Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM results')).rows[0]!.n);
   await db.end();
-  return { rate, stored, dbBytes: await databaseBytes(url), blobBytes: folderBytes(join(dataDir, 'blobs')) };
+  return { rate, stored, cpuMs, dbBytes: await databaseBytes(url), blobBytes: folderBytes(join(dataDir, 'blobs')) };
 }
 
 async function ingestBench(postgres: PostgresCluster) {
@@ -206,7 +197,7 @@ async function ingestBench(postgres: PostgresCluster) {
     console.log(
       `ingest: ${AGENTS} agents × ${PER_AGENT} results (512 px previews, every blob new), ${INFLIGHT} in flight per agent; NATS 3 nodes (R3), PostgreSQL fsync on`,
     );
-    console.log(`  NATS MQTT raw QoS 1 (one subscriber):  ${raw.toFixed(0)} msg/s`);
+    console.log(`  NATS MQTT raw QoS 1 (one subscriber):  ${raw.rate.toFixed(0)} msg/s`);
     console.log(
       `  1 hub replica (ack after commit):      ${one.rate.toFixed(0)} results/s  (${one.stored}/${total} stored)`,
     );
@@ -214,8 +205,17 @@ async function ingestBench(postgres: PostgresCluster) {
       `  2 hub replicas (shared consumer):      ${two.rate.toFixed(0)} results/s  (${two.stored}/${total} stored)`,
     );
     console.log(
-      `  ratios: 1 replica / raw ${(one.rate / raw).toFixed(2)}, 2 replicas / raw ${(two.rate / raw).toFixed(2)}, 2 / 1 ${(two.rate / one.rate).toFixed(2)}`,
+      `  ratios: 1 replica / raw ${(one.rate / raw.rate).toFixed(2)}, 2 replicas / raw ${(two.rate / raw.rate).toFixed(2)}, 2 / 1 ${(two.rate / one.rate).toFixed(2)}`,
     );
+    const ms = (x: number) => `${x.toFixed(2)} ms`;
+    console.log(`  CPU per message: NATS raw ${ms(raw.natsMs)} (3 nodes together)`);
+    for (const [name, run] of [
+      ['1 replica', one],
+      ['2 replicas', two],
+    ] as const) {
+      const { hub, nats: broker, postgres: db } = run.cpuMs;
+      console.log(`  CPU per result, ${name}: hub ${ms(hub!)}, NATS ${ms(broker!)}, PostgreSQL ${ms(db!)}`);
+    }
     const messages = oneLists.flat();
     const messageBytes = messages.reduce((n, m) => n + Buffer.byteLength(m.json), 0) / messages.length;
     const previewBytes =
@@ -233,44 +233,6 @@ async function ingestBench(postgres: PostgresCluster) {
   } finally {
     await nats.stop();
   }
-}
-
-/**
- * `rows` synthetic results in one transaction, computed by PostgreSQL (generate_series), with bench/hub.ts's
- * distribution: ~3 % urgent, ~20 % flagged, ~15 % indeterminate, the rest likely normal; 20 sites; every 4th
- * read; one row every 5 s from t0; then their flag rows and fresh planner statistics.
- */
-async function bulkInsertResults(db: HubDb, rows: number, t0: number): Promise<void> {
-  await db.transaction(async (tx) => {
-    await sql`
-      INSERT INTO results (result_id, site, agent, image_key, received_at, scored_at, scored_ms, ingested_at,
-        model_name, model_version, runtime, rank, flagged, max_probability, status, classes, probabilities, flags,
-        timings, image, tier, tier_rank, score, score_key, arrived_ms, acquired, triage)
-      SELECT encode(sha256(convert_to(g.i::text, 'UTF8')), 'hex'), 'site-' || (g.i % 20), 'agent-' || (g.i % 100),
-        repeat('ab', 16), t.iso, t.iso, m.ms, t.iso, 'bench', '1.0.0', 'openvino', r.rank,
-        CASE WHEN r.rank <= 1 THEN 1 ELSE 0 END, s.score, CASE WHEN g.i % 4 = 0 THEN 'reviewed' ELSE 'unread' END,
-        '["Atelectasis","Effusion","Pneumonia"]', '{"Atelectasis":0.1,"Effusion":' || s.score || ',"Pneumonia":0.2}',
-        f.flags, '{}', '{"format":"png","rows":1024,"cols":1024}',
-        (ARRAY['urgent', 'abnormal', 'indeterminate', 'likely-normal'])[r.rank + 1], r.rank, s.score,
-        1000000 - round(least(1, greatest(0, s.score)) * 1000000)::integer, m.ms - (g.i % 11) * 60000,
-        CASE WHEN g.i % 3 = 0 THEN 1 ELSE 0 END,
-        '{"findings":' || f.flags || ',"urgentFindings":' || CASE WHEN r.rank = 0 THEN '["Effusion"]' ELSE '[]' END ||
-          ',"findingClasses":["Atelectasis","Effusion","Pneumonia"],"operatingPoints":{}}'
-      FROM generate_series(0, ${rows - 1}::bigint) AS g(i)
-      CROSS JOIN LATERAL (SELECT ${t0}::bigint + g.i * 5000 AS ms) m
-      CROSS JOIN LATERAL (SELECT to_char(to_timestamp(m.ms / 1000.0) AT TIME ZONE 'UTC',
-        'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS iso) t
-      CROSS JOIN LATERAL (SELECT CASE WHEN g.i % 10 = 0 THEN '["Effusion"]'
-        WHEN g.i % 37 = 0 THEN '["Effusion","Pneumonia"]' ELSE '[]' END AS flags) f
-      CROSS JOIN LATERAL (SELECT CASE WHEN g.i % 37 = 0 THEN 0 WHEN f.flags <> '[]' THEN 1
-        WHEN g.i % 7 = 0 THEN 2 ELSE 3 END AS rank) r
-      CROSS JOIN LATERAL (SELECT CASE WHEN r.rank <= 1 THEN 0.5 + ((g.i * 7919) % 500) / 1000.0
-        ELSE ((g.i * 7919) % 300) / 1000.0 END AS score) s`.execute(tx.kysely);
-    await sql`INSERT INTO result_flags (result_row, class)
-      SELECT id, f FROM results, jsonb_array_elements_text(flags::jsonb) AS f`.execute(tx.kysely);
-  });
-  await sql`ANALYZE results`.execute(db.kysely);
-  await sql`ANALYZE result_flags`.execute(db.kysely);
 }
 
 function percentile(sorted: number[], p: number) {
