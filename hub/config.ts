@@ -12,6 +12,7 @@ import { DEFAULT_TRUSTED_KEYS_DIR } from '../models/package/trusted-keys.ts';
 import { isValidId } from '../protocol/topics.ts';
 import { isPasswordHash } from './auth/password.ts';
 import { DEFAULT_WAVES, RolloutWaveSchema } from './rollouts/wave.ts';
+import { JobParams } from './training/job-views.ts';
 
 const PasswordHash = Type.String({ description: 'scrypt$N$r$p$salt$hash (see `cxr hub hash-password`)' });
 
@@ -106,6 +107,45 @@ export const HubConfigSchema = Type.Object(
       {
         heartbeatTimeoutS: Type.Number({ minimum: 1, maximum: 86_400, default: 300 }),
         sessionTtlHours: Type.Number({ minimum: 0.01, maximum: 720, default: 24 }),
+        /**
+         * Recurring jobs (docs/hub.md#scheduled-jobs): each creates its job every `everyHours` (per site with
+         * `sites`: a list, or "all" for every site with results), from the replica that runs the background jobs.
+         */
+        schedules: Type.Array(
+          Type.Object(
+            {
+              name: Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$' }),
+              kind: Type.Union([Type.Literal('search'), Type.Literal('fine-tune'), Type.Literal('recalibrate')]),
+              sites: Type.Optional(
+                Type.Union([Type.Array(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' })), Type.Literal('all')]),
+              ),
+              everyHours: Type.Number({ minimum: 0.01, maximum: 24 * 366 }),
+              params: Type.Optional(JobParams),
+            },
+            { additionalProperties: false },
+          ),
+          { default: [] },
+        ),
+        /** How often the schedules are looked at. */
+        scheduleCheckIntervalS: Type.Number({ minimum: 0.05, maximum: 86_400, default: 300 }),
+      },
+      { default: {} },
+    ),
+    /** Drift per site and ISO week (docs/hub.md#drift): when a site counts as drifting, and how often it is judged. */
+    drift: Type.Object(
+      {
+        evaluateIntervalS: Type.Number({ minimum: 0.05, maximum: 86_400, default: 3600 }),
+        /** Weeks shown by GET /api/drift. */
+        weeks: Type.Integer({ minimum: 1, maximum: 104, default: 8 }),
+        /** AI-vs-radiologist agreement is judged from this many signed reads in a week, and drifts below minAgreement. */
+        minReads: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 20 }),
+        minAgreement: Type.Number({ minimum: 0, maximum: 1, default: 0.8 }),
+        /** Score distribution and refusal rate are judged from this many films in a week. */
+        minResults: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 50 }),
+        /** Population stability index of the week's scores against the model's reference above this: drift. */
+        maxPsi: Type.Number({ minimum: 0, maximum: 100, default: 0.25 }),
+        /** Share of a week's inputs the agents refused (quarantined) above this: drift. */
+        maxRefusedRate: Type.Number({ minimum: 0, maximum: 1, default: 0.05 }),
       },
       { default: {} },
     ),

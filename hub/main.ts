@@ -19,6 +19,8 @@ import { type BrokerLink, connectBrokerLink } from './broker/broker-link.ts';
 import { databaseUrl, type HubConfig } from './config.ts';
 import { type HubDatabase, openHubDatabase, redactUrl } from './db/database.ts';
 import { createLeaseStore } from './db/lease.ts';
+import { createDrift, type Drift } from './drift/drift.ts';
+import { withStatusTaps } from './drift/status-taps.ts';
 import { eventsRoutes } from './events/events-routes.ts';
 import { type EventFanout, startEventFanout } from './events/fanout-postgres.ts';
 import { createHubEvents, type HubEvents } from './events/hub-events.ts';
@@ -85,6 +87,8 @@ export interface BuiltHub {
   images: Images;
   /** The training queue (docs/hub.md#training). */
   training: Training;
+  /** Drift per site and week (docs/hub.md#drift). */
+  drift: Drift['monitor'];
   /** The agent MQTT login's stored scrypt hash (the embedded broker checks passwords against it). */
   agentPasswordHash(username: string): Promise<string | undefined>;
   /** Feeds one MQTT message (topic, payload) into ingest. */
@@ -206,17 +210,21 @@ export async function buildHub(deps: HubDeps): Promise<BuiltHub> {
       publishCalibration: calibrationSink.send,
       agents: async () => knownAgents(await accounts.credentials.usernames(), await fleet.agents.list()),
       agentPasswordHash: (username) => accounts.credentials.hash(username),
+      log: log.child({ component: 'training' }),
       now,
     });
-    // An agent seen for the first time since start gets its site's calibration (it may be newer than the login).
-    const calibrated = new Set<string>();
-    const handleStatus: typeof fleet.handleStatus = async (address, payload) => {
-      await fleet.handleStatus(address, payload);
-      const key = `${address.site}/${address.agent}`;
-      if (calibrated.has(key)) return;
-      calibrated.add(key);
-      await training.calibrationPublisher.sendAgent(address).catch(() => calibrated.delete(key));
-    };
+    const drift = createDrift({
+      db,
+      config: config.drift,
+      models: registry.models,
+      jobs: training.jobs,
+      audit: accounts.audit,
+      events,
+      now,
+      log: log.child({ component: 'drift' }),
+    });
+    const calibrations = training.calibrationPublisher;
+    const handleStatus = withStatusTaps(fleet.handleStatus, { drift: drift.monitor, calibrations });
     const ingest = createDispatcher(
       {
         result: results.handler.handle,
@@ -242,11 +250,18 @@ export async function buildHub(deps: HubDeps): Promise<BuiltHub> {
         shadows.routes,
         images.routes,
         training.routes,
+        drift.routes,
         async (app) => {
           await app.register(eventsRoutes, { events });
         },
         async (app) => {
-          await app.register(metricsRoutes, { db, counters, agents: fleet.agents, now });
+          await app.register(metricsRoutes, {
+            db,
+            counters,
+            agents: fleet.agents,
+            now,
+            extra: drift.monitor.metricsText,
+          });
         },
         async (app) => {
           await app.register(healthRoutes, { db, jobsActive: () => jobsActive() });
@@ -270,6 +285,7 @@ export async function buildHub(deps: HubDeps): Promise<BuiltHub> {
       reports,
       images,
       training,
+      drift: drift.monitor,
       agentPasswordHash: (username) => accounts.credentials.hash(username),
       dispatch: ingest.dispatch,
       async drain() {
@@ -382,6 +398,14 @@ export async function startHub(config: HubConfig, options: { log?: Logger } = {}
           }
         : {}),
       rolloutIntervalMs: config.rollout.evaluateIntervalS * 1000,
+      periodic: [
+        { what: 'drift evaluation', intervalMs: config.drift.evaluateIntervalS * 1000, run: hub.drift.evaluate },
+        {
+          what: 'scheduled training jobs',
+          intervalMs: config.training.scheduleCheckIntervalS * 1000,
+          run: hub.training.scheduler.runDue,
+        },
+      ],
       log: log.child({ component: 'jobs' }),
     });
     log.info({ httpUrl, replica }, 'hub ready');

@@ -165,6 +165,8 @@ export interface ModelsTable {
   publisher_key_id: string;
   published_by: string;
   published_at: string;
+  /** migration 10: the manifest's `referenceScores` (JSON), NULL when the package has none. */
+  reference_scores: string | null;
 }
 
 export interface ModelAliasesTable {
@@ -343,6 +345,32 @@ export interface ResultShadowsTable {
   score: number;
 }
 
+/** migration 10: an agent's quarantined count as first and last seen in one ISO week (hub/drift/). */
+export interface AgentRefusalsTable {
+  site: string;
+  agent: string;
+  week: string;
+  first_count: number;
+  last_count: number;
+}
+
+/** migration 10: a site's drift state as last evaluated (`reasons` JSON). */
+export interface SiteDriftTable {
+  site: string;
+  drifting: number;
+  week: string;
+  reasons: string;
+  since: string;
+  updated_at: string;
+}
+
+/** migration 10: the last job each configured schedule created. */
+export interface ScheduleRunsTable {
+  name: string;
+  last_run_at: string;
+  last_job_id: string;
+}
+
 export interface HubTables {
   results: ResultsTable;
   result_flags: ResultFlagsTable;
@@ -374,6 +402,9 @@ export interface HubTables {
   site_calibration_current: SiteCalibrationCurrentTable;
   shadows: ShadowsTable;
   result_shadows: ResultShadowsTable;
+  agent_refusals: AgentRefusalsTable;
+  site_drift: SiteDriftTable;
+  schedule_runs: ScheduleRunsTable;
 }
 
 export type HubTableName = keyof HubTables;

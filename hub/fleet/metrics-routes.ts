@@ -22,6 +22,8 @@ export interface MetricsRoutesOptions {
   counters: IngestCounters;
   agents: AgentsStore;
   now: () => Date;
+  /** More metrics in Prometheus text from other features (drift: docs/hub.md#drift), appended. */
+  extra?: () => Promise<string>;
 }
 
 function allowed(request: FastifyRequest): boolean {
@@ -51,7 +53,8 @@ export async function metricsRoutes(app: HubApp, options: MetricsRoutesOptions) 
         rollouts.active(),
       ]);
       reply.type('text/plain; version=0.0.4; charset=utf-8');
-      return renderHubMetrics({
+      const extra = options.extra ? await options.extra() : '';
+      return `${renderHubMetrics({
         nowMs,
         counters: options.counters,
         agents,
@@ -59,7 +62,7 @@ export async function metricsRoutes(app: HubApp, options: MetricsRoutesOptions) 
         turnaround,
         rollouts: active,
         turnaroundDays: TURNAROUND_DAYS,
-      });
+      })}${extra}`;
     },
   );
 }

@@ -5,8 +5,9 @@
  * subscribes, publishes every agent's desired model again (a repeated one is harmless to agents), sends the
  * reports agents have not acked and evaluates the rollouts; on losing it, it unsubscribes and stops the
  * re-send timer (the rollout and retention timers keep running and ask `isActive()` each time).
- * In: the parts' start/stop handles, the MQTT subscriptions, the lease (absent for a single hub). Out: the
- * leader (`isActive`, `close`).
+ * Periodic jobs (drift evaluation, scheduled training jobs) run on their own timers, each tick only while this
+ * replica leads. In: the parts' start/stop handles, the MQTT subscriptions, the lease (absent for a single hub),
+ * the periodic jobs. Out: the leader (`isActive`, `close`: also stops the periodic timers).
  */
 import type { Logger } from 'pino';
 import { asCxrError } from '../../models/errors.ts';
@@ -28,12 +29,20 @@ export interface JobParts {
   };
 }
 
+/** A job run every `intervalMs` on the replica that leads (a failure is logged; the next tick tries again). */
+export interface PeriodicJob {
+  what: string;
+  intervalMs: number;
+  run(): Promise<unknown>;
+}
+
 export interface BackgroundJobsOptions {
   parts: JobParts;
   /** Tells the parts built before the leader whom to ask (the hub's `setJobsActive`). */
   setActive(isActive: () => boolean): void;
   lease?: { leases: LeaseStore; holder: string; ttlMs: number; nowMs: () => number };
   rolloutIntervalMs: number;
+  periodic?: readonly PeriodicJob[];
   log: Logger;
 }
 
@@ -84,5 +93,23 @@ export async function startBackgroundJobs(options: BackgroundJobsOptions): Promi
   parts.rollouts.startTimer(options.rolloutIntervalMs);
   parts.retention.start();
   await leader.start();
-  return leader;
+  const timers = (options.periodic ?? []).map((job) => {
+    let running = false;
+    const timer = setInterval(() => {
+      if (running || !leader.isActive()) return;
+      running = true;
+      void step(job.what, job.run).finally(() => {
+        running = false;
+      });
+    }, job.intervalMs);
+    timer.unref();
+    return timer;
+  });
+  return {
+    ...leader,
+    async close() {
+      for (const timer of timers) clearInterval(timer);
+      await leader.close();
+    },
+  };
 }

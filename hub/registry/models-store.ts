@@ -3,6 +3,7 @@
  * package store) and aliases such as `candidate` or `production` that name a version.
  */
 import { type Selectable, sql } from 'kysely';
+import type { ReferenceScores } from '../../models/triage/score-histogram.ts';
 import type { HubDb } from '../db/database.ts';
 import type { ModelAliasesTable, ModelsTable } from '../db/tables.ts';
 
@@ -20,6 +21,8 @@ export interface RegisteredModel {
   publisherKeyId: string;
   publishedBy: string;
   publishedAt: string;
+  /** The manifest's triage-score histogram on validation (drift reference), when the package has one. */
+  referenceScores?: ReferenceScores;
 }
 
 export interface ModelAlias {
@@ -54,6 +57,7 @@ const toModel = (row: ModelRow): RegisteredModel => ({
   publisherKeyId: row.publisher_key_id,
   publishedBy: row.published_by,
   publishedAt: row.published_at,
+  ...(row.reference_scores ? { referenceScores: JSON.parse(row.reference_scores) as ReferenceScores } : {}),
 });
 
 const toAlias = (row: Selectable<ModelAliasesTable>): ModelAlias => ({
@@ -95,6 +99,7 @@ export function createModelsStore(db: HubDb): ModelsStore {
           publisher_key_id: model.publisherKeyId,
           published_by: model.publishedBy,
           published_at: model.publishedAt,
+          reference_scores: model.referenceScores ? JSON.stringify(model.referenceScores) : null,
         })
         .execute();
     },

@@ -94,6 +94,7 @@ export function createPublisher(deps: PublishDeps): PublishPackage {
         publisherKeyId,
         publishedBy: publisher,
         publishedAt: now().toISOString(),
+        ...(manifest.referenceScores ? { referenceScores: manifest.referenceScores } : {}),
       };
     } catch (error) {
       await incoming.discard();

@@ -7,6 +7,7 @@
  * jobs store and the routes.
  */
 import { join } from 'node:path';
+import pino, { type Logger } from 'pino';
 import type { AgentAddress } from '../../protocol/topics.ts';
 import type { AuditStore } from '../accounts/audit-store.ts';
 import type { HubConfig } from '../config.ts';
@@ -24,6 +25,7 @@ import { calibrationRoutes } from './calibration-routes.ts';
 import { createCalibrationsStore } from './calibrations-store.ts';
 import { jobRoutes } from './job-routes.ts';
 import { createJobsStore } from './jobs-store.ts';
+import { createScheduler } from './scheduler.ts';
 import { createTrainerAuth } from './trainer-auth.ts';
 import { trainerRoutes } from './trainer-routes.ts';
 import { trainingDataRoutes } from './training-data-routes.ts';
@@ -41,6 +43,7 @@ export interface TrainingDeps {
   agents?(): Promise<AgentAddress[]>;
   /** An agent's stored password hash: agents read their site's calibration over HTTP with their own login. */
   agentPasswordHash?(username: string): Promise<string | undefined>;
+  log?: Logger;
   now: () => Date;
 }
 
@@ -104,7 +107,17 @@ export function createTraining(deps: TrainingDeps) {
       now,
     });
   };
-  return { jobs, calibrations, calibrationPublisher, routes };
+  // Recurring jobs from the config (docs/hub.md#scheduled-jobs); runDue runs on the background jobs' timer.
+  const scheduler = createScheduler({
+    db,
+    schedules: config.training.schedules,
+    jobs,
+    audit,
+    events,
+    now,
+    log: deps.log ?? pino({ level: 'silent' }),
+  });
+  return { jobs, calibrations, calibrationPublisher, scheduler, routes };
 }
 
 export type Training = ReturnType<typeof createTraining>;

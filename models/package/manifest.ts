@@ -4,6 +4,7 @@
  */
 import { type Static, Type } from '@sinclair/typebox';
 import { InputSpecSchema } from '../preprocess/input-spec.ts';
+import { ReferenceScoresSchema } from '../triage/score-histogram.ts';
 
 export const ClassThresholdSchema = Type.Object({
   /** Flag the class when probability >= threshold. */
@@ -86,6 +87,8 @@ export const ManifestSchema = Type.Object({
   thresholds: Type.Record(Type.String(), ClassThresholdSchema),
   triage: Type.Optional(TriageSpecSchema),
   calibration: Type.Optional(CalibrationSchema),
+  /** The triage score's histogram on validation: the reference for drift (docs/model-package.md#reference-scores). */
+  referenceScores: Type.Optional(ReferenceScoresSchema),
   gate: Type.Optional(GateSpecSchema),
   metrics: Type.Record(Type.String(), Type.Unknown()),
   architecture: Type.Record(Type.String(), Type.Unknown()),

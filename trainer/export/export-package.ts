@@ -101,7 +101,7 @@ export async function exportPackage(o: ExportOptions): Promise<ExportReport> {
   const val = { ...split('val'), scores: await predictScores(tf, model, pixels.val, R, state.normalisation) };
   const test = { ...split('test'), scores: await predictScores(tf, model, pixels.test, R, state.normalisation) };
   const normalClass = o.normalClass ?? (state.classes.includes('Normal') ? 'Normal' : undefined);
-  const { calibration, thresholds, triage, metrics } = modelMetrics(val, test, {
+  const { calibration, thresholds, triage, metrics, referenceScores } = modelMetrics(val, test, {
     classes: state.classes,
     ...(normalClass ? { normalClass } : {}),
     ...(o.targetSensitivity ? { targetSensitivity: o.targetSensitivity } : {}),
@@ -171,6 +171,7 @@ export async function exportPackage(o: ExportOptions): Promise<ExportReport> {
     thresholds,
     triage,
     calibration,
+    referenceScores,
     ...(gate
       ? {
           gate: {

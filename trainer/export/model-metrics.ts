@@ -3,10 +3,12 @@
  * split, screening thresholds (target sensitivity) and urgent operating points (target specificity) chosen on the
  * calibrated validation probabilities, and test-split figures computed ONCE with those choices: AUROC with
  * bootstrap CIs pooled and per site, sensitivity/specificity at both operating points, expected calibration error
- * before and after calibration. In: raw validation/test scores, labels, sites. Out: manifest sections.
+ * before and after calibration, and the calibrated validation histogram of the triage score (the drift reference,
+ * `referenceScores`). In: raw validation/test scores, labels, sites. Out: manifest sections.
  */
 import { calibrateProbabilities } from '../../models/package/calibration.ts';
 import type { Calibration, ClassThreshold, TriageSpec } from '../../models/package/manifest.ts';
+import { histogramOf, type ReferenceScores, SCORE_EDGES } from '../../models/triage/score-histogram.ts';
 import { sensSpec, thresholdAtSpecificity } from '../metrics/auroc.ts';
 import { bootstrapAurocCi } from '../metrics/bootstrap.ts';
 import { expectedCalibrationError, fitTemperature } from '../metrics/calibration.ts';
@@ -116,5 +118,16 @@ export function modelMetrics(val: SplitScores, test: SplitScores, o: ModelMetric
     },
     aurocUndefinedWhen: 'fewer than 2 positives or 2 negatives in the split: null',
   };
-  return { calibration, thresholds, triage, metrics };
+  // The training distribution of the triage score, for drift on the hub (docs/model-package.md#reference-scores).
+  const findingIdx = findings.map((n) => classes.indexOf(n));
+  const valScores = Array.from({ length: val.labels.length }, (_, i) =>
+    findingIdx.reduce((max, c) => Math.max(max, valCal[i * K + c] as number), 0),
+  );
+  const referenceScores: ReferenceScores = {
+    score: 'max-finding-probability',
+    edges: [...SCORE_EDGES],
+    counts: histogramOf(valScores),
+    fittedOn: `validation split, ${valScores.length} images, calibrated`,
+  };
+  return { calibration, thresholds, triage, metrics, referenceScores };
 }

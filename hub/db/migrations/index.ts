@@ -8,6 +8,7 @@ import { diagnosticImages } from './0006-diagnostic-images.ts';
 import { training } from './0007-training.ts';
 import { resultDeid } from './0008-result-deid.ts';
 import { shadows } from './0009-shadows.ts';
+import { driftAndSchedules } from './0010-drift-and-schedules.ts';
 import type { Migration } from './migration.ts';
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -20,4 +21,5 @@ export const MIGRATIONS: readonly Migration[] = [
   training,
   resultDeid,
   shadows,
+  driftAndSchedules,
 ];
