@@ -1,13 +1,14 @@
 /**
  * Dashboard shell: session check and login, the nav built from the screen list, a hash router that mounts one
  * screen at a time (and asks the current one before leaving it with unsaved work), one live-update connection
- * shared by screens, the reading queue, and the new-arrival announcements.
+ * shared by screens, the reading queue, the new-arrival announcements and the drift banner (drift-banner.ts).
  */
 
 import { ApiError } from './api/http.ts';
 import { connectLive, type Live } from './api/live.ts';
 import { currentUser, logIn, logOut, type User } from './api/session-api.ts';
 import { createArrivals } from './arrivals.ts';
+import { startDriftBanner } from './drift-banner.ts';
 import { loadQueue, saveQueue } from './queue.ts';
 import { screens } from './screens/index.ts';
 import type { MountedScreen, Screen } from './screens/types.ts';
@@ -19,6 +20,9 @@ const loginSection = byId('login');
 let user: User | null = null;
 let current: { screen: Screen; mounted: MountedScreen; hash: string } | null = null;
 let live: (Live & { close(): void }) | null = null;
+const driftBanner = h('div', { id: 'drift-banner', class: 'drift-banner', role: 'alert', hidden: true });
+view.before(driftBanner);
+let drift: { stop(): void } | null = null;
 const arrivals = createArrivals();
 let queue = loadQueue();
 
@@ -91,6 +95,7 @@ function showApp(signedIn: User): void {
   );
   live = connectLive((on) => byId('live').classList.toggle('on', on));
   live.on('result', (item) => arrivals.arrived(item, current?.screen.id === 'worklist'));
+  drift = startDriftBanner(driftBanner, signedIn.isAdmin);
   route();
 }
 
@@ -99,6 +104,8 @@ function showLogin(): void {
   current = null;
   live?.close();
   live = null;
+  drift?.stop();
+  drift = null;
   user = null;
   view.replaceChildren();
   if (topbar) topbar.hidden = true;
