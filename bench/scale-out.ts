@@ -24,7 +24,7 @@ import { agentUserEntry, hubUserEntry, natsPasswordHash } from '../hub/broker/na
 import { openHubDatabase } from '../hub/db/database.ts';
 import { createResultsStore, type WorklistQuery } from '../hub/results/results-store.ts';
 import { type AgentAddress, topicFor } from '../protocol/topics.ts';
-import { hubConfig, tempDir } from '../test/hub/fixtures.ts';
+import { hubConfig, statusMessage, tempDir } from '../test/hub/fixtures.ts';
 import { startHubProcess } from '../test/support/hub-process.ts';
 import { freePort } from '../test/support/mosquitto.ts';
 import { type NatsCluster, startNatsCluster } from '../test/support/nats.ts';
@@ -230,6 +230,14 @@ async function ingestBench(postgres: PostgresCluster) {
     console.log(
       `  PostgreSQL per stored result (tables + indexes + TOAST, 1 replica run): ${((one.dbBytes - emptyBytes) / one.stored).toFixed(0)} B; preview blobs ${(one.blobBytes / one.stored).toFixed(0)} B`,
     );
+    const status = statusMessage('clinic-0001', 'xr-1', {
+      uptimeS: 86_400,
+      quarantined: 0,
+      diskFreeBytes: 52e9,
+      intakePaused: false,
+      acksStalled: false,
+    });
+    console.log(`  status message (every field set) ${JSON.stringify(status).length} B`);
   } finally {
     await nats.stop();
   }
