@@ -190,8 +190,13 @@ export function createRolloutRunner(deps: RolloutRunnerDeps): RolloutRunner {
     queued = true;
     scheduled = setImmediate(() => {
       scheduled = undefined;
-      void evaluateAll(() => {
+      evaluateAll(() => {
         queued = false;
+      }).catch((thrown) => {
+        // The lock could not be taken (database down): the next event queues an evaluation again.
+        queued = false;
+        const error = asCxrError(thrown);
+        log.error({ code: error.code, err: error.message }, 'rollout evaluation failed');
       });
     });
   }

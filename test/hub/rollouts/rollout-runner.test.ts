@@ -21,13 +21,18 @@ import { tempDir } from '../fixtures.ts';
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
-it('queues one evaluation for a burst of agent events, and one more for events after it started', async () => {
+it('queues one evaluation for a burst of agent events, one more for events after it started, and again after a failed lock', async () => {
   const db = await openHubDatabase(`sqlite:${join(tempDir(), 'hub.db')}`);
   const now = () => new Date('2026-03-01T08:00:00Z');
   const gates: (() => void)[] = [];
   let jobs = 0;
+  let failNext = false;
   const lock = async <T>(job: () => Promise<T>): Promise<T> => {
     jobs++;
+    if (failNext) {
+      failNext = false;
+      throw new Error('connection refused'); // the advisory lock cannot be taken: the job never starts
+    }
     await new Promise<void>((resolve) => gates.push(resolve));
     return job();
   };
@@ -66,6 +71,16 @@ it('queues one evaluation for a burst of agent events, and one more for events a
     gates.shift()!();
     await runner.idle();
     assert.equal(jobs, 2);
+
+    failNext = true;
+    events.emit('fleet', { site: 'clinic-3', agent: 'xr-1' });
+    await runner.idle();
+    assert.equal(jobs, 3, 'the evaluation whose lock failed');
+    events.emit('fleet', { site: 'clinic-4', agent: 'xr-1' });
+    await tick();
+    assert.equal(jobs, 4, 'a failed lock does not stop later events from queueing an evaluation');
+    gates.shift()!();
+    await runner.idle();
   } finally {
     await runner.close();
     await db.close();
