@@ -85,6 +85,9 @@ export function createDriftMonitor(deps: DriftMonitorDeps) {
   }
 
   return {
+    /** Each site's state as last stored by `evaluate`. */
+    states: () => store.states(),
+
     async report(weeks: number): Promise<SiteDriftReport[]> {
       const [judged, states] = await Promise.all([judge(weeks), store.states()]);
       const sites = [...new Set([...judged.keys(), ...states.map((s) => s.site)])].sort();

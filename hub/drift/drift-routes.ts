@@ -103,7 +103,7 @@ export async function driftRoutes(app: HubApp, options: DriftRoutesOptions) {
         response: { 200: Type.Object({ sites: Type.Array(State) }), 401: ErrorBody },
       },
     },
-    async () => ({ sites: (await monitor.report(1)).flatMap((s) => (s.state ? [s.state] : [])) }),
+    async () => ({ sites: await monitor.states() }),
   );
 
   app.post(
@@ -121,7 +121,7 @@ export async function driftRoutes(app: HubApp, options: DriftRoutesOptions) {
     async (request, reply) => {
       const actor = sessionOf(request).user.username;
       const { site } = request.params;
-      const state = (await monitor.report(1)).find((s) => s.site === site)?.state ?? null;
+      const state = (await monitor.states()).find((s) => s.site === site) ?? null;
       const job = await options.jobs.create({ kind: 'fine-tune', site, params: {}, createdBy: actor }, now());
       await options.audit.append(
         {
