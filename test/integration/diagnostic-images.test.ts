@@ -195,11 +195,18 @@ describe('diagnostic images end to end', () => {
   it('resumes an upload killed halfway (agent SIGKILL, hub restart) and stores it once', async () => {
     const ports = { http: new URL(hub.httpUrl).port, mqtt: new URL(hub.mqttUrl).port };
     const fx = await agentFixture();
-    // A 2048² 16-bit film of noise: about 8 MB of PNG, sent in 64 KiB chunks.
-    const noise = new Uint16Array(2048 * 2048);
+    // A 2048² 16-bit chest film whose low byte is noise: about 8 MB of PNG, sent in 64 KiB chunks. It must look
+    // like a chest film (the model's gate quarantines pure noise before any upload); the noise keeps it large.
+    const { data } = await sharp(join(SAMPLES, 'nih/images/00000013_009.png'))
+      .greyscale()
+      .resize(2048, 2048)
+      .toColourspace('grey16')
+      .raw({ depth: 'ushort' })
+      .toBuffer({ resolveWithObject: true });
+    const film = new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2);
     const random = seededRandom(3);
-    for (let i = 0; i < noise.length; i++) noise[i] = Math.floor(random() * 65536);
-    const png = await sharp(noise, { raw: { width: 2048, height: 2048, channels: 1 } })
+    for (let i = 0; i < film.length; i++) film[i] = ((film[i] ?? 0) & 0xff00) | Math.floor(random() * 256);
+    const png = await sharp(film, { raw: { width: 2048, height: 2048, channels: 1 } })
       .toColourspace('grey16')
       .png()
       .toBuffer();
