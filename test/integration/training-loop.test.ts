@@ -1,30 +1,36 @@
 /**
- * The loop from radiologists' reads to a candidate model, with real parts: a base model trained here (tiny member,
- * NIH samples, 32 px), exported and signed, published to a hub listening on 127.0.0.1 as `production`; 32 site-B
- * films (test/fixtures/site-b) arriving as that model's results, read and signed through the API with the data set's
- * labels as a radiologist would; the trainer service as a real process (`cxr trainer serve`, wasm backend)
+ * The loop from radiologists' reads to a better model at the site, with real parts: a base model trained here (tiny
+ * member, NIH samples, 32 px), exported and signed, published to a hub (embedded broker, 127.0.0.1) as `production`;
+ * 32 site-B films (test/fixtures/site-b) arriving as that model's results, read and signed through the API with the
+ * data set's labels as a radiologist would; the trainer service as a real process (`cxr trainer serve`, wasm backend)
  * fine-tuning from the base's run on a queued job — killed with SIGKILL after its first epoch and started again, it
  * resumes from its checkpoint — then evaluating candidate and production on the same held-back patients and
- * publishing the candidate with its report.
+ * publishing the candidate with its report. Then, with that candidate: a real agent process at site B on production
+ * (`cxr agent`), the candidate shadowed there by an admin, the site-B films fed through the agent (each result
+ * carries the candidate's output), read through the API with the data set's labels, the hub's live agreement with
+ * the radiologists beside production's, the admin's promotion (the staged rollout), the agent ending on the candidate
+ * and its results carrying it.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { resultIdFor } from '../../agent/screening/result-builder.ts';
 import { hashPassword } from '../../hub/auth/password.ts';
-import { type BuiltHub, buildHub } from '../../hub/main.ts';
+import { type BuiltHub, type RunningHub, startHub } from '../../hub/main.ts';
 import { packTar } from '../../models/package/tar.ts';
 import { topicFor } from '../../protocol/topics.ts';
 import { prepareIndex } from '../../trainer/data/prepare-cache.ts';
 import { exportPackage } from '../../trainer/export/export-package.ts';
 import { DEFAULT_TRAIN } from '../../trainer/train/train-config.ts';
 import { trainModel } from '../../trainer/train/train-loop.ts';
-import { resultMessage, tempDir } from '../hub/fixtures.ts';
+import { PASSWORDS, resultMessage, tempDir } from '../hub/fixtures.ts';
 import { waitFor } from '../hub/harness.ts';
 import { type InjectUser, injectLogin } from '../hub/inject-session.ts';
 import { PUBLISH_TOKEN, PUBLISHER_KEYS, registryHubConfig } from '../hub/registry-fixtures.ts';
+import { type CxrService, startCxrService } from '../support/cxr-process.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
 const NIH = join(root, 'models/samples/nih/labels.csv');
@@ -45,8 +51,14 @@ interface Job {
   error: { code: string; message: string } | null;
 }
 
-describe('training loop: signed site-B reads → fine-tune job → candidate', { timeout: 400_000 }, () => {
+describe('training loop: signed site-B reads → fine-tune job → candidate → shadow → promotion', {
+  timeout: 600_000,
+}, () => {
+  let running: RunningHub;
   let hub: BuiltHub;
+  let url: string;
+  let agent: CxrService | undefined;
+  let pkgDir: string;
   let boss: InjectUser;
   let rad: InjectUser;
   let trainer: ChildProcess | undefined;
@@ -83,7 +95,7 @@ describe('training loop: signed site-B reads → fine-tune job → candidate', {
       batchSize: 4,
       backend: 'wasm',
     });
-    const pkgDir = join(dir, 'base-package');
+    pkgDir = join(dir, 'base-package');
     await exportPackage({
       trainDir: runDir,
       cacheDir,
@@ -94,10 +106,11 @@ describe('training loop: signed site-B reads → fine-tune job → candidate', {
       goldenImages: [join(root, 'models/samples/nih/images/00000017_000.png')],
       backend: 'wasm',
     });
-    hub = await buildHub({
-      config: registryHubConfig({ trainers: [{ name: 'gpu-1', passwordHash: hashPassword('trainer-pw') }] }, [B]),
-    });
-    const url = await hub.app.listen({ host: '127.0.0.1', port: 0 });
+    running = await startHub(
+      registryHubConfig({ trainers: [{ name: 'gpu-1', passwordHash: hashPassword('trainer-pw') }] }, [B]),
+    );
+    hub = running.hub;
+    url = running.httpUrl;
     boss = await injectLogin(hub, 'boss', 'keeps-the-keys');
     rad = await injectLogin(hub, 'rad', 'read-all-day');
     const published = await hub.app.inject({
@@ -166,7 +179,9 @@ describe('training loop: signed site-B reads → fine-tune job → candidate', {
   });
   after(async () => {
     trainer?.kill('SIGKILL');
-    await hub?.close();
+    agent?.kill();
+    await agent?.exited;
+    await running?.close();
   });
 
   it("fine-tunes production on the site's signed reads and publishes an evaluated candidate", async () => {
@@ -210,5 +225,160 @@ describe('training loop: signed site-B reads → fine-tune job → candidate', {
     assert.equal(models.aliases.find((a) => a.alias === 'candidate')?.version, '1.1.0-site-b.1');
     const report = await rad.get('/api/training/reports/1.1.0-site-b.1');
     assert.equal(report.statusCode, 200);
+  });
+
+  it('shadows the candidate at site B through a real agent, shows its agreement beside production, promotes it', async (t) => {
+    const CANDIDATE = '1.1.0-site-b.1';
+    const agentDir = join(dir, 'agent');
+    const inDir = join(agentDir, 'incoming');
+    const keysDir = join(agentDir, 'keys');
+    const logFile = join(agentDir, 'agent.log');
+    mkdirSync(inDir, { recursive: true });
+    mkdirSync(keysDir);
+    writeFileSync(join(keysDir, 'fleet.pub.pem'), PUBLISHER_KEYS.publicKeyPem);
+    writeFileSync(logFile, '');
+    writeFileSync(
+      join(agentDir, 'agent.json'),
+      JSON.stringify({
+        site: B.site,
+        agentId: B.agent,
+        siteSecret: 'site-b-secret-0123456789abcdef',
+        dataDir: join(agentDir, 'data'),
+        watch: [{ path: inDir, stableMs: 400, rescanIntervalMs: 2000, incompleteGraceMs: 4000 }],
+        model: { dir: pkgDir, trustedKeysDir: keysDir, runtime: 'onnxruntime' },
+        mqtt: {
+          url: running.mqttUrl,
+          username: `${B.site}/${B.agent}`,
+          password: PASSWORDS.agent,
+          statusIntervalMs: 1000,
+          retryInitialMs: 1000,
+          retryMaxMs: 5000,
+        },
+        http: { port: 0 },
+        disk: { minFreeBytes: 0, minFreePercent: 0 },
+        pixels: { policy: 'none' }, // reads need no pixels here; the preview's text detection would triple the time
+        batchSize: 4,
+        concurrency: 2,
+        logLevel: 'info',
+      }),
+    );
+    agent = startCxrService(['agent', '--config', join(agentDir, 'agent.json')], { logFile });
+    const agentOn = (version: string) =>
+      waitFor(async () => {
+        const me = (await hub.agents.list()).find((a) => a.site === B.site && a.agent === B.agent);
+        return me?.online && me.status?.model?.version === version ? me : undefined;
+      }, 90_000);
+    await agentOn('1.0.0');
+
+    const started = await boss.send('POST', '/api/shadows', { alias: 'candidate', sites: [B.site], minReads: 1000 });
+    assert.equal(started.statusCode, 201, started.body);
+    const shadow = started.json() as { id: string; version: string; reportUrl: string | null };
+    assert.equal(shadow.version, CANDIDATE);
+    assert.equal(shadow.reportUrl, `/api/training/reports/${CANDIDATE}`, "the candidate's evaluation report");
+    await waitFor(() => readFileSync(logFile, 'utf8').includes('live shadow scoring beside the active model'), 90_000);
+
+    // The site-B films through the agent: each result carries production's findings and the candidate's output.
+    const rows = readFileSync(join(SITE_B, 'labels.csv'), 'utf8').trim().split('\n').slice(1);
+    const films = rows.map((row) => {
+      const [file, label] = row.split(',') as [string, string];
+      const bytes = readFileSync(join(SITE_B, file));
+      const contentSha256 = createHash('sha256').update(bytes).digest('hex');
+      copyFileSync(join(SITE_B, file), join(inDir, file.split('/').at(-1)!));
+      return { resultId: resultIdFor(B.site, contentSha256, '1.0.0'), present: label === 'Lung Opacity' };
+    });
+    type View = {
+      status: string;
+      rolloutId: string | null;
+      agreement: {
+        overall: { films: number; reads: number; production: { agreed: number }; candidate: { agreed: number } };
+        sites: { site: string; reads: number }[];
+        productionVersions: string[];
+      };
+    };
+    const view = async () => (await rad.get(`/api/shadows/${shadow.id}`)).json() as View;
+    await waitFor(async () => ((await view()).agreement.overall.films === films.length ? true : undefined), 180_000);
+    const stored = await hub.db.kysely
+      .selectFrom('results as r')
+      .innerJoin('result_shadows as s', 's.result_row', 'r.id')
+      .select([
+        'r.result_id',
+        'r.model_version',
+        'r.flags',
+        'r.triage',
+        'r.probabilities',
+        's.version',
+        's.flags as sf',
+      ])
+      .select('s.probabilities as sp')
+      .execute();
+    assert.equal(stored.length, films.length);
+    assert.ok(stored.every((r) => r.model_version === '1.0.0' && r.version === CANDIDATE));
+    assert.ok(
+      stored.some((r) => r.probabilities !== r.sp),
+      'two different models scored the films',
+    );
+
+    // Reads signed through the API with the data set's labels; the agreement counted here independently.
+    let productionAgreed = 0;
+    let candidateAgreed = 0;
+    for (const film of films) {
+      const row = stored.find((r) => r.result_id === film.resultId);
+      assert.ok(row, `a result for each film (${film.resultId})`);
+      const classes = (JSON.parse(row.triage ?? '{}') as { findingClasses: string[] }).findingClasses;
+      const truth = (c: string) => c === 'Lung Opacity' && film.present;
+      const agrees = (flags: string[]) => classes.every((c) => flags.includes(c) === truth(c));
+      if (agrees(JSON.parse(row.flags) as string[])) productionAgreed++;
+      if (agrees(JSON.parse(row.sf) as string[])) candidateAgreed++;
+      const signed = await rad.send('POST', `/api/studies/${film.resultId}/reads`, {
+        decisions: Object.fromEntries(classes.map((c) => [c, truth(c) ? 'present' : 'absent'])),
+        impression: film.present ? 'pneumonia' : 'normal chest',
+        normal: !film.present,
+        agreedWithAi: false,
+        basedOn: 0,
+      });
+      assert.equal(signed.statusCode, 201, signed.body);
+    }
+    const live = await view();
+    assert.equal(live.status, 'running', 'fewer read films than its minimum: no automatic stop');
+    assert.deepEqual(live.agreement.productionVersions, ['1.0.0']);
+    assert.equal(live.agreement.overall.reads, films.length);
+    assert.equal(live.agreement.sites[0]?.reads, films.length);
+    assert.equal(live.agreement.overall.production.agreed, productionAgreed);
+    assert.equal(live.agreement.overall.candidate.agreed, candidateAgreed);
+    t.diagnostic(`agreement with the reads: production ${productionAgreed}/32, candidate ${candidateAgreed}/32`);
+
+    // The admin's click: the staged rollout of the candidate; the agent ends on it and its results carry it.
+    const promoted = await boss.send('POST', `/api/shadows/${shadow.id}/promote`, { waves: [{ percent: 100 }] });
+    assert.equal(promoted.statusCode, 200, promoted.body);
+    const { rolloutId } = promoted.json() as View;
+    assert.ok(rolloutId);
+    await agentOn(CANDIDATE);
+    await waitFor(async () => {
+      const r = (await rad.get(`/api/rollouts/${rolloutId}`)).json() as { status: string };
+      return r.status === 'completed' ? r : undefined;
+    }, 60_000);
+    copyFileSync(join(root, 'models/samples/nih/images/00000017_000.png'), join(inDir, 'after.png'));
+    const after = await waitFor(
+      () =>
+        hub.db.kysely
+          .selectFrom('results')
+          .select(['id', 'model_version'])
+          .where('model_version', '=', CANDIDATE)
+          .executeTakeFirst(),
+      90_000,
+    );
+    const shadowed = await hub.db.kysely
+      .selectFrom('result_shadows')
+      .select('result_row')
+      .where('result_row', '=', after.id)
+      .execute();
+    assert.deepEqual(shadowed, [], 'the shadow ended with the promotion');
+    const audit = (await boss.get(`/api/audit?target=${shadow.id}&limit=20`)).json() as {
+      entries: { actor: string; action: string }[];
+    };
+    assert.deepEqual(audit.entries.map((e) => `${e.actor}:${e.action}`).reverse(), [
+      'boss:shadow.start',
+      'boss:shadow.promote',
+    ]);
   });
 });
