@@ -63,6 +63,10 @@ test('exported package runs on ONNX Runtime and OpenVINO like tfjs (<= 1e-4) on 
   assert.equal(manifest.golden.length, 2);
   assert.equal(manifest.params, state.cost.params);
   assert.ok(manifest.thresholds['Lung Opacity'].threshold >= 0);
+  // The drift reference: the validation images' triage scores in ten bins (docs/model-package.md#reference-scores).
+  assert.equal(manifest.referenceScores.edges.length, 11);
+  const counted = manifest.referenceScores.counts.reduce((a: number, b: number) => a + b, 0);
+  assert.equal(counted, index.splits.val.length);
 });
 
 test('with negatives: the gate is fitted, exported as extra outputs, self-tested, and refuses them', async () => {
