@@ -5,8 +5,11 @@
  * less what the process holds at start: runtimes, model, workers). Out: tickets; a file takes one for its size
  * before it is read, grows it by its decode cost once its header is known, and gives it back when its verdict
  * is recorded. The oldest file in flight is always let through once the others are waiting, so a file larger
- * than the whole budget still goes (nearly alone) and nothing waits forever.
+ * than the whole budget still goes (nearly alone) and nothing waits forever. A large film's ticket, given back,
+ * first has the garbage collected (collect-garbage.ts), so its freed pixels are not still resident when the next
+ * film is admitted against them.
  */
+import { garbageCollector, LARGE_FILM_SAMPLES } from './collect-garbage.ts';
 
 /**
  * Bytes a decoded film holds at its peak, per sample: the codec's samples (up to 4), the stored → display
@@ -39,6 +42,13 @@ interface Waiter {
   resolve(): void;
 }
 
+export interface AdmissionOptions {
+  /** Runs a full garbage collection (default: V8's, exposed on first use). */
+  collect?: () => void;
+  /** A ticket holding at least this many bytes collects when given back (default: a 16 M-sample film's cost). */
+  collectAboveBytes?: number;
+}
+
 export class MemoryAdmission {
   readonly #held = new Set<Held>();
   readonly #waiters: Waiter[] = [];
@@ -46,7 +56,16 @@ export class MemoryAdmission {
   #order = 0;
   #peak = 0;
 
-  constructor(readonly budgetBytes: number) {}
+  readonly #collect: () => void;
+  readonly #collectAboveBytes: number;
+
+  constructor(
+    readonly budgetBytes: number,
+    options: AdmissionOptions = {},
+  ) {
+    this.#collect = options.collect ?? (() => garbageCollector()());
+    this.#collectAboveBytes = options.collectAboveBytes ?? decodeCostBytes(LARGE_FILM_SAMPLES, false);
+  }
 
   /** Bytes reserved by files in flight. */
   get inUse(): number {
@@ -72,6 +91,7 @@ export class MemoryAdmission {
       release: () => {
         if (released) return;
         released = true;
+        if (held.bytes >= this.#collectAboveBytes) this.#collect();
         this.#held.delete(held);
         this.#inUse -= held.bytes;
         this.#wake();

@@ -4,12 +4,14 @@
  * error), then per task { type: 'done', id, output, workMs } with the output's buffers moved, not copied, or
  * { type: 'error', id, error } with the CxrError's code, message and kind (bad input stays `input`).
  * libvips (sharp) runs single-threaded here and without its cache: the pool's threads are the parallelism,
- * and memory is what the files in flight hold.
+ * and memory is what the files in flight hold. After a large film's task the worker collects its garbage
+ * (collect-garbage.ts), so the film's freed buffers do not stay resident while the next film is decoded.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import sharp from 'sharp';
 import { openTextDetector } from '../../../models/deid/text-detector.ts';
 import { asCxrError } from '../../../models/errors.ts';
+import { garbageCollector, LARGE_FILM_SAMPLES } from '../collect-garbage.ts';
 import { decodeInWorker } from '../stages/decode.ts';
 import { preprocessInWorker } from '../stages/preprocess.ts';
 import { renderInWorker } from '../stages/render.ts';
@@ -49,12 +51,20 @@ try {
   post({ type: 'failed', error: serialize(thrown) });
 }
 
+/** Samples of the film a task worked on: its pixels going in (preprocess, render) or coming out (decode). */
+function samplesOf(input: { pixels?: Float32Array }, output: unknown): number {
+  return input.pixels?.length ?? (output as { image?: { pixels?: Float32Array } }).image?.pixels?.length ?? 0;
+}
+
 port.on('message', async (message: { id: number; task: PixelTaskName; input: never }) => {
   const started = performance.now();
+  let samples = 0;
   try {
     const { output, transfer } = await handlers[message.task](message.input, context);
+    samples = samplesOf(message.input, output); // before the transfer empties the buffers
     post({ type: 'done', id: message.id, output, workMs: performance.now() - started }, transfer);
   } catch (thrown) {
     post({ type: 'error', id: message.id, error: serialize(thrown), workMs: performance.now() - started });
   }
+  if (samples >= LARGE_FILM_SAMPLES) garbageCollector()();
 });

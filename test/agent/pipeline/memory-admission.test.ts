@@ -72,4 +72,17 @@ describe('memory admission', () => {
     assert.equal(filesBudgetBytes(1024 ** 3, 400 * 1024 ** 2), 624 * 1024 ** 2);
     assert.equal(filesBudgetBytes(1024 ** 3, 2 * 1024 ** 3), 64 * 1024 ** 2);
   });
+
+  it('collects garbage when a large film gives its memory back, not for a small one', async () => {
+    let collections = 0;
+    const memory = new MemoryAdmission(1000, { collect: () => collections++, collectAboveBytes: 500 });
+    const small = await memory.admit(100);
+    small.release();
+    assert.equal(collections, 0);
+    const large = await memory.admit(100);
+    await large.grow(400);
+    large.release();
+    large.release();
+    assert.equal(collections, 1, 'once, when the large ticket is given back');
+  });
 });
