@@ -18,6 +18,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect as connectNats } from '@nats-io/transport-node';
 import mqtt, { type MqttClient } from 'mqtt';
 import pg from 'pg';
 import { agentUserEntry, hubUserEntry, natsPasswordHash } from '../hub/broker/nats-users-file.ts';
@@ -87,6 +89,16 @@ function cpuOf(pids: number[], seconds = () => pids.reduce((n, pid) => n + proce
   return () => (seconds() - start) * 1000;
 }
 
+/** Deliveries the shared results consumer has made again so far (a delivery not acked within its ack wait). */
+async function redeliveries(nats: NatsCluster): Promise<number> {
+  const nc = await connectNats({ servers: nats.natsUrls, user: 'cxr-hub', pass: PASSWORD });
+  try {
+    return (await (await jetstreamManager(nc)).consumers.info('$MQTT_msgs', 'cxr-hub-results')).num_redelivered;
+  } finally {
+    await nc.close();
+  }
+}
+
 /** Raw NATS MQTT QoS 1: the same clients and payloads, each delivered to one QoS 1 subscriber. */
 async function rawRate(
   nats: NatsCluster,
@@ -119,7 +131,14 @@ async function hubRate(
   agents: AgentAddress[],
   lists: { id: string; json: string }[][],
   replicas: number,
-): Promise<{ rate: number; stored: number; dbBytes: number; blobBytes: number; cpuMs: Record<string, number> }> {
+): Promise<{
+  rate: number;
+  stored: number;
+  redelivered: number;
+  dbBytes: number;
+  blobBytes: number;
+  cpuMs: Record<string, number>;
+}> {
   const url = await postgres.createDatabase();
   const dataDir = tempDir('cxr-bench-scale-');
   const config = hubConfig(
@@ -153,6 +172,7 @@ async function hubRate(
       await client.subscribeAsync(topicFor(agents[c]!, 'ack'), { qos: 1 });
     }),
   );
+  const redeliveredBefore = await redeliveries(nats);
   const cpu = {
     hub: cpuOf(hubs.map((h) => h.pid)),
     nats: cpuOf(natsServerPids(nats.mqttUrls)),
@@ -165,13 +185,21 @@ async function hubRate(
     (c, id) => new Promise<void>((resolve) => acked[c]!.set(id, resolve)),
   );
   const cpuMs = Object.fromEntries(Object.entries(cpu).map(([name, spent]) => [name, spent() / countOf(lists)]));
+  const redelivered = (await redeliveries(nats)) - redeliveredBefore;
   await Promise.all(clients.map((c) => c.endAsync()));
   await Promise.all(hubs.map((h) => h.stop()));
   const db = new pg.Client({ connectionString: url });
   await db.connect();
   const stored = Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM results')).rows[0]!.n);
   await db.end();
-  return { rate, stored, cpuMs, dbBytes: await databaseBytes(url), blobBytes: folderBytes(join(dataDir, 'blobs')) };
+  return {
+    rate,
+    stored,
+    redelivered,
+    cpuMs,
+    dbBytes: await databaseBytes(url),
+    blobBytes: folderBytes(join(dataDir, 'blobs')),
+  };
 }
 
 async function ingestBench(postgres: PostgresCluster) {
@@ -199,10 +227,10 @@ async function ingestBench(postgres: PostgresCluster) {
     );
     console.log(`  NATS MQTT raw QoS 1 (one subscriber):  ${raw.rate.toFixed(0)} msg/s`);
     console.log(
-      `  1 hub replica (ack after commit):      ${one.rate.toFixed(0)} results/s  (${one.stored}/${total} stored)`,
+      `  1 hub replica (ack after commit):      ${one.rate.toFixed(0)} results/s  (${one.stored}/${total} stored, ${one.redelivered} redelivered)`,
     );
     console.log(
-      `  2 hub replicas (shared consumer):      ${two.rate.toFixed(0)} results/s  (${two.stored}/${total} stored)`,
+      `  2 hub replicas (shared consumer):      ${two.rate.toFixed(0)} results/s  (${two.stored}/${total} stored, ${two.redelivered} redelivered)`,
     );
     console.log(
       `  ratios: 1 replica / raw ${(one.rate / raw.rate).toFixed(2)}, 2 replicas / raw ${(two.rate / raw.rate).toFixed(2)}, 2 / 1 ${(two.rate / one.rate).toFixed(2)}`,
