@@ -35,7 +35,7 @@ import { fineTuneRun } from '../jobs/fine-tune-run.ts';
 import { recalibrateSite } from '../jobs/recalibrate.ts';
 import { sensSpec } from '../metrics/auroc.ts';
 import type { TrainState } from '../train/train-config.ts';
-import { pixelStats, trainModel } from '../train/train-loop.ts';
+import { trainModel } from '../train/train-loop.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -190,22 +190,6 @@ async function siteOperatingPoint(pkgDir: string, readsCsv: string) {
   return { reads: reads.scored.length, threshold, chosenOn, heldBack: { images: held.scored.length, ...point } };
 }
 
-/**
- * trainModel on resume keeps the base's normalisation in train-state.json but trains and validates with the new
- * cache's pixel statistics; export reads train-state.json. Record the statistics training used, so the package
- * normalises as the fine-tuned weights were trained.
- */
-async function recordTrainingNormalisation(runDir: string, cacheDir: string) {
-  const path = join(runDir, 'train-state.json');
-  const state = JSON.parse(readFileSync(path, 'utf8')) as TrainState;
-  const index = await readIndex(cacheDir);
-  const pixels = await loadPixels(cacheDir, index, state.arch.resolution);
-  const used = pixelStats(pixels.train);
-  const base = state.normalisation;
-  writeFileSync(path, `${JSON.stringify({ ...state, normalisation: used }, null, 1)}\n`);
-  return { base, used };
-}
-
 const results: Record<string, unknown>[] = [];
 results.push(
   await arm('production', async () => ({
@@ -258,7 +242,6 @@ for (const n of sizes) {
         },
         { logger: log },
       );
-      const normalisation = await recordTrainingNormalisation(runDir, cacheDir);
       const pkgDir = join(dir, 'package');
       await exportPackage({
         trainDir: runDir,
@@ -275,7 +258,7 @@ for (const n of sizes) {
         reads: n,
         readsFrom: readsSeenBy(n),
         trainedOn: index.countsBySite,
-        normalisation,
+        normalisation: trained.normalisation,
         epochs: trained.history
           .slice(plan.firstEpoch)
           .map((e) => ({ epoch: e.epoch, loss: e.loss, val: e.valAurocBySite, seconds: e.seconds })),

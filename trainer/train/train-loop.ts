@@ -123,6 +123,9 @@ export async function trainModel(config: TrainConfig, hooks: TrainHooks = {}): P
     state = { ...saved, config, backend, done: false };
     log?.info({ epoch: state.history.length }, 'resumed from last checkpoint');
   }
+  // The input normalisation is the run's, fixed at its first epoch: a run resumed on another cache (a fine-tune on
+  // new reads) keeps training on what its weights learnt, and export writes the same values into the package.
+  const norm = state.normalisation;
   log?.info({ backend, arch, macs: cost.macs, params: cost.params, nTrain, nVal: valLabels.length }, 'training');
   const started = Date.now();
   const samples = config.samplesPerEpoch ?? nTrain;
@@ -144,7 +147,7 @@ export async function trainModel(config: TrainConfig, hooks: TrainHooks = {}): P
         yb[j * K + trainLabels[id]!] = 1;
       });
       const lossT = tf.tidy(() => {
-        const x = tf.div(tf.sub(tf.tensor4d(xb, [ids.length, R, R, 1]), normalisation.mean), normalisation.std);
+        const x = tf.div(tf.sub(tf.tensor4d(xb, [ids.length, R, R, 1]), norm.mean), norm.std);
         const y = tf.tensor2d(yb, [ids.length, K]);
         return optimizer.minimize(() => {
           const p = model.apply(x, { training: true }) as tfType.Tensor2D;
@@ -157,7 +160,7 @@ export async function trainModel(config: TrainConfig, hooks: TrainHooks = {}): P
       hooks.onBatch?.({ epoch, batch: b + 1, batches, loss: lossSum / (b + 1) });
     }
     const trainSeconds = (Date.now() - t0) / 1000;
-    const scores = await predictScores(tf, model, pixels.val, R, normalisation);
+    const scores = await predictScores(tf, model, pixels.val, R, norm);
     const { perClass } = perClassAuroc(scores, valLabels, K);
     const { bySite, score: mean } = perSiteAuroc(scores, valLabels, valSites, K);
     const record: EpochRecord = {
