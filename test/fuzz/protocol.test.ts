@@ -77,8 +77,13 @@ function mutate(base: Json, edits: Edit[]): Json {
     const last = path.at(-1) as string | number;
     if (e.op === 'replace') parent[last] = e.value;
     else if (e.op === 'delete') delete parent[last];
-    else if (parent !== null && typeof parent === 'object')
-      Object.defineProperty(parent, e.key, { value: e.value, enumerable: true, writable: true, configurable: true });
+    else if (parent !== null && typeof parent === 'object') {
+      try {
+        Object.defineProperty(parent, e.key, { value: e.value, enumerable: true, writable: true, configurable: true });
+      } catch {
+        // JavaScript refuses some additions (an array's `length` as configurable): not a message one could send.
+      }
+    }
   }
   return root;
 }
