@@ -77,6 +77,9 @@ export function createRolloutRunner(deps: RolloutRunnerDeps): RolloutRunner {
   const pins = createPinsStore(db);
   let timer: NodeJS.Timeout | undefined;
   let scheduled: NodeJS.Immediate | undefined;
+  // An evaluation for agent events is queued and has not started: it will read the state those events left, so
+  // more events add nothing (a national fleet's statuses, hundreds a second, must not queue an evaluation each).
+  let queued = false;
   let closed = false;
 
   async function policyInput(rollout: Rollout, rows: RolloutAgent[]): Promise<PolicyInput> {
@@ -171,21 +174,30 @@ export function createRolloutRunner(deps: RolloutRunnerDeps): RolloutRunner {
     }
   }
 
-  const evaluateAll = () =>
-    serial.run(() =>
-      evaluateNow().catch((thrown) => {
+  const evaluateAll = (onStart?: () => void) =>
+    serial.run(() => {
+      onStart?.();
+      return evaluateNow().catch((thrown) => {
         const error = asCxrError(thrown);
         log.error({ code: error.code, err: error.message }, 'rollout evaluation failed');
-      }),
-    );
+      });
+    });
 
   const isActive = deps.isActive ?? (() => true);
 
   function schedule(): void {
-    if (closed || !isActive()) return;
-    scheduled ??= setImmediate(() => {
+    if (closed || !isActive() || queued) return;
+    queued = true;
+    scheduled = setImmediate(() => {
       scheduled = undefined;
-      void evaluateAll();
+      evaluateAll(() => {
+        queued = false;
+      }).catch((thrown) => {
+        // The lock could not be taken (database down): the next event queues an evaluation again.
+        queued = false;
+        const error = asCxrError(thrown);
+        log.error({ code: error.code, err: error.message }, 'rollout evaluation failed');
+      });
     });
   }
   events.on('fleet', schedule);
@@ -258,7 +270,7 @@ export function createRolloutRunner(deps: RolloutRunnerDeps): RolloutRunner {
   return {
     start: (request, actor) => serial.run(() => start(request, actor)),
     act: (id, action, actor) => serial.run(() => act(id, action, actor)),
-    evaluateAll,
+    evaluateAll: () => evaluateAll(),
     schedule,
     startTimer(intervalMs) {
       clearInterval(timer);
