@@ -359,6 +359,9 @@ export function mountViewer(root: HTMLElement, ctx: ScreenContext): MountedScree
   view = createFilmView(mainPane, (s) => {
     info.textContent = infoText(s);
   });
+  // The film goes on the viewport as soon as it is decoded, whether or not the study's description came first.
+  const filmShown = view.load(id, filmReady);
+  filmShown.catch(() => {});
   (async () => {
     try {
       detail = await study(id);
@@ -366,7 +369,7 @@ export function mountViewer(root: HTMLElement, ctx: ScreenContext): MountedScree
       claimNow = detail.claim;
       renderSide();
       const claimed = takeClaim(false); // the film does not wait for the claim
-      await view.load(id, filmReady);
+      await filmShown;
       await claimed;
       if (closed) return;
       selectOverlay(detail.findings[0]?.name);

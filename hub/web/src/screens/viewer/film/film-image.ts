@@ -7,7 +7,7 @@
  */
 import { imageLoader, metaData, utilities } from '@cornerstonejs/core';
 import { call } from '../../../api/http.ts';
-import { pngSamples } from './png-samples.ts';
+import { type PngSamples, pngSamples } from './png-samples.ts';
 
 export interface DiagnosticInfo {
   width: number;
@@ -88,10 +88,8 @@ function cache(
   }
 }
 
-async function diagnosticImage(resultId: string, info: DiagnosticInfo, response: Response): Promise<FilmImage> {
+function diagnosticImage(resultId: string, info: DiagnosticInfo, png: PngSamples): FilmImage {
   const imageId = `cxr:${resultId}:diagnostic`;
-  if (!response.ok) throw new Error(`diagnostic image: HTTP ${response.status}`);
-  const png = await pngSamples(new Uint8Array(await response.arrayBuffer()));
   const stored = png.data as Uint8Array | Uint16Array;
   const rescaled = info.slope === 1 && info.intercept === 0;
   const scalars = rescaled ? stored : Float32Array.from(stored, (v) => v * info.slope + info.intercept);
@@ -151,19 +149,21 @@ const making = new Map<string, Promise<FilmImage>>();
 
 /**
  * The best film the hub has for this study, loaded once per page. The description and the lossless bytes are
- * asked for at once (the bytes are only used when the description says the hub has them).
+ * asked for at once and the bytes decoded as soon as they arrive (used only when the description says the hub has
+ * them; a diagnostic image that cannot be fetched or decoded falls back to the preview).
  */
 export function filmImage(resultId: string): Promise<FilmImage> {
   const known = making.get(resultId);
   if (known) return known;
   const abort = new AbortController();
-  const bytes = fetch(`/api/studies/${resultId}/image`, { credentials: 'same-origin', signal: abort.signal }).catch(
-    () => null,
-  );
+  // The lossless bytes are fetched and decoded while the description is on its way (either may come first).
+  const decoded = fetch(`/api/studies/${resultId}/image`, { credentials: 'same-origin', signal: abort.signal })
+    .then(async (response) => (response.ok ? pngSamples(new Uint8Array(await response.arrayBuffer())) : null))
+    .catch(() => null);
   const image = (async () => {
     const info = await call<ImageInfoBody>('GET', `/api/studies/${resultId}/image-info`).catch(() => null);
-    const response = info?.diagnostic?.stored === true ? await bytes : null;
-    if (info?.diagnostic && response?.ok) return diagnosticImage(resultId, info.diagnostic, response);
+    const png = info?.diagnostic?.stored === true ? await decoded : null;
+    if (info?.diagnostic && png) return diagnosticImage(resultId, info.diagnostic, png);
     abort.abort();
     return previewImage(resultId, info?.header ?? null);
   })();
