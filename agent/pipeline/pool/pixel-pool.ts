@@ -154,10 +154,14 @@ export class PixelPool {
   async close(): Promise<void> {
     this.#closing = true;
     for (const job of this.#queue.splice(0)) job.reject(died('the pixel pool closed'));
-    const workers = [...[...this.#slots].map((slot) => slot.worker), ...this.#starting];
+    const ready = [...this.#slots].map((slot) => slot.worker);
+    const starting = [...this.#starting];
     this.#slots.clear();
     this.#starting.clear();
-    await Promise.all(workers.map((worker) => worker.terminate()));
+    // A worker still starting is let finish loading its text detector (a thread terminated inside onnxruntime's
+    // session creation aborts the whole process: "terminate called after throwing Napi::Error"); its ready
+    // handler then stops it. Bounded: after STARTING_GRACE_MS it is terminated anyway.
+    await Promise.all([...ready.map((worker) => worker.terminate()), ...starting.map(stopOnceStarted)]);
   }
 
   #dispatch(): void {
@@ -244,6 +248,19 @@ export class PixelPool {
     } else job.reject(rebuildError(reply.error));
     this.#dispatch();
   }
+}
+
+const STARTING_GRACE_MS = 30_000;
+
+/** Resolves when a starting worker has exited (its ready or failed handler stops it), at worst terminating it. */
+function stopOnceStarted(worker: Worker): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => void worker.terminate(), STARTING_GRACE_MS);
+    worker.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 function died(message: string): CxrError {
