@@ -32,7 +32,7 @@ import { parseHubConfig } from '../../hub/config.ts';
 import { type RunningHub, startHub } from '../../hub/main.ts';
 import { CxrError } from '../../models/errors.ts';
 import { packTar } from '../../models/package/tar.ts';
-import { writeTinyModelPackage } from '../../test/support/tiny-model.ts';
+import { writeTinyModelPackage } from '../../models/package/tiny-model.ts';
 import { runCommand } from '../output.ts';
 import type { CommandModule } from './index.ts';
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import dicomParser from 'dicom-parser';
-import { writeTinyModelPackage } from '../support/tiny-model.ts';
+import { writeTinyModelPackage } from '../../models/package/tiny-model.ts';
 
 export const SAMPLES = fileURLToPath(new URL('../../models/samples/', import.meta.url));
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));

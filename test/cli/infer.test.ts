@@ -3,9 +3,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { TINY_CLASSES, type TinyModelPackage, writeTinyModelPackage } from '../../models/package/tiny-model.ts';
 import { samplePaths } from '../contracts/sample-inputs.ts';
 import { runCxr } from '../support/cxr-cli.ts';
-import { TINY_CLASSES, type TinyModelPackage, writeTinyModelPackage } from '../support/tiny-model.ts';
 
 let root: string;
 let pkg: TinyModelPackage;

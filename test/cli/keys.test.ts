@@ -3,8 +3,8 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { writeTinyModelPackage } from '../../models/package/tiny-model.ts';
 import { runCxr } from '../support/cxr-cli.ts';
-import { writeTinyModelPackage } from '../support/tiny-model.ts';
 
 let root: string;
 before(async () => {

@@ -8,11 +8,11 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type RunningHub, startHub } from '../../hub/main.ts';
+import { writeTinyModelPackage } from '../../models/package/tiny-model.ts';
 import { topicFor } from '../../protocol/topics.ts';
 import { PASSWORDS, tempDir } from '../hub/fixtures.ts';
 import { PUBLISH_TOKEN, PUBLISHER_KEYS, registryHubConfig, statusOn } from '../hub/registry-fixtures.ts';
 import { runCxr } from '../support/cxr-cli.ts';
-import { writeTinyModelPackage } from '../support/tiny-model.ts';
 
 const A = { site: 'clinic-a', agent: 'xr-1' };
 

@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { decodeF32 } from '../../models/package/golden.ts';
 import { loadModelPackage, type ModelPackage } from '../../models/package/load-package.ts';
+import { writeTinyModelPackage } from '../../models/package/tiny-model.ts';
 import type { ModelInput } from '../../models/preprocess/input-spec.ts';
 import { selfTest } from '../../models/runtime/self-test.ts';
 import type { InferenceSession, RuntimeName } from '../../models/runtime/types.ts';
-import { writeTinyModelPackage } from '../support/tiny-model.ts';
 import { sampleInputs } from './sample-inputs.ts';
 
 export type OpenForContract = (pkg: ModelPackage) => Promise<InferenceSession>;

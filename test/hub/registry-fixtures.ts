@@ -8,8 +8,8 @@ import { hashPassword } from '../../hub/auth/password.ts';
 import type { HubConfig } from '../../hub/config.ts';
 import { generateKeyPair, type KeyPairPem } from '../../models/package/keys.ts';
 import { packTar } from '../../models/package/tar.ts';
+import { writeTinyModelPackage } from '../../models/package/tiny-model.ts';
 import type { StatusMessage } from '../../protocol/messages.ts';
-import { writeTinyModelPackage } from '../support/tiny-model.ts';
 import { hubConfig, statusMessage, tempDir } from './fixtures.ts';
 
 export const PUBLISH_TOKEN = 'publish-token-for-tests-0123456789';

@@ -71,8 +71,8 @@ describe('air-gapped agent bundle (install and run inside a network namespace)',
     for (const devOnly of ['typescript', '@biomejs', 'fast-check', '@types'])
       assert.ok(!modules.includes(devOnly), `${devOnly} pruned`);
     assert.ok(modules.includes('tsx'), 'the loader bin/cxr.mjs needs stays');
-    // test/support/tiny-model.ts ships: `cxr demo` imports it (only imported sources ship).
-    for (const absent of ['test/integration', 'test/agent', 'models/samples', '.git'])
+    // Only imported sources ship: production code imports nothing under test/.
+    for (const absent of ['test', 'models/samples', '.git'])
       assert.ok(!existsSync(join(prefix, absent)), `${absent} left out`);
   });
 

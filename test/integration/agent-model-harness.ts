@@ -8,13 +8,13 @@ import pino from 'pino';
 import { parseAgentConfig } from '../../agent/config.ts';
 import { generateKeyPair } from '../../models/package/keys.ts';
 import { packTar } from '../../models/package/tar.ts';
+import { type TinyModelOptions, writeTinyModelPackage } from '../../models/package/tiny-model.ts';
 import type { ModelDesired, ResultMessage } from '../../protocol/messages.ts';
 import { agentFixture, SAMPLES, samplesUnder } from '../agent/fixture.ts';
 import { type AckResponder, startAckResponder } from '../support/ack-responder.ts';
 import { type RunningMosquitto, startMosquitto } from '../support/mosquitto.ts';
 import { type PackageServer, startPackageServer } from '../support/package-server.ts';
 import { type RolloutDouble, startRolloutDouble } from '../support/rollout-double.ts';
-import { type TinyModelOptions, writeTinyModelPackage } from '../support/tiny-model.ts';
 
 export const quiet = { logger: pino({ level: 'silent' }) };
 export const PNGS = samplesUnder('nih/images', /\.png$/i);

@@ -12,11 +12,11 @@ import { parseAgentConfig } from '../../agent/config.ts';
 import { type RunningAgent, startAgent } from '../../agent/main.ts';
 import { mosquittoPasswdLine } from '../../hub/auth/mosquitto-passwd.ts';
 import { type RunningHub, startHub } from '../../hub/main.ts';
+import { writeTinyModelPackage } from '../../models/package/tiny-model.ts';
 import { hubConfig, PASSWORDS, tempDir } from '../hub/fixtures.ts';
 import { login, waitFor } from '../hub/harness.ts';
 import { samplePaths } from '../hub/realistic-result.ts';
 import { type RunningMosquitto, startMosquitto } from '../support/mosquitto.ts';
-import { writeTinyModelPackage } from '../support/tiny-model.ts';
 
 let broker: RunningMosquitto | undefined;
 let hub: RunningHub | undefined;

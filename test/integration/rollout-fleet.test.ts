@@ -20,13 +20,13 @@ import { parseHubConfig } from '../../hub/config.ts';
 import { type RunningHub, startHub } from '../../hub/main.ts';
 import { generateKeyPair } from '../../models/package/keys.ts';
 import { packTar } from '../../models/package/tar.ts';
+import { writeTinyModelPackage } from '../../models/package/tiny-model.ts';
 import { sha256Hex } from '../../models/package/write-package.ts';
 import { REPO_ROOT } from '../agent/fixture.ts';
 import { PASSWORDS, tempDir } from '../hub/fixtures.ts';
 import { type HttpSession, login, waitFor } from '../hub/harness.ts';
 import { samplePaths } from '../hub/realistic-result.ts';
 import { type RunningMosquitto, startMosquitto } from '../support/mosquitto.ts';
-import { writeTinyModelPackage } from '../support/tiny-model.ts';
 
 const PUBLISH_TOKEN = 'fleet-publish-token-0123456789';
 const AGENTS = [

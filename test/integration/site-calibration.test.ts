@@ -10,13 +10,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type RunningHub, startHub } from '../../hub/main.ts';
+import { TINY_CLASSES } from '../../models/package/tiny-model.ts';
 import { signSiteCalibration } from '../../models/triage/site-calibration.ts';
 import { agentFixture, perturbed, sample } from '../agent/fixture.ts';
 import { PASSWORDS } from '../hub/fixtures.ts';
 import { type HttpSession, login, waitFor } from '../hub/harness.ts';
 import { PUBLISHER_KEYS, registryHubConfig } from '../hub/registry-fixtures.ts';
 import { type CxrService, startCxrService } from '../support/cxr-process.ts';
-import { TINY_CLASSES } from '../support/tiny-model.ts';
 
 const TRAINER_PASSWORD = 'trainer-password-for-tests';
 const FINDINGS = TINY_CLASSES.filter((c) => c !== 'Normal');

@@ -16,9 +16,9 @@ import { Batcher } from '../../../agent/screening/batcher.ts';
 import { readImageFile } from '../../../models/image/read-image.ts';
 import { generateKeyPair } from '../../../models/package/keys.ts';
 import { loadModelPackage } from '../../../models/package/load-package.ts';
+import { writeTinyModelPackage } from '../../../models/package/tiny-model.ts';
 import { preprocess } from '../../../models/preprocess/preprocess.ts';
 import { openSession } from '../../../models/runtime/open-session.ts';
-import { writeTinyModelPackage } from '../../support/tiny-model.ts';
 import { SAMPLES } from '../fixture.ts';
 
 const log = pino({ level: 'silent' });

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { after, it } from 'node:test';
 import { Batcher, type BatchStats } from '../../../agent/screening/batcher.ts';
 import { loadModelPackage } from '../../../models/package/load-package.ts';
+import { TINY_SIZE, writeTinyModelPackage } from '../../../models/package/tiny-model.ts';
 import { openSession } from '../../../models/runtime/open-session.ts';
-import { TINY_SIZE, writeTinyModelPackage } from '../../support/tiny-model.ts';
 
 const tiny = await writeTinyModelPackage(mkdtempSync(join(tmpdir(), 'cxr-batcher-')));
 const pkg = await loadModelPackage(tiny.dir, { trustedPublicKeysPem: [tiny.publicKeyPem] });

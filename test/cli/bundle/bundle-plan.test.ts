@@ -28,7 +28,7 @@ const lock: Lockfile = {
 
 describe('bundle plan', () => {
   const packages = runtimePackages(lock);
-  const sources = new Set(['cli/main.ts', 'agent/main.ts', 'test/support/tiny-model.ts']);
+  const sources = new Set(['cli/main.ts', 'agent/main.ts', 'models/package/tiny-model.ts']);
   const selection = { packages, sources };
   const folders = sourceFolders(sources);
   const keep = (path: string, isDir = false) => keepInBundle(path, isDir, selection, folders);
@@ -54,11 +54,11 @@ describe('bundle plan', () => {
   });
 
   it('packs imported sources wherever they are, and data beside them, but no other code', () => {
-    for (const path of ['cli/main.ts', 'agent/main.ts', 'test/support/tiny-model.ts', 'agent/schema.json'])
+    for (const path of ['cli/main.ts', 'agent/main.ts', 'models/package/tiny-model.ts', 'agent/schema.json'])
       assert.ok(keep(path), path);
     for (const path of ['agent/unused.ts', 'test/agent/x.test.ts', 'test/support/mosquitto.ts', 'bench/run.ts'])
       assert.ok(!keep(path), path);
-    assert.ok(keep('test', true) && keep('test/support', true) && !keep('test/agent', true) && !keep('bench', true));
+    assert.ok(keep('models/package', true) && !keep('test', true) && !keep('bench', true));
   });
 
   it('packs the data roots whole: model, trusted keys, deploy, docs, package.json; no samples', () => {
@@ -84,7 +84,6 @@ describe('bundle plan', () => {
       'node_modules',
       'package-lock.json',
       'package.json',
-      'test',
       'tsconfig.json',
     ]);
   });

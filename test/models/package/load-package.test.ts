@@ -6,8 +6,8 @@ import { after, before, test } from 'node:test';
 import { generateKeyPair } from '../../../models/package/keys.ts';
 import { loadModelPackage } from '../../../models/package/load-package.ts';
 import { MANIFEST_FILE, MODEL_FILE, SIGNATURE_FILE } from '../../../models/package/package-files.ts';
+import { type TinyModelPackage, writeTinyModelPackage } from '../../../models/package/tiny-model.ts';
 import { signModelPackage } from '../../../models/package/write-package.ts';
-import { type TinyModelPackage, writeTinyModelPackage } from '../../support/tiny-model.ts';
 
 let root: string;
 let pkg: TinyModelPackage;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { loadModelPackage } from '../../../models/package/load-package.ts';
 import { packTar, unpackTar } from '../../../models/package/tar.ts';
-import { type TinyModelPackage, writeTinyModelPackage } from '../../support/tiny-model.ts';
+import { type TinyModelPackage, writeTinyModelPackage } from '../../../models/package/tiny-model.ts';
 
 let root: string;
 let pkg: TinyModelPackage;

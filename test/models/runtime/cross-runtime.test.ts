@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadModelPackage } from '../../../models/package/load-package.ts';
+import { writeTinyModelPackage } from '../../../models/package/tiny-model.ts';
 import { openSession } from '../../../models/runtime/open-session.ts';
 import { maxAbsDiff } from '../../contracts/runtime.ts';
 import { sampleInputs } from '../../contracts/sample-inputs.ts';
-import { writeTinyModelPackage } from '../../support/tiny-model.ts';
 
 test('OpenVINO and ONNX Runtime give the same probabilities (≤ 1e-4) and CAMs on real X-rays', async () => {
   const root = await mkdtemp(join(tmpdir(), 'cxr-cross-'));

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { loadModelPackage, type ModelPackage } from '../../../models/package/load-package.ts';
+import { writeTinyModelPackage } from '../../../models/package/tiny-model.ts';
 import { openSession } from '../../../models/runtime/open-session.ts';
 import { selfTest } from '../../../models/runtime/self-test.ts';
-import { writeTinyModelPackage } from '../../support/tiny-model.ts';
 
 let root: string;
 let pkg: ModelPackage;

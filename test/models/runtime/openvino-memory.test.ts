@@ -6,9 +6,9 @@ import { test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { loadModelPackage } from '../../../models/package/load-package.ts';
+import { writeTinyModelPackage } from '../../../models/package/tiny-model.ts';
 import { openSession } from '../../../models/runtime/open-session.ts';
 import { sampleInputs } from '../../contracts/sample-inputs.ts';
-import { writeTinyModelPackage } from '../../support/tiny-model.ts';
 
 const MiB = 1024 * 1024;
 setFlagsFromString('--expose-gc');

@@ -1,16 +1,16 @@
 /**
- * A real, small DenseNet-shaped model package for tests: seeded random weights, 3 RSNA classes,
- * input 1x64x64, golden cases computed with ONNX Runtime, signed with a fresh (or given) Ed25519 key.
- * Its probabilities mean nothing clinically; agent/hub/rollout tests use it until a trained baseline exists.
+ * A real, small DenseNet-shaped model package: seeded random weights, 3 RSNA classes, input 1x64x64, golden
+ * cases computed with ONNX Runtime, signed with a fresh (or given) Ed25519 key. Its probabilities mean nothing
+ * clinically: `cxr demo --model tiny` and the agent/hub/rollout tests use it where a fast model is enough.
  */
 import ort from 'onnxruntime-node';
-import { buildRandomDenseNet, seededRandom } from '../../models/onnx/random-densenet.ts';
-import { graphStats } from '../../models/onnx/shapes.ts';
-import { writeOnnx } from '../../models/onnx/write-onnx.ts';
-import { encodeF32 } from '../../models/package/golden.ts';
-import { generateKeyPair, type KeyPairPem } from '../../models/package/keys.ts';
-import type { Manifest } from '../../models/package/manifest.ts';
-import { type UnsignedManifest, writeModelPackage } from '../../models/package/write-package.ts';
+import { buildRandomDenseNet, seededRandom } from '../onnx/random-densenet.ts';
+import { graphStats } from '../onnx/shapes.ts';
+import { writeOnnx } from '../onnx/write-onnx.ts';
+import { encodeF32 } from './golden.ts';
+import { generateKeyPair, type KeyPairPem } from './keys.ts';
+import type { Manifest } from './manifest.ts';
+import { type UnsignedManifest, writeModelPackage } from './write-package.ts';
 
 export const TINY_CLASSES = ['Lung Opacity', 'Normal', 'No Lung Opacity / Not Normal'];
 export const TINY_SIZE = 64;
