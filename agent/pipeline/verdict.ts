@@ -3,7 +3,8 @@
  * scored result); only the commit stage (stages/commit.ts) records one. `retry` (an unfinished file: look again)
  * and `gone` (the file vanished) are not recorded. Out, to the intake workers: the Outcome.
  */
-import type { DiagnosticImage, ResultMessage } from '../../protocol/messages.ts';
+import type { ResultMessage } from '../../protocol/messages.ts';
+import type { DiagnosticImage } from '../../protocol/pixel-messages.ts';
 import type { ArrivedFile } from '../intake/arrived-file.ts';
 
 /** A file's bytes and its content hash, as read once (stages/read.ts). */

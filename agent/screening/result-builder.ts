@@ -16,7 +16,8 @@ import type { Manifest } from '../../models/package/manifest.ts';
 import type { RuntimeName } from '../../models/runtime/types.ts';
 import { type TriageRoles, triageRoles } from '../../models/triage/class-roles.ts';
 import { triage } from '../../models/triage/triage-policy.ts';
-import type { ActivationMessage, DiagnosticImage, ResultMessage, TriageMessage } from '../../protocol/messages.ts';
+import type { ActivationMessage, ResultMessage, TriageMessage } from '../../protocol/messages.ts';
+import type { DiagnosticImage } from '../../protocol/pixel-messages.ts';
 import type { ImageBlob } from './image-blob.ts';
 import { safeImageFacts } from './safe-image-facts.ts';
 

@@ -9,7 +9,7 @@
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
-import type { DiagnosticImage } from '../../protocol/messages.ts';
+import type { DiagnosticImage } from '../../protocol/pixel-messages.ts';
 import { writeDurably } from './durable-file.ts';
 
 const SCHEMA = `

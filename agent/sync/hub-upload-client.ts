@@ -12,7 +12,7 @@ import { open } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { CxrError } from '../../models/errors.ts';
-import type { DiagnosticImage } from '../../protocol/messages.ts';
+import type { DiagnosticImage } from '../../protocol/pixel-messages.ts';
 
 export interface UploadClientOptions {
   hubUrl: string;

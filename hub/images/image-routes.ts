@@ -8,7 +8,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { Type } from '@sinclair/typebox';
-import { DiagnosticImageSchema } from '../../protocol/messages.ts';
+import { DiagnosticImageSchema } from '../../protocol/pixel-messages.ts';
 import { requireRole } from '../accounts/guards.ts';
 import type { HubDb } from '../db/database.ts';
 import { ErrorBody, httpError } from '../http/errors.ts';

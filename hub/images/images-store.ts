@@ -3,7 +3,7 @@
  * and the image's description), which images are stored, storage use, and what retention removes.
  * Async, on Kysely: the same code runs on SQLite and PostgreSQL.
  */
-import type { DiagnosticImage } from '../../protocol/messages.ts';
+import type { DiagnosticImage } from '../../protocol/pixel-messages.ts';
 import type { HubDb } from '../db/database.ts';
 
 export interface ImageLink {

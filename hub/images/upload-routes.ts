@@ -8,7 +8,7 @@
  * An agent may only send bytes for an image it announced; sizes over `maxImageBytes` are refused (413).
  */
 import { Type } from '@sinclair/typebox';
-import { DiagnosticUploadSchema } from '../../protocol/messages.ts';
+import { DiagnosticUploadSchema } from '../../protocol/pixel-messages.ts';
 import { ErrorBody, httpError } from '../http/errors.ts';
 import type { HubApp } from '../http/type-provider.ts';
 import type { AgentLogin } from './agent-login.ts';

@@ -4,7 +4,7 @@
  * posted to reviews/read-routes.ts.
  */
 import { Type } from '@sinclair/typebox';
-import type { PixelDeid } from '../../protocol/messages.ts';
+import type { PixelDeid } from '../../protocol/pixel-messages.ts';
 import type { AuditStore } from '../accounts/audit-store.ts';
 import { AuditEntryView } from '../accounts/audit-views.ts';
 import { requireRole } from '../accounts/guards.ts';

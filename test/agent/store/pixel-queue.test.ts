@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { it } from 'node:test';
 import { openAgentDatabase } from '../../../agent/store/database.ts';
 import { PixelQueue } from '../../../agent/store/pixel-queue.ts';
-import type { DiagnosticImage } from '../../../protocol/messages.ts';
+import type { DiagnosticImage } from '../../../protocol/pixel-messages.ts';
 
 const image = (sha: string, sizeBytes: number): DiagnosticImage => ({
   sha256: sha,
