@@ -5,7 +5,7 @@
  * other), so a shadow is audited as ended once.
  */
 import type { HubDb } from '../db/database.ts';
-import type { ShadowsTable } from '../db/tables.ts';
+import type { ShadowsTable } from '../db/learning-tables.ts';
 
 export type ShadowStatus = ShadowsTable['status'];
 

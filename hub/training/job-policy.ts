@@ -4,7 +4,7 @@
  * running job's trainer has gone silent (the job goes back to the queue and resumes from its checkpoint), and the
  * per-epoch history with a report merged in (a resumed job re-reports epochs: the latest report of an epoch wins).
  */
-import type { TrainingJobStatus } from '../db/tables.ts';
+import type { TrainingJobStatus } from '../db/learning-tables.ts';
 
 export const JOB_KINDS = ['search', 'fine-tune', 'recalibrate'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];

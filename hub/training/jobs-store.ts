@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import type { HubDb } from '../db/database.ts';
-import type { TrainingJobStatus, TrainingJobsTable } from '../db/tables.ts';
+import type { TrainingJobStatus, TrainingJobsTable } from '../db/learning-tables.ts';
 import { httpError } from '../http/errors.ts';
 import {
   ACTIVE,
