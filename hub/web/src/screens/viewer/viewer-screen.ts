@@ -21,33 +21,13 @@ import type { MountedScreen, ScreenContext } from '../types.ts';
 import { apiQuery, filtersFromQuery } from '../worklist/worklist-filters.ts';
 import { legend, overlayCanvas } from './activation-overlay.ts';
 import { filmImage } from './film/film-image.ts';
-import { createFilmView, type FilmState, type FilmView } from './film/film-view.ts';
+import { infoText } from './film/film-info.ts';
+import { createFilmView, type FilmView } from './film/film-view.ts';
 import { nextPreset } from './film/window-presets.ts';
 import { type Prior, priorsOf, priorsPanel } from './priors-panel.ts';
 import { createReadForm, type ReadForm } from './read-form.ts';
 import { aiPanel, factsPanel, historyPanel, readsPanel } from './study-facts.ts';
 import { createToolbar } from './viewer-toolbar.ts';
-
-const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(1));
-
-function infoText(s: FilmState): string {
-  const zoom = `${Math.round(s.scale * 100)}%${Math.abs(s.scale - 1) < 0.01 ? ' (1:1)' : ''}`;
-  const source =
-    s.source === 'diagnostic' ? `${s.bitsStored}-bit diagnostic` : s.source === 'preview' ? '8-bit preview' : '';
-  const map = s.hasOverlay
-    ? `evidence map ${s.overlay ? `${Math.round(s.opacity * 100)}%` : 'off'}`
-    : 'no evidence map';
-  return [
-    `Zoom ${zoom}`,
-    `W ${fmt(s.windowWidth)} L ${fmt(s.windowCenter)}`,
-    s.invert ? 'inverted' : '',
-    source,
-    `lengths in ${s.lengthUnit}`,
-    map,
-  ]
-    .filter(Boolean)
-    .join(' · ');
-}
 
 const OVERLAY_PREF = 'cxr.activation';
 
