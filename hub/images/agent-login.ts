@@ -5,6 +5,7 @@
  * Out: the agent's address, or CXR_ERR_HUB_UNAUTHENTICATED (401) for anything else.
  */
 import { createHash } from 'node:crypto';
+import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import type { AgentAddress } from '../../protocol/topics.ts';
 import { verifyPassword } from '../auth/password.ts';
@@ -12,6 +13,28 @@ import { httpError } from '../http/errors.ts';
 import { agentFromUsername } from '../mqtt/acl.ts';
 
 export type AgentLogin = (request: FastifyRequest) => Promise<AgentAddress>;
+
+const Id = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
+
+/** The path of a route about one agent (`/api/agents/:site/:agent/…`). */
+export const AgentPathParams = Type.Object({ site: Id, agent: Id });
+
+/**
+ * The agent logged in on `request`, when it is the agent `path` names; else CXR_ERR_HUB_FORBIDDEN (403) saying
+ * it may read only its own `what`.
+ */
+export async function ownAgent(
+  login: AgentLogin,
+  request: FastifyRequest,
+  path: AgentAddress,
+  what: string,
+): Promise<AgentAddress> {
+  const address = await login(request);
+  if (address.site !== path.site || address.agent !== path.agent) {
+    throw httpError('CXR_ERR_HUB_FORBIDDEN', `an agent reads only its own ${what}`);
+  }
+  return address;
+}
 
 export function createAgentLogin(
   passwordHash: (username: string) => Promise<string | undefined>,

@@ -5,11 +5,10 @@
  * read only its own. Out: the same ModelDesired the broker retains, its capability URL rebuilt for the hub's
  * current public URL; 404 CXR_ERR_HUB_NOT_FOUND when the hub never chose a model for it; 401 / 403 otherwise.
  */
-import { Type } from '@sinclair/typebox';
 import { ModelDesiredSchema } from '../../protocol/messages.ts';
 import { ErrorBody, httpError } from '../http/errors.ts';
 import type { HubApp } from '../http/type-provider.ts';
-import type { AgentLogin } from '../images/agent-login.ts';
+import { type AgentLogin, AgentPathParams, ownAgent } from '../images/agent-login.ts';
 import type { DesiredPublisher } from './desired-publisher.ts';
 import type { DesiredStore } from './desired-store.ts';
 
@@ -19,8 +18,6 @@ export interface DesiredRoutesOptions {
   urlFor: DesiredPublisher['urlFor'];
 }
 
-const Id = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
-
 export async function desiredRoutes(app: HubApp, options: DesiredRoutesOptions) {
   app.get(
     '/api/agents/:site/:agent/desired',
@@ -28,16 +25,12 @@ export async function desiredRoutes(app: HubApp, options: DesiredRoutesOptions) 
       schema: {
         tags: ['rollouts'],
         summary: "The agent's desired model (its own login, HTTP Basic), as on MQTT model/desired",
-        params: Type.Object({ site: Id, agent: Id }),
+        params: AgentPathParams,
         response: { 200: ModelDesiredSchema, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody },
       },
     },
     async (request) => {
-      const address = await options.login(request);
-      const { site, agent } = request.params;
-      if (address.site !== site || address.agent !== agent) {
-        throw httpError('CXR_ERR_HUB_FORBIDDEN', 'an agent reads only its own desired model');
-      }
+      const address = await ownAgent(options.login, request, request.params, 'desired model');
       const message = await options.desired.get(address);
       if (!message) throw httpError('CXR_ERR_HUB_NOT_FOUND', 'no model chosen for this agent yet');
       return { ...message, url: options.urlFor(address, message.version) };
