@@ -2,7 +2,8 @@
  * Live shadows as stored (migration 9): a candidate version shadowed beside production at chosen sites. In: rows to
  * insert and status changes. Out: `Shadow` objects (sites parsed). `end` changes a running shadow only (a conditional
  * update): when two replicas both decide to stop one, only the first one's change counts (it returns false for the
- * other), so a shadow is audited as ended once.
+ * other), so a shadow is audited as ended once. Shadows started in the same millisecond are ordered by id, so both
+ * engines list them alike.
  */
 import type { HubDb } from '../db/database.ts';
 import type { ShadowsTable } from '../db/learning-tables.ts';
@@ -62,7 +63,13 @@ export function createShadowsStore(db: HubDb): ShadowsStore {
   const { kysely } = db;
   const running = async () =>
     (
-      await kysely.selectFrom('shadows').selectAll().where('status', '=', 'running').orderBy('created_at').execute()
+      await kysely
+        .selectFrom('shadows')
+        .selectAll()
+        .where('status', '=', 'running')
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute()
     ).map(fromRow);
   return {
     async insert(s) {
@@ -89,7 +96,13 @@ export function createShadowsStore(db: HubDb): ShadowsStore {
       return row ? fromRow(row) : undefined;
     },
     async list(limit) {
-      const rows = await kysely.selectFrom('shadows').selectAll().orderBy('created_at', 'desc').limit(limit).execute();
+      const rows = await kysely
+        .selectFrom('shadows')
+        .selectAll()
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit)
+        .execute();
       return rows.map(fromRow);
     },
     running,
