@@ -2,7 +2,7 @@
  * Site calibrations on their way to the agents (app.inject on a built SQLite hub, the MQTT sink collected): a
  * published calibration goes to every agent of its site (logins and agents that reported), a rollback sends the
  * earlier version, an agent seen for the first time gets its site's current one, `republishAll` sends each site's
- * again, and an agent reads its own over HTTP with its login.
+ * again, and an agent reads its own over HTTP with its login (304 when its If-None-Match names the current one).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -122,6 +122,13 @@ describe('site calibrations reach the agents of their site', () => {
     });
     assert.equal(own.statusCode, 200, own.body);
     assert.equal((own.json() as SiteCalibrationMessage).version, 1);
+    const etag = own.headers.etag as string;
+    assert.match(etag, /^"[A-Za-z0-9_-]{43}"$/);
+    const unchanged = await hub.app.inject({
+      url: '/api/agents/clinic-a/xr-1/calibration',
+      headers: { authorization: basic('clinic-a/xr-1', PASSWORDS.agent), 'if-none-match': etag },
+    });
+    assert.deepEqual([unchanged.statusCode, unchanged.body], [304, ''], 'the same calibration: 304 (issuedAt aside)');
     const other = await hub.app.inject({
       url: '/api/agents/clinic-a/xr-2/calibration',
       headers: { authorization: basic('clinic-a/xr-1', PASSWORDS.agent) },
