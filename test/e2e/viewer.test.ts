@@ -123,6 +123,15 @@ it('shows the lossless film with full-depth window/level, invert, 1:1, a length 
     },
   );
   assert.match((await page.textContent('#stage-info')) ?? '', /8-bit diagnostic · lengths in mm/);
+  // The film was fetched and decoded on the decoder's worker thread, not on the page's own.
+  assert.ok(
+    page.workers().some((w) => w.url().endsWith('/dist/film-decoder.js')),
+    'the film decoder worker ran',
+  );
+  const onPage = await page.evaluate(() =>
+    performance.getEntriesByType('resource').some((e) => /\/image$/.test(e.name)),
+  );
+  assert.equal(onPage, false, 'the page itself did not fetch the image');
   // Safe header data only: sex (and age band when the file has one), never a name or ID; what was masked.
   assert.match((await page.textContent('#safe-header')) ?? '', /M/);
   assert.match((await page.textContent('#deid')) ?? '', /masked at the clinic|none found|side marker/);

@@ -97,6 +97,11 @@ function showApp(signedIn: User): void {
   live.on('result', (item) => arrivals.arrived(item, current?.screen.id === 'worklist'));
   drift = startDriftBanner(driftBanner, signedIn.isAdmin);
   route();
+  // Screens set themselves up while the reader looks at the worklist (the viewer: Cornerstone, the film decoder).
+  const idle = window.requestIdleCallback ?? ((fn: () => void) => setTimeout(fn, 200));
+  idle(() => {
+    for (const screen of screens) screen.warm?.();
+  });
 }
 
 function showLogin(): void {

@@ -5,12 +5,13 @@ import { mountModels } from './models/models-screen.ts';
 import { mountStats } from './stats/stats-screen.ts';
 import { mountTraining } from './training/training-screen.ts';
 import type { Screen } from './types.ts';
+import { warmFilmView } from './viewer/film/film-view.ts';
 import { mountViewer } from './viewer/viewer-screen.ts';
 import { mountWorklist } from './worklist/worklist-screen.ts';
 
 export const screens: Screen[] = [
   { id: 'worklist', nav: 'Worklist', route: /^#\/worklist$/, mount: mountWorklist },
-  { id: 'viewer', route: /^#\/study\/([0-9a-f]{64})$/, mount: mountViewer },
+  { id: 'viewer', route: /^#\/study\/([0-9a-f]{64})$/, mount: mountViewer, warm: warmFilmView },
   { id: 'fleet', nav: 'Fleet', route: /^#\/fleet$/, mount: mountFleet },
   { id: 'stats', nav: 'Statistics', route: /^#\/stats$/, mount: mountStats },
   { id: 'models', nav: 'Models', route: /^#\/models$/, mount: mountModels, adminOnly: true },

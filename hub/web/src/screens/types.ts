@@ -26,4 +26,6 @@ export interface Screen {
   route: RegExp;
   adminOnly?: boolean;
   mount(root: HTMLElement, ctx: ScreenContext): MountedScreen;
+  /** Work done once, when the dashboard is idle after login, so the screen opens without it (the viewer's set-up). */
+  warm?(): void;
 }

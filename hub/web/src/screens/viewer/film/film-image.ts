@@ -1,13 +1,15 @@
 /**
  * The film of one study as a Cornerstone3D image, cached under `cxr:<resultId>:<source>`: the diagnostic image
- * (GET /api/studies/:id/image — the lossless 8/16-bit grey PNG — and image-info: rescale, window, invert, pixel
- * spacing) when the hub has it, else the 8-bit de-identified preview. Stored values are rescaled to modality values
+ * (GET /api/studies/:id/image — the lossless 8/16-bit grey PNG, fetched and decoded on a worker thread by
+ * film-decoder.ts — and image-info: rescale, window, invert, pixel spacing) when the hub has it, else the 8-bit
+ * de-identified preview. Stored values are rescaled to modality values
  * here (slope/intercept), so window levels are in the file's own units. Pixel spacing, when the file gave one,
  * makes lengths come out in mm; without it the image plane is marked as default values and lengths are in px.
  */
 import { imageLoader, metaData, utilities } from '@cornerstonejs/core';
 import { call } from '../../../api/http.ts';
-import { type PngSamples, pngSamples } from './png-samples.ts';
+import { decodeFilm } from './film-decoder.ts';
+import type { PngSamples } from './png-samples.ts';
 
 export interface DiagnosticInfo {
   width: number;
@@ -155,16 +157,12 @@ const making = new Map<string, Promise<FilmImage>>();
 export function filmImage(resultId: string): Promise<FilmImage> {
   const known = making.get(resultId);
   if (known) return known;
-  const abort = new AbortController();
-  // The lossless bytes are fetched and decoded while the description is on its way (either may come first).
-  const decoded = fetch(`/api/studies/${resultId}/image`, { credentials: 'same-origin', signal: abort.signal })
-    .then(async (response) => (response.ok ? pngSamples(new Uint8Array(await response.arrayBuffer())) : null))
-    .catch(() => null);
+  // The lossless bytes are fetched and decoded on the decoder's worker while the description is on its way.
+  const decoded = decodeFilm(`/api/studies/${resultId}/image`).catch(() => null);
   const image = (async () => {
     const info = await call<ImageInfoBody>('GET', `/api/studies/${resultId}/image-info`).catch(() => null);
     const png = info?.diagnostic?.stored === true ? await decoded : null;
     if (info?.diagnostic && png) return diagnosticImage(resultId, info.diagnostic, png);
-    abort.abort();
     return previewImage(resultId, info?.header ?? null);
   })();
   making.set(resultId, image);

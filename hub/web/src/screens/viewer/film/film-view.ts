@@ -21,6 +21,7 @@ import {
   ZoomTool,
 } from '@cornerstonejs/tools';
 import { setUpCornerstone } from './cornerstone-setup.ts';
+import { warmFilmDecoder } from './film-decoder.ts';
 import { type FilmImage, filmImage } from './film-image.ts';
 import { type Preset, presetRange } from './window-presets.ts';
 
@@ -43,6 +44,12 @@ export interface FilmState {
 }
 
 let serial = 0;
+
+/** What a first film would otherwise wait for: Cornerstone's set-up and the decoder's worker (idempotent). */
+export function warmFilmView(): void {
+  setUpCornerstone();
+  warmFilmDecoder();
+}
 
 export function createFilmView(stage: HTMLElement, onChange: (state: FilmState) => void) {
   setUpCornerstone();
