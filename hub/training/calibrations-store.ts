@@ -2,8 +2,11 @@
  * Site calibrations on the hub (migration 7; docs/hub.md#site-calibration): every signed calibration a trainer
  * publishes becomes the site's next version (1, 2, …; never changed) and the site's current one; a rollback points
  * the site back at an earlier version. The signed text is kept as received, so agents verify exactly what the
- * trainer signed.
+ * trainer signed. Adding and rolling back take turns (on PostgreSQL under an advisory lock), so calibrations added
+ * at the same moment each get their own version.
  */
+
+import { sql } from 'kysely';
 import type { SignedCalibration, SiteCalibration } from '../../models/triage/site-calibration.ts';
 import type { HubDb } from '../db/database.ts';
 import { httpError } from '../http/errors.ts';
@@ -37,6 +40,19 @@ export interface CalibrationsStore {
     now: Date,
   ): Promise<{ before: number | null; after: number }>;
 }
+
+/** Advisory lock key of calibration changes ("cxrcal" in ASCII). */
+const CALIBRATIONS_LOCK = 0x6378_7263_616c;
+
+/**
+ * One change at a time: SQLite's one connection already runs transactions in turn; on PostgreSQL two adds for a site
+ * would both read the same latest version and the second insert would fail on the primary key.
+ */
+const oneAtATime = <T>(db: HubDb, fn: (tx: HubDb) => Promise<T>) =>
+  db.transaction(async (tx) => {
+    if (tx.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(${CALIBRATIONS_LOCK})`.execute(tx.kysely);
+    return fn(tx);
+  });
 
 export function createCalibrationsStore(db: HubDb): CalibrationsStore {
   const rows = async (tx: HubDb, site?: string) => {
@@ -81,7 +97,7 @@ export function createCalibrationsStore(db: HubDb): CalibrationsStore {
   };
   return {
     add: (calibration, signed, jobId, actor, now) =>
-      db.transaction(async (tx) => {
+      oneAtATime(db, async (tx) => {
         const last = await tx.kysely
           .selectFrom('site_calibrations')
           .select(({ fn }) => fn.max('version').as('v'))
@@ -109,7 +125,7 @@ export function createCalibrationsStore(db: HubDb): CalibrationsStore {
       return (await rows(db, site)).find((c) => c.current);
     },
     setCurrent: (site, version, actor, now) =>
-      db.transaction(async (tx) => {
+      oneAtATime(db, async (tx) => {
         const all = await rows(tx, site);
         if (!all.some((c) => c.version === version)) {
           throw httpError('CXR_ERR_HUB_NOT_FOUND', `site ${site} has no calibration version ${version}`);

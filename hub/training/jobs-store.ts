@@ -1,12 +1,13 @@
 /**
  * The training queue in the database (migration 7). Async, on Kysely (SQLite and PostgreSQL). Creating, claiming,
- * reporting and finishing are each one transaction, so two trainers never hold one job and a report from a trainer
- * that lost its job (requeued after silence, or cancelled) is refused with CXR_ERR_HUB_TRAINING_JOB_STATE. Stale
+ * reporting and finishing are each one transaction, taken one at a time (on PostgreSQL under an advisory lock), so two
+ * trainers never hold one job and a report from a trainer that lost its job (requeued after silence, or cancelled) is
+ * refused with CXR_ERR_HUB_TRAINING_JOB_STATE. Stale
  * jobs (job-policy.ts `isStale`) go back to the queue at the next claim; the trainer that held one resumes it when
  * it claims again (its checkpoints are keyed by the job id).
  */
 import { randomBytes } from 'node:crypto';
-import type { Selectable } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import type { HubDb } from '../db/database.ts';
 import type { TrainingJobStatus, TrainingJobsTable } from '../db/learning-tables.ts';
 import { httpError } from '../http/errors.ts';
@@ -89,6 +90,20 @@ export function toJob(row: Selectable<TrainingJobsTable>): TrainingJob {
   };
 }
 
+/** Advisory lock key of the queue ("cxrjob" in ASCII). */
+const QUEUE_LOCK = 0x6378_726a_6f62;
+
+/**
+ * One queue change at a time. SQLite's one connection already runs the hub's transactions one after another; on
+ * PostgreSQL (READ COMMITTED, a pool of connections) two claims would both read the same queued job and both take it,
+ * and two creates would pick the same `seq`: a transaction-scoped advisory lock makes them take turns.
+ */
+const inQueue = <T>(db: HubDb, fn: (tx: HubDb) => Promise<T>) =>
+  db.transaction(async (tx) => {
+    if (tx.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(${QUEUE_LOCK})`.execute(tx.kysely);
+    return fn(tx);
+  });
+
 const notFound = (id: string) => httpError('CXR_ERR_HUB_TRAINING_JOB_NOT_FOUND', `no training job ${id}`);
 
 export function createJobsStore(db: HubDb): JobsStore {
@@ -107,7 +122,7 @@ export function createJobsStore(db: HubDb): JobsStore {
 
   return {
     async create(job, now) {
-      return db.transaction(async (tx) => {
+      return inQueue(db, async (tx) => {
         const last = await tx.kysely
           .selectFrom('training_jobs')
           .select(({ fn }) => fn.max('seq').as('seq'))
@@ -151,7 +166,7 @@ export function createJobsStore(db: HubDb): JobsStore {
       return rows.map(toJob);
     },
     async claim(trainer, now, heartbeatTimeoutMs) {
-      return db.transaction(async (tx) => {
+      return inQueue(db, async (tx) => {
         const nowMs = now.getTime();
         const at = now.toISOString();
         const active = await tx.kysely.selectFrom('training_jobs').selectAll().where('status', 'in', ACTIVE).execute();
@@ -197,7 +212,7 @@ export function createJobsStore(db: HubDb): JobsStore {
       });
     },
     async report(id, trainer, progress, now) {
-      return db.transaction(async (tx) => {
+      return inQueue(db, async (tx) => {
         const found = await held(tx, id, trainer);
         const history = progress ? mergeHistory(parse<EpochPoint[]>(found.history, []), progress) : undefined;
         await tx.kysely
@@ -213,7 +228,7 @@ export function createJobsStore(db: HubDb): JobsStore {
       });
     },
     async finish(id, trainer, outcome, now) {
-      return db.transaction(async (tx) => {
+      return inQueue(db, async (tx) => {
         const found = await held(tx, id, trainer);
         const at = now.toISOString();
         const status = finishedStatus(found.status, 'result' in outcome ? 'succeeded' : 'failed');
@@ -234,7 +249,7 @@ export function createJobsStore(db: HubDb): JobsStore {
       });
     },
     async cancel(id, now) {
-      return db.transaction(async (tx) => {
+      return inQueue(db, async (tx) => {
         const found = await row(tx, id);
         if (!found) throw notFound(id);
         const status = cancelledStatus(found.status);
