@@ -5,7 +5,6 @@
  * trainer signed. Adding and rolling back take turns (on PostgreSQL under an advisory lock), so calibrations added
  * at the same moment each get their own version.
  */
-
 import { sql } from 'kysely';
 import type { SignedCalibration, SiteCalibration } from '../../models/triage/site-calibration.ts';
 import type { HubDb } from '../db/database.ts';

@@ -2,9 +2,8 @@
  * The training queue in the database (migration 7). Async, on Kysely (SQLite and PostgreSQL). Creating, claiming,
  * reporting and finishing are each one transaction, taken one at a time (on PostgreSQL under an advisory lock), so two
  * trainers never hold one job and a report from a trainer that lost its job (requeued after silence, or cancelled) is
- * refused with CXR_ERR_HUB_TRAINING_JOB_STATE. Stale
- * jobs (job-policy.ts `isStale`) go back to the queue at the next claim; the trainer that held one resumes it when
- * it claims again (its checkpoints are keyed by the job id).
+ * refused with CXR_ERR_HUB_TRAINING_JOB_STATE. Stale jobs (job-policy.ts `isStale`) go back to the queue at the next
+ * claim; the trainer that held one resumes it when it claims again (its checkpoints are keyed by the job id).
  */
 import { randomBytes } from 'node:crypto';
 import { type Selectable, sql } from 'kysely';
