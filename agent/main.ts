@@ -1,7 +1,7 @@
 /**
  * The agent's composition root (STYLE.md rule 1): config in, wired parts out. Starts parts in dependency
- * order (store → model slot → disk/metrics → model manager → clinic → MQTT → HTTP → pixel pool → intake workers →
- * watcher → DICOM receiver) and closes them in reverse.
+ * order (store → model slot → disk/metrics → model manager → clinic → MQTT → hub state poll → HTTP → pixel pool →
+ * intake workers → watcher → DICOM receiver) and closes them in reverse.
  *
  *   const agent = await startAgent(loadAgentConfig('agent.json'));
  *   ...; await agent.close();
@@ -37,6 +37,8 @@ import { openAgentDatabase } from './store/database.ts';
 import { GroupCommit } from './store/group-commit.ts';
 import { PixelQueue } from './store/pixel-queue.ts';
 import { keepReports, ReportStore } from './store/report-store.ts';
+import { HubStateOrder } from './sync/hub-state-order.ts';
+import { HubStatePoller } from './sync/hub-state-poller.ts';
 import { readPem } from './sync/mqtt-options.ts';
 import { PixelUploader } from './sync/pixel-uploader.ts';
 import type { StatusSnapshot } from './sync/status.ts';
@@ -192,20 +194,42 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       });
     if (clinic) closers.push(() => clinic.close());
 
+    // The desired model and calibration come as retained MQTT messages and, polled, over HTTP: one order for both.
+    const syncLog = log.child({ component: 'sync' });
+    const hubState = new HubStateOrder({ models, calibrations }, syncLog);
     const sync = startSync({
       config,
       store,
       metrics,
-      log: log.child({ component: 'sync' }),
+      log: syncLog,
       now,
       snapshot,
-      models,
+      ...hubState.sinksFor('mqtt'),
       // Without a clinic the reports are still kept (and acked): a clinic configured later delivers them.
       reports: clinic?.deliverer ?? keepReports(new ReportStore(db, false), now),
-      calibrations,
     });
     link = sync;
     closers.push(() => sync.close());
+    const { hubUrl } = config.pixels;
+    if (hubUrl && config.mqtt.username && config.mqtt.password) {
+      const ca = readPem(config.pixels.caFile, 'CA');
+      const poller = new HubStatePoller({
+        client: {
+          hubUrl,
+          username: config.mqtt.username,
+          password: config.mqtt.password,
+          ...(ca ? { ca } : {}),
+          timeoutMs: config.pixels.uploadTimeoutMs,
+        },
+        address: { site: config.site, agent: config.agentId },
+        sinks: hubState.sinksFor('http'),
+        now,
+        log: syncLog,
+      });
+      poller.start();
+      closers.push(() => poller.close());
+      sync.client.on('connect', () => poller.kick()); // a broker (re)connect may come with no retained state
+    }
     if (started.report) {
       // state.active failed at start-up: the hub learns it once the link is up.
       sync.publishModelState({
