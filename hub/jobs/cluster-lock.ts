@@ -11,8 +11,16 @@ import type { HubDb } from '../db/database.ts';
 
 export type ClusterLock = <T>(job: () => Promise<T>) => Promise<T>;
 
-/** Advisory lock keys in use (any distinct constants). */
-export const LOCK_KEYS = { rollouts: 0x6378_726f_6c6c } as const;
+/**
+ * Every PostgreSQL advisory lock key the hub uses, in one place so no two features share one by accident
+ * (distinct constants: "cxroll", "cxrjob", "cxrcal" in ASCII). `rollouts` is held for a job's length
+ * (createClusterLock); the training queue's and the calibrations' are transaction-scoped (pg_advisory_xact_lock).
+ */
+export const LOCK_KEYS = {
+  rollouts: 0x6378_726f_6c6c,
+  trainingQueue: 0x6378_726a_6f62,
+  calibrations: 0x6378_7263_616c,
+} as const;
 
 export function createClusterLock(db: HubDb, key: number): ClusterLock {
   if (db.dialect === 'sqlite') return (job) => job();

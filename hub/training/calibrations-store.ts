@@ -9,6 +9,7 @@ import { sql } from 'kysely';
 import type { SignedCalibration, SiteCalibration } from '../../models/triage/site-calibration.ts';
 import type { HubDb } from '../db/database.ts';
 import { httpError } from '../http/errors.ts';
+import { LOCK_KEYS } from '../jobs/cluster-lock.ts';
 
 export interface StoredCalibration {
   site: string;
@@ -40,16 +41,14 @@ export interface CalibrationsStore {
   ): Promise<{ before: number | null; after: number }>;
 }
 
-/** Advisory lock key of calibration changes ("cxrcal" in ASCII). */
-const CALIBRATIONS_LOCK = 0x6378_7263_616c;
-
 /**
  * One change at a time: SQLite's one connection already runs transactions in turn; on PostgreSQL two adds for a site
  * would both read the same latest version and the second insert would fail on the primary key.
  */
 const oneAtATime = <T>(db: HubDb, fn: (tx: HubDb) => Promise<T>) =>
   db.transaction(async (tx) => {
-    if (tx.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(${CALIBRATIONS_LOCK})`.execute(tx.kysely);
+    if (tx.dialect === 'postgres')
+      await sql`SELECT pg_advisory_xact_lock(${LOCK_KEYS.calibrations})`.execute(tx.kysely);
     return fn(tx);
   });
 

@@ -10,6 +10,7 @@ import { type Selectable, sql } from 'kysely';
 import type { HubDb } from '../db/database.ts';
 import type { TrainingJobStatus, TrainingJobsTable } from '../db/learning-tables.ts';
 import { httpError } from '../http/errors.ts';
+import { LOCK_KEYS } from '../jobs/cluster-lock.ts';
 import {
   ACTIVE,
   cancelledStatus,
@@ -89,9 +90,6 @@ export function toJob(row: Selectable<TrainingJobsTable>): TrainingJob {
   };
 }
 
-/** Advisory lock key of the queue ("cxrjob" in ASCII). */
-const QUEUE_LOCK = 0x6378_726a_6f62;
-
 /**
  * One queue change at a time. SQLite's one connection already runs the hub's transactions one after another; on
  * PostgreSQL (READ COMMITTED, a pool of connections) two claims would both read the same queued job and both take it,
@@ -99,7 +97,8 @@ const QUEUE_LOCK = 0x6378_726a_6f62;
  */
 const inQueue = <T>(db: HubDb, fn: (tx: HubDb) => Promise<T>) =>
   db.transaction(async (tx) => {
-    if (tx.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(${QUEUE_LOCK})`.execute(tx.kysely);
+    if (tx.dialect === 'postgres')
+      await sql`SELECT pg_advisory_xact_lock(${LOCK_KEYS.trainingQueue})`.execute(tx.kysely);
     return fn(tx);
   });
 

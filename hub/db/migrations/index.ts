@@ -9,6 +9,7 @@ import { training } from './0007-training.ts';
 import { resultDeid } from './0008-result-deid.ts';
 import { shadows } from './0009-shadows.ts';
 import { driftAndSchedules } from './0010-drift-and-schedules.ts';
+import { scoreDouble } from './0011-score-double.ts';
 import type { Migration } from './migration.ts';
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -22,4 +23,5 @@ export const MIGRATIONS: readonly Migration[] = [
   resultDeid,
   shadows,
   driftAndSchedules,
+  scoreDouble,
 ];

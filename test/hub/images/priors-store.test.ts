@@ -43,7 +43,8 @@ interface StudyOptions {
 
 /** One stored result; `arrivedMs` is its acquisition time (received later) or its receipt. */
 async function study(db: HubDb, o: StudyOptions) {
-  const effusion = o.flags?.includes('Effusion') ? 0.81 : 0.2;
+  // A score with more digits than single precision keeps: both engines must give it back exactly (migration 11).
+  const effusion = o.flags?.includes('Effusion') ? 0.812345678901 : 0.2;
   const message = await resultMessage({
     site: o.site ?? 'clinic-a',
     keys: { image: 'cd'.repeat(16), ...(o.patient === null ? {} : { patient: o.patient ?? PATIENT }) },
@@ -128,7 +129,7 @@ describeOnEachEngine('priors store', (fresh) => {
       expected(acquired, T0 + 60_000, { hasPreview: false, hasDiagnostic: true }),
       expected(oldest, T0, {
         tier: 'abnormal',
-        score: 0.81,
+        score: 0.812345678901,
         flags: ['Effusion'],
         read: {
           version: 2,
