@@ -6,8 +6,8 @@
  * or dropped. Both kinds carry the hub's `issuedAt`: a message issued before the one last passed on is stale and
  * dropped whatever its path, so a poll answer that raced a newer MQTT message (or a late MQTT message) never undoes
  * a newer state. A poll answer naming the state last passed on (same identity: version, sha256, rollout, shadow;
- * for a calibration its site, version, model version and signature) is a duplicate and dropped; the MQTT path passes
- * repeats on as it always did (the manager does not restart a take-up in progress and reports an active version
+ * for a calibration its site, version, model version and signature), or an older reading of it from either path,
+ * is a duplicate and dropped quietly; the MQTT path passes repeats issued no earlier on as it always did (the manager does not restart a take-up in progress and reports an active version
  * again; the keeper ignores a calibration it holds). A calibration's `version` does not order (a rollback sends an
  * earlier one again). A desired message without `issuedAt` (an older hub) cannot be ordered: it is passed on in
  * arrival order. Only the hub's own clock readings are compared, never the agent's. Memory only: after a restart
@@ -61,11 +61,9 @@ export function judgeHubState(
   source: HubStateSource,
 ): HubStateVerdict {
   if (last === undefined) return 'apply';
-  if (next.issuedAtMs !== undefined && last.issuedAtMs !== undefined && next.issuedAtMs < last.issuedAtMs) {
-    return 'stale';
-  }
-  if (source === 'http' && next.key === last.key) return 'duplicate';
-  return 'apply';
+  const older = next.issuedAtMs !== undefined && last.issuedAtMs !== undefined && next.issuedAtMs < last.issuedAtMs;
+  if (next.key === last.key && (source === 'http' || older)) return 'duplicate';
+  return older ? 'stale' : 'apply';
 }
 
 /** Pure: the stamp to remember after the verdict (a duplicate read later than the original moves the mark on). */

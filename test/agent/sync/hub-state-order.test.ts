@@ -67,6 +67,11 @@ describe('judgeHubState (pure)', () => {
     assert.equal(judgeHubState(at(10), at(12), 'http'), 'duplicate', 'a later reading of the same state');
     assert.equal(judgeHubState(at(10), at(10), 'mqtt'), 'apply');
   });
+  it('takes an older reading of the state in hand as a duplicate, not as stale (a retained copy after a poll)', () => {
+    assert.equal(judgeHubState(at(10), at(9), 'mqtt'), 'duplicate');
+    assert.equal(judgeHubState(at(10), at(9), 'http'), 'duplicate');
+    assert.deepEqual(rememberHubState(at(10), at(9), 'duplicate'), at(10));
+  });
   it('applies a newer or unordered message that names another state', () => {
     assert.equal(judgeHubState(at(10, 'a'), at(11, 'b'), 'http'), 'apply');
     assert.equal(judgeHubState(at(10, 'a'), at(undefined, 'b'), 'http'), 'apply');
