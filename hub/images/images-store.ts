@@ -35,10 +35,7 @@ export interface ImagesStore {
   isStored(sha256: string): Promise<boolean>;
   usage(): Promise<StorageUse>;
   /** Stored images, oldest first: [sha256, size, stored at]. */
-  storedOldestFirst(
-    limit: number,
-    afterMs?: number,
-  ): Promise<{ sha256: string; sizeBytes: number; storedMs: number }[]>;
+  storedOldestFirst(limit: number): Promise<{ sha256: string; sizeBytes: number; storedMs: number }[]>;
   /** Forgets a stored image and every link to it. */
   forget(sha256: string): Promise<void>;
 }
@@ -145,10 +142,14 @@ export function createImagesStore(db: HubDb): ImagesStore {
         bySite: bySite.map((r) => ({ site: r.site, images: Number(r.n), bytes: Number(r.bytes) })),
       };
     },
-    async storedOldestFirst(limit, afterMs) {
-      let query = db.kysely.selectFrom('images').select(['sha256', 'size_bytes', 'stored_ms']);
-      if (afterMs !== undefined) query = query.where('stored_ms', '<', afterMs);
-      const rows = await query.orderBy('stored_ms').orderBy('sha256').limit(limit).execute();
+    async storedOldestFirst(limit) {
+      const rows = await db.kysely
+        .selectFrom('images')
+        .select(['sha256', 'size_bytes', 'stored_ms'])
+        .orderBy('stored_ms')
+        .orderBy('sha256')
+        .limit(limit)
+        .execute();
       return rows.map((r) => ({ sha256: r.sha256, sizeBytes: Number(r.size_bytes), storedMs: Number(r.stored_ms) }));
     },
     async forget(sha256) {
