@@ -17,6 +17,7 @@
  *      CXR_BENCH_SCALE_ROWS (1000000), CXR_BENCH_SCALE_QUERIES (200), CXR_BENCH_SCALE_ONLY (ingest | worklist).
  */
 import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect as connectNats } from '@nats-io/transport-node';
@@ -26,7 +27,8 @@ import { agentUserEntry, hubUserEntry, natsPasswordHash } from '../hub/broker/na
 import { openHubDatabase } from '../hub/db/database.ts';
 import { createResultsStore, type WorklistQuery } from '../hub/results/results-store.ts';
 import { type AgentAddress, topicFor } from '../protocol/topics.ts';
-import { hubConfig, statusMessage, tempDir } from '../test/hub/fixtures.ts';
+import { hubConfig, PASSWORDS, statusMessage, tempDir } from '../test/hub/fixtures.ts';
+import { login } from '../test/hub/harness.ts';
 import { startHubProcess } from '../test/support/hub-process.ts';
 import { freePort } from '../test/support/mosquitto.ts';
 import { type NatsCluster, startNatsCluster } from '../test/support/nats.ts';
@@ -134,6 +136,7 @@ async function hubRate(
 ): Promise<{
   rate: number;
   stored: number;
+  split: number[];
   redelivered: number;
   dbBytes: number;
   blobBytes: number;
@@ -177,6 +180,11 @@ async function hubRate(
     hub: cpuOf(hubs.map((h) => h.pid)),
     nats: cpuOf(natsServerPids(nats.mqttUrls)),
     postgres: cpuOf([], () => postgresSeconds(Number(new URL(url).port))),
+    // This process: the simulated agents' MQTT clients.
+    agents: cpuOf([], () => {
+      const used = process.cpuUsage();
+      return (used.user + used.system) / 1e6;
+    }),
   };
   const rate = await drive(
     clients,
@@ -186,6 +194,13 @@ async function hubRate(
   );
   const cpuMs = Object.fromEntries(Object.entries(cpu).map(([name, spent]) => [name, spent() / countOf(lists)]));
   const redelivered = (await redeliveries(nats)) - redeliveredBefore;
+  // Which replica stored how many (each replica's own ingest counters).
+  const split = await Promise.all(
+    hubs.map(async (h) => {
+      const admin = await login(h.url, 'boss', PASSWORDS.admin);
+      return ((await (await admin.get('/api/ingest')).json()) as { stored: number }).stored;
+    }),
+  );
   await Promise.all(clients.map((c) => c.endAsync()));
   await Promise.all(hubs.map((h) => h.stop()));
   const db = new pg.Client({ connectionString: url });
@@ -195,6 +210,7 @@ async function hubRate(
   return {
     rate,
     stored,
+    split,
     redelivered,
     cpuMs,
     dbBytes: await databaseBytes(url),
@@ -215,22 +231,30 @@ async function ingestBench(postgres: PostgresCluster) {
   try {
     const fresh = () => Promise.all(agents.map((a) => payloads(a, PER_AGENT)));
     const oneLists = await fresh();
+    // 1-minute load average before and after each measurement: the machine is shared.
+    const load = [loadavg()[0]!];
     const raw = await rawRate(nats, await fresh());
+    load.push(loadavg()[0]!);
     const one = await hubRate(nats, postgres, agents, oneLists, 1);
+    load.push(loadavg()[0]!);
     // nats-server 2.9.10 still hands messages to the stopped replicas' pull requests until they expire (5 s):
     // those wait `nats.ackWaitS` (30 s) before another replica gets them (docs/scale-out.md). Not what is measured.
     await new Promise((resolve) => setTimeout(resolve, PULL_EXPIRY_MS + 2000));
-    const two = await hubRate(nats, postgres, agents, await fresh(), 2);
+    const twoLists = await fresh();
+    load.push(loadavg()[0]!);
+    const two = await hubRate(nats, postgres, agents, twoLists, 2);
+    load.push(loadavg()[0]!);
+    const during = (i: number) => `load ${load[i]!.toFixed(1)} → ${load[i + 1]!.toFixed(1)}`;
     const total = AGENTS * PER_AGENT;
     console.log(
       `ingest: ${AGENTS} agents × ${PER_AGENT} results (512 px previews, every blob new), ${INFLIGHT} in flight per agent; NATS 3 nodes (R3), PostgreSQL fsync on`,
     );
-    console.log(`  NATS MQTT raw QoS 1 (one subscriber):  ${raw.rate.toFixed(0)} msg/s`);
+    console.log(`  NATS MQTT raw QoS 1 (one subscriber):  ${raw.rate.toFixed(0)} msg/s  (${during(0)})`);
     console.log(
-      `  1 hub replica (ack after commit):      ${one.rate.toFixed(0)} results/s  (${one.stored}/${total} stored, ${one.redelivered} redelivered)`,
+      `  1 hub replica (ack after commit):      ${one.rate.toFixed(0)} results/s  (${one.stored}/${total} stored, ${one.redelivered} redelivered; ${during(1)})`,
     );
     console.log(
-      `  2 hub replicas (shared consumer):      ${two.rate.toFixed(0)} results/s  (${two.stored}/${total} stored, ${two.redelivered} redelivered)`,
+      `  2 hub replicas (shared consumer):      ${two.rate.toFixed(0)} results/s  (${two.stored}/${total} stored: ${two.split.join(' + ')} by replica, ${two.redelivered} redelivered; ${during(3)})`,
     );
     console.log(
       `  ratios: 1 replica / raw ${(one.rate / raw.rate).toFixed(2)}, 2 replicas / raw ${(two.rate / raw.rate).toFixed(2)}, 2 / 1 ${(two.rate / one.rate).toFixed(2)}`,
@@ -241,8 +265,11 @@ async function ingestBench(postgres: PostgresCluster) {
       ['1 replica', one],
       ['2 replicas', two],
     ] as const) {
-      const { hub, nats: broker, postgres: db } = run.cpuMs;
-      console.log(`  CPU per result, ${name}: hub ${ms(hub!)}, NATS ${ms(broker!)}, PostgreSQL ${ms(db!)}`);
+      const { hub, nats: broker, postgres: db, agents: clients } = run.cpuMs;
+      const total = hub! + broker! + db! + clients!;
+      console.log(
+        `  CPU per result, ${name}: hub ${ms(hub!)}, NATS ${ms(broker!)}, PostgreSQL ${ms(db!)}, agents' clients ${ms(clients!)}; total ${ms(total)} = ${((total * run.rate) / 1000).toFixed(2)} cores busy at ${run.rate.toFixed(0)}/s`,
+      );
     }
     const messages = oneLists.flat();
     const messageBytes = messages.reduce((n, m) => n + Buffer.byteLength(m.json), 0) / messages.length;

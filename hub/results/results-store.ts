@@ -55,6 +55,9 @@ export interface ResultsStore {
 
 /** Rows per INSERT: far below SQLite's 32,766 and PostgreSQL's 65,535 bound parameters (~35 per row). */
 const ROWS_PER_STATEMENT = 500;
+/** PostgreSQL's deadlock_detected and serialization_failure: the transaction was aborted and may simply run again. */
+const RETRYABLE = new Set(['40P01', '40001']);
+const MAX_ATTEMPTS = 3;
 
 export function createResultsStore(db: HubDb): ResultsStore {
   async function insertMany(
@@ -96,21 +99,18 @@ export function createResultsStore(db: HubDb): ResultsStore {
         return outcomes[i] === 'stored' && shadow ? [{ resultRow: idOf.get(row.result_id)!, shadow }] : [];
       }),
     );
-    await insertResultShadows(
-      tx,
-      rows.flatMap((row, i) => {
-        const shadow = shadows[i];
-        return outcomes[i] === 'stored' && shadow ? [{ resultRow: idOf.get(row.result_id)!, shadow }] : [];
-      }),
-    );
+    // Every agent's counter in ONE statement, rows in (site, agent) order: replicas committing batches of the
+    // same agents lock those rows in the same order, so they wait for each other but never deadlock (a deadlock
+    // aborted a batch, which then waited `nats.ackWaitS` for redelivery: docs/scale-out.md).
     const perAgent = new Map<string, { site: string; agent: string; results: number }>();
     for (const row of stored) {
-      const key = `${row.site}/${row.agent}`;
+      const key = `${row.site}\u0000${row.agent}`;
       const entry = perAgent.get(key) ?? { site: row.site, agent: row.agent, results: 0 };
       entry.results++;
       perAgent.set(key, entry);
     }
-    for (const counts of perAgent.values()) {
+    const counts = [...perAgent.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, c]) => c);
+    if (counts.length > 0) {
       await tx.kysely
         .insertInto('agents')
         .values(counts)
@@ -123,7 +123,17 @@ export function createResultsStore(db: HubDb): ResultsStore {
   }
 
   return {
-    insertMany: (rows, shadows) => db.transaction((tx) => insertMany(tx, rows, shadows)),
+    async insertMany(rows, shadows) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await db.transaction((tx) => insertMany(tx, rows, shadows));
+        } catch (error) {
+          // Two replicas inserting the same result id (a redelivery race) can still deadlock in the unique index:
+          // PostgreSQL aborts one; that batch is tried again at once instead of waiting for redelivery.
+          if (attempt >= MAX_ATTEMPTS || !RETRYABLE.has((error as { code?: string }).code ?? '')) throw error;
+        }
+      }
+    },
     async get(resultId, nowMs) {
       const row = await db.kysely
         .selectFrom('results')

@@ -1,14 +1,14 @@
 /** Contract of the results and stats stores, on SQLite and PostgreSQL: triage order, filters, keysets, claims. */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import type { HubDb } from '../../../hub/db/database.ts';
+import { type HubDb, openHubDatabase } from '../../../hub/db/database.ts';
 import { createAgentsStore } from '../../../hub/fleet/agents-store.ts';
 import { resultRow, type StudySummary } from '../../../hub/results/result-row.ts';
 import { createResultsStore, type WorklistQuery } from '../../../hub/results/results-store.ts';
 import { createStatsStore } from '../../../hub/results/stats-store.ts';
 import { cursorOf, type WorklistCursor, type WorklistSort } from '../../../hub/results/worklist-order.ts';
 import { TIER_ORDER } from '../../../models/triage/triage-policy.ts';
-import { describeOnEachEngine } from '../db/engines.ts';
+import { describeOnEachEngine, freshDatabaseUrl } from '../db/engines.ts';
 import { resultMessage } from '../fixtures.ts';
 
 const NOW = Date.UTC(2026, 0, 3, 12);
@@ -62,7 +62,7 @@ const lexLe = (a: number[], b: number[]) => {
   return true;
 };
 
-describeOnEachEngine('results store', (fresh) => {
+describeOnEachEngine('results store', (fresh, engine) => {
   it('stores a result once: the same resultId again is a duplicate, also within one batch', async () => {
     const { store, rows } = await seeded(await fresh(), 3);
     assert.deepEqual(await store.insertMany([rows[0]!, rows[0]!]), ['duplicate', 'duplicate']);
@@ -83,6 +83,35 @@ describeOnEachEngine('results store', (fresh) => {
     const counts = Object.fromEntries((await createAgentsStore(db).list()).map((a) => [a.site, a.results]));
     assert.deepEqual(counts, { 'clinic-a': 6, 'clinic-b': 2 });
   });
+
+  if (engine === 'postgres') {
+    it('lets two replicas commit batches of the same agents at once (no deadlock), a result both got stored once', async () => {
+      // Two hub replicas on one database, each with a batch from every agent, the agents in opposite orders.
+      const url = await freshDatabaseUrl('postgres');
+      const [a, b] = [await openHubDatabase(url), await openHubDatabase(url)];
+      try {
+        const stores = [createResultsStore(a), createResultsStore(b)];
+        const agents = Array.from({ length: 8 }, (_, i) => `xr-${i}`);
+        const batch = () =>
+          Promise.all(agents.map(async (agent) => resultRow(await resultMessage({ agent }), {}, new Date())));
+        for (let round = 0; round < 10; round++) {
+          const [first, second] = [await batch(), (await batch()).reverse()];
+          const outcomes = await Promise.all([stores[0]!.insertMany(first), stores[1]!.insertMany(second)]);
+          assert.ok(outcomes.flat().every((o) => o === 'stored'));
+        }
+        const shared = await batch();
+        const both = await Promise.all([stores[0]!.insertMany(shared), stores[1]!.insertMany([...shared].reverse())]);
+        assert.equal(both.flat().filter((o) => o === 'stored').length, shared.length, 'each shared result stored once');
+        const counts = (await createAgentsStore(a).list()).map((x) => x.results);
+        assert.deepEqual(
+          counts,
+          agents.map(() => 21),
+        );
+      } finally {
+        await Promise.all([a.close(), b.close()]);
+      }
+    });
+  }
 
   for (const sort of ['triage', 'score', 'oldest', 'newest'] as const) {
     it(`pages the worklist by ${sort} with a keyset cursor, every study exactly once, in order`, async () => {
