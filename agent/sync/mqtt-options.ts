@@ -2,7 +2,11 @@
  * MQTT client options for the agent (pure but for reading TLS files): fixed client id + `clean: false`
  * for a persistent session (QoS 1 subscriptions and in-flight messages survive reconnects), TLS with a CA
  * and/or client certificate, username/password, and a retained offline StatusMessage as last will. With
- * `failoverUrls` (a broker cluster) mqtt.js tries `url` and then each other node in turn on reconnect.
+ * `failoverUrls` (a broker cluster) mqtt.js tries `url` and then each other node in turn: every connect attempt
+ * (a node that refuses the TCP connection, closes it, or sends no CONNACK within `connectTimeout`) moves to the
+ * next. A node that answers CONNACK with a refusal (NATS 2.9.10 says "server unavailable" while its JetStream
+ * elects leaders after a node is lost) is retried like a lost link: mqtt.js's default gives up reconnecting for
+ * good after a refused CONNACK, which left agents connected to no node (docs/scale-out.md).
  */
 import { readFileSync } from 'node:fs';
 import type { IClientOptions } from 'mqtt';
@@ -42,6 +46,7 @@ export function mqttOptions(
     keepalive: m.keepaliveS,
     reconnectPeriod: Math.min(m.retryInitialMs, 5000),
     connectTimeout: 10_000,
+    reconnectOnConnackError: true,
     queueQoSZero: false,
     will: { topic: will.topic, payload: Buffer.from(will.payload), qos: 1, retain: true },
   };

@@ -88,21 +88,35 @@ export class OutboxSender {
     }
   }
 
-  /** The hub's ack: stored/duplicate → delete the row; rejected → set it aside (never re-sent). */
+  /**
+   * The hub's ack: stored/duplicate → delete the row; rejected → set it aside (never re-sent). An ack for a result
+   * no longer in the outbox (the broker handed the same ack over again, e.g. after losing a node mid-delivery) is
+   * logged and otherwise ignored: nothing deleted, nothing counted.
+   */
   onAck(ack: AckMessage): void {
     const { store, metrics, now, log } = this.deps;
     this.#awaiting.delete(ack.resultId);
     this.deps.ackWatch.acked(ack.resultId);
-    metrics.resultsAcked.inc({ status: ack.status });
     if (ack.status === 'rejected') {
       if (store.reject(ack.resultId, ack.reason ?? 'rejected', now())) {
+        metrics.resultsAcked.inc({ status: ack.status });
         log.error({ resultId: ack.resultId, reason: ack.reason }, 'hub rejected a result; kept in the rejected table');
-      }
+      } else this.#repeated(ack);
     } else {
       const createdAt = store.ack(ack.resultId);
-      if (createdAt !== undefined) metrics.syncLagS.observe((now() - createdAt) / 1000);
+      if (createdAt !== undefined) {
+        metrics.resultsAcked.inc({ status: ack.status });
+        metrics.syncLagS.observe((now() - createdAt) / 1000);
+      } else this.#repeated(ack);
     }
     this.kick();
+  }
+
+  #repeated(ack: AckMessage): void {
+    this.deps.log.info(
+      { resultId: ack.resultId, status: ack.status },
+      'ack for a result no longer in the outbox; ignored',
+    );
   }
 
   get inFlight(): number {

@@ -86,6 +86,9 @@ export async function connectHubClient(options: HubClientOptions): Promise<HubCl
     protocolVersion: 4,
     reconnectPeriod: 1000,
     connectTimeout: 10_000,
+    // A refused CONNACK (a cluster node whose JetStream is electing leaders) is retried like a lost link; by
+    // default mqtt.js stops reconnecting for good after one (agent/sync/mqtt-options.ts).
+    reconnectOnConnackError: true,
     ...(options.caFile ? { ca: readFileSync(options.caFile) } : {}),
     ...(options.pinnedCertificatePem ? { ca: options.pinnedCertificatePem, checkServerIdentity: () => undefined } : {}),
   });

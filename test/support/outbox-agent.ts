@@ -50,6 +50,7 @@ export async function connectOutboxAgent(options: OutboxAgentOptions): Promise<O
     protocolVersion: 4,
     reconnectPeriod: 500,
     connectTimeout: 5_000,
+    reconnectOnConnackError: true, // as the agent (agent/sync/mqtt-options.ts): a refused CONNACK is retried
   });
   const queue: ResultMessage[] = [];
   const inFlight = new Map<string, { message: ResultMessage; sentMs: number }>();

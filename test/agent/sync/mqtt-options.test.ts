@@ -33,3 +33,8 @@ it('lists every broker node, url first, when failoverUrls are given', () => {
     code: 'CXR_ERR_AGENT_CONFIG_INVALID',
   });
 });
+
+it('keeps reconnecting, to the next node, after a broker refuses the CONNACK', () => {
+  // mqtt.js stops reconnecting for good after a refused CONNACK unless told otherwise (test/integration/agent-failover.test.ts).
+  assert.equal(mqttOptions(parseAgentConfig(base, '/'), will).reconnectOnConnackError, true);
+});
