@@ -91,11 +91,14 @@ function cpuOf(pids: number[], seconds = () => pids.reduce((n, pid) => n + proce
   return () => (seconds() - start) * 1000;
 }
 
-/** Deliveries the shared results consumer has made again so far (a delivery not acked within its ack wait). */
-async function redeliveries(nats: NatsCluster): Promise<number> {
+/**
+ * Deliveries the shared results consumer has made so far, first ones and again ones together (its delivered
+ * consumer sequence; `num_redelivered` counts only redeliveries still unacked, 0 once a run is over).
+ */
+async function deliveries(nats: NatsCluster): Promise<number> {
   const nc = await connectNats({ servers: nats.natsUrls, user: 'cxr-hub', pass: PASSWORD });
   try {
-    return (await (await jetstreamManager(nc)).consumers.info('$MQTT_msgs', 'cxr-hub-results')).num_redelivered;
+    return (await (await jetstreamManager(nc)).consumers.info('$MQTT_msgs', 'cxr-hub-results')).delivered.consumer_seq;
   } finally {
     await nc.close();
   }
@@ -175,7 +178,7 @@ async function hubRate(
       await client.subscribeAsync(topicFor(agents[c]!, 'ack'), { qos: 1 });
     }),
   );
-  const redeliveredBefore = await redeliveries(nats);
+  const deliveredBefore = await deliveries(nats);
   const cpu = {
     hub: cpuOf(hubs.map((h) => h.pid)),
     nats: cpuOf(natsServerPids(nats.mqttUrls)),
@@ -193,7 +196,8 @@ async function hubRate(
     (c, id) => new Promise<void>((resolve) => acked[c]!.set(id, resolve)),
   );
   const cpuMs = Object.fromEntries(Object.entries(cpu).map(([name, spent]) => [name, spent() / countOf(lists)]));
-  const redelivered = (await redeliveries(nats)) - redeliveredBefore;
+  // Each result is delivered once; more deliveries are redeliveries (an ack wait passed).
+  const redelivered = (await deliveries(nats)) - deliveredBefore - countOf(lists);
   // Which replica stored how many (each replica's own ingest counters).
   const split = await Promise.all(
     hubs.map(async (h) => {

@@ -4,9 +4,9 @@
  * and/or client certificate, username/password, and a retained offline StatusMessage as last will. With
  * `failoverUrls` (a broker cluster) mqtt.js tries `url` and then each other node in turn: every connect attempt
  * (a node that refuses the TCP connection, closes it, or sends no CONNACK within `connectTimeout`) moves to the
- * next. A node that answers CONNACK with a refusal (NATS 2.9.10 says "server unavailable" while its JetStream
- * elects leaders after a node is lost) is retried like a lost link: mqtt.js's default gives up reconnecting for
- * good after a refused CONNACK, which left agents connected to no node (docs/scale-out.md).
+ * next. A node that answers CONNACK with a refusal (not authorized, server unavailable) is retried like a lost
+ * link: mqtt.js's default gives up reconnecting for good after one refused CONNACK, which can leave an agent
+ * connected to no node at all (docs/scale-out.md, "The scale-out test's hang").
  */
 import { readFileSync } from 'node:fs';
 import type { IClientOptions } from 'mqtt';

@@ -2,7 +2,7 @@
  * Makes sure the shared results consumer exists on `$MQTT_msgs` with the settings the hub needs: durable,
  * filtered to result subjects, explicit acks, every message from the start, unlimited redelivery, the
  * configured ack wait and outstanding-ack limit. In: a JetStream manager, the consumer's name and limits.
- * Out: the consumer exists (created, or its ack wait / limit updated). The stream itself is the MQTT
+ * Out: the consumer exists (created, or its ack wait / limit updated) and, on a cluster, has a leader. The stream itself is the MQTT
  * gateway's, made when the first MQTT client of the account connects: until it exists this waits (up to
  * `waitMs`). A consumer of that name with another filter or ack policy is refused (CXR_ERR_HUB_NATS): it was
  * made for something else and the hub must not take it over.
@@ -41,6 +41,13 @@ export function resultsConsumerConfig(setup: Pick<ConsumerSetup, 'name' | 'ackWa
   } satisfies Partial<ConsumerConfig>;
 }
 
+/**
+ * A consumer just made on a cluster has no leader for a moment: a pull sent then is lost without an answer, and the
+ * client only pulls again after two missed heartbeats (5 s); a replica that started then took no results while the
+ * other took them all (the scale-out test). So the setup waits until the consumer has a leader.
+ */
+class NoLeaderYet extends Error {}
+
 const isApiError = (error: unknown, code: number) => error instanceof JetStreamApiError && error.code === code;
 
 export async function ensureResultsConsumer(setup: ConsumerSetup): Promise<void> {
@@ -64,14 +71,16 @@ export async function ensureResultsConsumer(setup: ConsumerSetup): Promise<void>
         });
         log.info({ consumer: name }, 'results consumer limits updated');
       }
+      if (info.cluster && !info.cluster.leader) throw new NoLeaderYet();
       return;
     } catch (error) {
       if (isApiError(error, JetStreamApiCodes.ConsumerNotFound)) {
         await jsm.consumers.add(MQTT_MESSAGES_STREAM, wanted);
         log.info({ consumer: name, filter: wanted.filter_subject }, 'results consumer created');
-        return;
+        continue; // and wait for its leader
       }
-      if (!isApiError(error, JetStreamApiCodes.StreamNotFound) || Date.now() > deadline) {
+      const waiting = error instanceof NoLeaderYet || isApiError(error, JetStreamApiCodes.StreamNotFound);
+      if (!waiting || Date.now() > deadline) {
         if (error instanceof CxrError) throw error;
         throw new CxrError('CXR_ERR_HUB_NATS', `cannot set up the results consumer: ${(error as Error).message}`, {
           kind: 'internal',

@@ -66,6 +66,8 @@ describe('scale-out: 3 NATS nodes, PostgreSQL, 2 hub replicas, 3 agents', { time
   const killed: HubProcess[] = [];
   const agents: OutboxAgent[] = [];
   const sent = new Map<string, ResultMessage>();
+  /** What the agents' MQTT clients reported (a refused CONNACK among them): for the diagnostics. */
+  const agentErrors = new Set<string>();
 
   const send = async (agent: OutboxAgent, count: number) => {
     const batch: ResultMessage[] = [];
@@ -117,7 +119,9 @@ describe('scale-out: 3 NATS nodes, PostgreSQL, 2 hub replicas, 3 agents', { time
     hubs.push(...(await Promise.all(ports.map((port) => startHubProcess(configFile, port)))));
     await db.connect();
     for (const address of AGENTS) {
-      agents.push(await connectOutboxAgent({ urls: nats.mqttUrls, address, password: PASSWORDS.agent }));
+      const agent = await connectOutboxAgent({ urls: nats.mqttUrls, address, password: PASSWORDS.agent });
+      agent.client.on('error', (error) => agentErrors.add(error.message.replace(/:\d+$/, '')));
+      agents.push(agent);
     }
   });
   after(async () => {
@@ -237,7 +241,8 @@ describe('scale-out: 3 NATS nodes, PostgreSQL, 2 hub replicas, 3 agents', { time
     assert.equal(rows.rows.length, sent.size, 'one row per result');
     assert.deepEqual(new Set(rows.rows.map((r) => r.result_id)), new Set(sent.keys()));
     // Stored once is the row count above. An ack is an MQTT QoS 1 message itself: a broker node lost mid-delivery
-    // may hand the same ack over again, so a repeated "stored" is counted, not refused.
+    // may hand the same ack over again, so a repeated "stored" is counted here, not refused; the agent ignores an ack
+    // for a result no longer in its outbox (test/integration/agent-failover.test.ts).
     let repeatedAcks = 0;
     for (const agent of agents) {
       for (const [id, statuses] of agent.acks) {
@@ -254,5 +259,6 @@ describe('scale-out: 3 NATS nodes, PostgreSQL, 2 hub replicas, 3 agents', { time
     t.diagnostic(
       `${sent.size} results stored once; the agents re-sent ${resends} after the kills; ${repeatedAcks} stored acks delivered again`,
     );
+    t.diagnostic(`agents' MQTT errors: ${[...agentErrors].join('; ') || 'none'}`);
   });
 });
