@@ -11,6 +11,7 @@
  */
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -68,6 +69,8 @@ describe('scale-out: 3 NATS nodes, PostgreSQL, 2 hub replicas, 3 agents', { time
   const sent = new Map<string, ResultMessage>();
   /** What the agents' MQTT clients reported (a refused CONNACK among them): for the diagnostics. */
   const agentErrors = new Set<string>();
+  /** Their connects, losses and errors with times, kept in the data folder with the replicas' logs. */
+  const agentEvents: string[] = [];
 
   const send = async (agent: OutboxAgent, count: number) => {
     const batch: ResultMessage[] = [];
@@ -120,7 +123,13 @@ describe('scale-out: 3 NATS nodes, PostgreSQL, 2 hub replicas, 3 agents', { time
     await db.connect();
     for (const address of AGENTS) {
       const agent = await connectOutboxAgent({ urls: nats.mqttUrls, address, password: PASSWORDS.agent });
-      agent.client.on('error', (error) => agentErrors.add(error.message.replace(/:\d+$/, '')));
+      const note = (event: string) => agentEvents.push(`${new Date().toISOString()} ${address.site} ${event}`);
+      agent.client.on('error', (error) => {
+        agentErrors.add(error.message.replace(/:\d+$/, ''));
+        note(`error ${error.message}`);
+      });
+      agent.client.on('connect', () => note(`connected to :${(agent.client.stream as Socket).remotePort}`));
+      agent.client.on('offline', () => note('offline'));
       agents.push(agent);
     }
   });
@@ -129,6 +138,7 @@ describe('scale-out: 3 NATS nodes, PostgreSQL, 2 hub replicas, 3 agents', { time
     for (const hub of hubs) await hub.stop().catch(() => {});
     // The replicas' logs stay in the test's data folder (pino lines), for a failure's post-mortem.
     for (const hub of [...hubs, ...killed]) writeFileSync(join(dataDir, `hub-${hub.pid}.log`), hub.lines.join('\n'));
+    writeFileSync(join(dataDir, 'agents.log'), agentEvents.join('\n'));
     await db?.end().catch(() => {});
     await nats?.stop();
     await postgres?.stop();
