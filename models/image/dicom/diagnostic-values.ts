@@ -31,12 +31,24 @@ export function diagnosticValues(stored: Float32Array, header: DicomHeader): Dia
     if (header.bitsStored > 16) return undefined;
     bits = header.bitsStored;
     const offset = header.pixelRepresentation === 1 ? 2 ** (bits - 1) : 0;
-    for (let i = 0; i < count; i++) samples[i] = (stored[i] ?? 0) + offset;
+    if (offset === 0)
+      samples.set(stored); // exact integers in [0, 2^16): a native conversion
+    else for (let i = 0; i < count; i++) samples[i] = (stored[i] as number) + offset;
     slope = header.rescaleSlope;
     intercept = header.rescaleIntercept - offset * slope;
   }
-  const modality = new Float32Array(count);
-  for (let i = 0; i < count; i++) modality[i] = (samples[i] ?? 0) * slope + intercept;
-  const window = chooseWindow(modality, header);
+  // The file's window needs no pass over the pixels; any other is chosen from the modality values.
+  const { windowCenter: center, windowWidth: width } = header;
+  const window =
+    center !== undefined && width !== undefined
+      ? { center, width }
+      : chooseWindow(modalityValues(samples, slope, intercept), header);
   return { samples, bitsStored: Math.max(1, bits), slope, intercept, window, invert: isInverted(header) };
+}
+
+function modalityValues(samples: Uint16Array, slope: number, intercept: number): Float32Array {
+  if (slope === 1 && intercept === 0) return new Float32Array(samples);
+  const modality = new Float32Array(samples.length);
+  for (let i = 0; i < samples.length; i++) modality[i] = (samples[i] as number) * slope + intercept;
+  return modality;
 }

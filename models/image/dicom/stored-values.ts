@@ -87,6 +87,12 @@ export function toStoredValues(frame: CodecFrame, header: DicomHeader): Float32A
   }
   const shift = Math.max(0, header.highBit + 1 - bitsStored);
   const samples = frame.samples;
+  const full =
+    (samples instanceof Uint8Array || samples instanceof Uint16Array) && bitsStored >= 8 * samples.BYTES_PER_ELEMENT;
+  if (!signed && shift === 0 && full) {
+    out.set(samples.subarray(0, pixels)); // every bit is stored: a native copy (8 → 32-bit float is exact)
+    return out;
+  }
   if (!signed && shift === 0 && bitsStored >= 8 && bitsStored < 32) {
     const mask = (1 << bitsStored) - 1;
     for (let i = 0; i < pixels; i++) out[i] = (samples[i] ?? 0) & mask; // fast path, the common case

@@ -118,4 +118,33 @@ describe('renderGrey', () => {
     const out = renderGrey(stored, { ...base, photometric: 'MONOCHROME1' });
     assert.ok((out[0] ?? 0) > 0.99 && (out[999] ?? 1) < 0.01);
   });
+
+  it('gives, pixel for pixel, what the standard functions give, for every VOI function, window and polarity', () => {
+    const stored = Float32Array.from({ length: 4100 }, (_, i) => i - 2);
+    for (const voiLutFunction of ['LINEAR', 'LINEAR_EXACT', 'SIGMOID'] as const) {
+      for (const [windowCenter, windowWidth] of [
+        [2048, 4096],
+        [1000.5, 301],
+        [7, 1],
+        [500, 0.5],
+      ] as const) {
+        for (const photometric of ['MONOCHROME2', 'MONOCHROME1'] as const) {
+          const header = { ...base, voiLutFunction, windowCenter, windowWidth, photometric };
+          const out = renderGrey(Float32Array.from(stored), header);
+          const window = { center: windowCenter, width: windowWidth };
+          const fn =
+            voiLutFunction === 'SIGMOID'
+              ? windowSigmoid
+              : voiLutFunction === 'LINEAR_EXACT' || windowWidth < 1
+                ? windowLinearExact
+                : windowLinear;
+          for (let i = 0; i < stored.length; i++) {
+            const y = fn(stored[i] as number, window);
+            const want = Math.fround(photometric === 'MONOCHROME1' ? 1 - y : y);
+            if (out[i] !== want) assert.fail(`${voiLutFunction} ${windowCenter}/${windowWidth} ${photometric} at ${i}`);
+          }
+        }
+      }
+    }
+  });
 });
