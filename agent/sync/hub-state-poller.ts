@@ -19,6 +19,7 @@ import { handleCalibration } from './handle-calibration.ts';
 import { handleModelDesired } from './handle-model-desired.ts';
 import { type HubGetOptions, hubGet } from './hub-get.ts';
 import type { HubStateSinks } from './hub-state-order.ts';
+import { PassLoop } from './pass-loop.ts';
 
 export const HUB_POLL_INTERVAL_MS = 300_000;
 export const HUB_POLL_RETRY_MS = 5_000;
@@ -63,15 +64,20 @@ export function hubStatePath(address: AgentAddress, kind: HubStateKind): string 
 export class HubStatePoller {
   readonly #deps: HubStatePollerDeps;
   readonly #etags = new Map<HubStateKind, string>();
+  readonly #loop: PassLoop;
   #failures = 0;
   #downSinceMs: number | undefined;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<void> | undefined;
-  #again = false;
-  #closed = false;
 
   constructor(deps: HubStatePollerDeps) {
     this.#deps = deps;
+    const policy = {
+      intervalMs: deps.intervalMs ?? HUB_POLL_INTERVAL_MS,
+      retryInitialMs: deps.retryInitialMs ?? HUB_POLL_RETRY_MS,
+    };
+    this.#loop = new PassLoop(
+      () => this.#pass(),
+      () => nextPollMs(this.#failures, policy, deps.random),
+    );
   }
 
   start(): void {
@@ -80,33 +86,11 @@ export class HubStatePoller {
 
   /** Polls now (or right after the pass in progress). */
   kick(): void {
-    if (this.#closed) return;
-    if (this.#running) {
-      this.#again = true;
-      return;
-    }
-    clearTimeout(this.#timer);
-    this.#running = this.#pass().finally(() => {
-      this.#running = undefined;
-      if (this.#closed) return;
-      if (this.#again) {
-        this.#again = false;
-        this.kick();
-        return;
-      }
-      const policy = {
-        intervalMs: this.#deps.intervalMs ?? HUB_POLL_INTERVAL_MS,
-        retryInitialMs: this.#deps.retryInitialMs ?? HUB_POLL_RETRY_MS,
-      };
-      this.#timer = setTimeout(() => this.kick(), nextPollMs(this.#failures, policy, this.#deps.random));
-      this.#timer.unref();
-    });
+    this.#loop.kick();
   }
 
-  async close(): Promise<void> {
-    this.#closed = true;
-    clearTimeout(this.#timer);
-    await this.#running;
+  close(): Promise<void> {
+    return this.#loop.close();
   }
 
   async #pass(): Promise<void> {
@@ -114,7 +98,7 @@ export class HubStatePoller {
     let failure: { error: CxrError; kind: HubStateKind } | undefined;
     const answers: Partial<Record<HubStateKind, HubAnswerKind>> = {};
     for (const kind of kinds) {
-      if (this.#closed) return;
+      if (this.#loop.closed) return;
       try {
         answers[kind] = await this.#poll(kind);
       } catch (thrown) {

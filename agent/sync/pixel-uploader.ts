@@ -11,6 +11,7 @@ import { asCxrError } from '../../models/errors.ts';
 import type { PixelQueue } from '../store/pixel-queue.ts';
 import { type BackoffPolicy, backoffMs } from './backoff.ts';
 import { type UploadClientOptions, UploadError, uploadDiagnostic } from './hub-upload-client.ts';
+import { PassLoop } from './pass-loop.ts';
 
 export interface PixelUploaderDeps {
   queue: PixelQueue;
@@ -26,13 +27,14 @@ export interface PixelUploaderDeps {
 
 export class PixelUploader {
   readonly #deps: PixelUploaderDeps;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<void> | undefined;
-  #again = false;
-  #closed = false;
+  readonly #loop: PassLoop;
 
   constructor(deps: PixelUploaderDeps) {
     this.#deps = deps;
+    this.#loop = new PassLoop(
+      () => this.#pass(),
+      () => deps.pollMs ?? 1000,
+    );
   }
 
   start(): void {
@@ -42,29 +44,13 @@ export class PixelUploader {
 
   /** Looks for due uploads now (or right after the current pass). */
   kick(): void {
-    if (this.#closed) return;
-    if (this.#running) {
-      this.#again = true;
-      return;
-    }
-    clearTimeout(this.#timer);
-    this.#running = this.#pass().finally(() => {
-      this.#running = undefined;
-      if (this.#closed) return;
-      if (this.#again) {
-        this.#again = false;
-        this.kick();
-      } else {
-        this.#timer = setTimeout(() => this.kick(), this.#deps.pollMs ?? 1000);
-        this.#timer.unref();
-      }
-    });
+    this.#loop.kick();
   }
 
   async #pass(): Promise<void> {
     const { queue, log } = this.#deps;
     for (;;) {
-      if (this.#closed) return;
+      if (this.#loop.closed) return;
       const [next] = queue.due(this.#deps.now(), 1);
       if (!next) return;
       try {
@@ -88,9 +74,7 @@ export class PixelUploader {
     this.kick();
   }
 
-  async close(): Promise<void> {
-    this.#closed = true;
-    clearTimeout(this.#timer);
-    await this.#running;
+  close(): Promise<void> {
+    return this.#loop.close();
   }
 }
