@@ -10,7 +10,7 @@
 import { Type } from '@sinclair/typebox';
 import { ModelDesiredSchema } from '../../protocol/messages.ts';
 import { ErrorBody, httpError } from '../http/errors.ts';
-import { etagOf, matchesEtag } from '../http/etag.ts';
+import { withEtag } from '../http/etag.ts';
 import type { HubApp } from '../http/type-provider.ts';
 import { type AgentLogin, AgentPathParams, ownAgent } from '../images/agent-login.ts';
 import type { DesiredPublisher } from './desired-publisher.ts';
@@ -44,10 +44,7 @@ export async function desiredRoutes(app: HubApp, options: DesiredRoutesOptions) 
       const message = await options.desired.get(address);
       if (!message) throw httpError('CXR_ERR_HUB_NOT_FOUND', 'no model chosen for this agent yet');
       const answer = { ...message, url: options.urlFor(address, message.version) };
-      const etag = etagOf(answer);
-      reply.header('etag', etag);
-      if (matchesEtag(request.headers['if-none-match'], etag)) return reply.code(304).send(null);
-      return answer;
+      return withEtag(request.headers['if-none-match'], reply, answer, answer);
     },
   );
 }

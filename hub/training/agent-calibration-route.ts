@@ -9,7 +9,7 @@
 import { Type } from '@sinclair/typebox';
 import { SiteCalibrationMessageSchema } from '../../protocol/messages.ts';
 import { ErrorBody, httpError } from '../http/errors.ts';
-import { etagOf, matchesEtag } from '../http/etag.ts';
+import { withEtag } from '../http/etag.ts';
 import type { HubApp } from '../http/type-provider.ts';
 import { type AgentLogin, AgentPathParams, ownAgent } from '../images/agent-login.ts';
 import type { CalibrationPublisher } from './calibration-publisher.ts';
@@ -43,10 +43,9 @@ export async function agentCalibrationRoute(app: HubApp, options: AgentCalibrati
       const current = await options.calibrations.current(address.site);
       if (!current) throw httpError('CXR_ERR_HUB_NOT_FOUND', 'no calibration for this site yet');
       const message = options.messageOf(current);
-      const etag = etagOf([message.site, message.version, message.modelVersion, message.signed]);
-      reply.header('etag', etag);
-      if (matchesEtag(request.headers['if-none-match'], etag)) return reply.code(304).send(null);
-      return message;
+      // The answer's issuedAt is the time of asking: the tag is what identifies the calibration itself.
+      const identity = [message.site, message.version, message.modelVersion, message.signed];
+      return withEtag(request.headers['if-none-match'], reply, identity, message);
     },
   );
 }
