@@ -9,18 +9,12 @@
  * (kind internal) with the HTTP status when there was one; the caller retries with backoff.
  */
 import { open } from 'node:fs/promises';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { CxrError } from '../../models/errors.ts';
 import type { DiagnosticImage } from '../../protocol/pixel-messages.ts';
+import { type HubHttpAnswer, type HubHttpOptions, hubRequest } from './hub-http.ts';
 
-export interface UploadClientOptions {
-  hubUrl: string;
-  username: string;
-  password: string;
-  ca?: Buffer;
+export interface UploadClientOptions extends HubHttpOptions {
   chunkBytes: number;
-  timeoutMs: number;
 }
 
 interface UploadState {
@@ -39,54 +33,25 @@ export class UploadError extends CxrError {
   }
 }
 
-function send(
+async function send(
   options: UploadClientOptions,
   method: string,
   path: string,
   headers: Record<string, string | number>,
   body: Uint8Array,
 ): Promise<{ status: number; json: Record<string, unknown> }> {
-  const url = new URL(path, options.hubUrl);
-  const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
-  const auth = Buffer.from(`${options.username}:${options.password}`).toString('base64');
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method,
-        headers: { ...headers, authorization: `Basic ${auth}`, 'content-length': body.byteLength },
-        ...(options.ca ? { ca: options.ca } : {}),
-        timeout: options.timeoutMs,
-      },
-      (res) => {
-        const parts: Buffer[] = [];
-        res.on('data', (part: Buffer) => parts.push(part));
-        res.on('error', (error) =>
-          reject(new UploadError(`upload response failed: ${error.message}`, undefined, error)),
-        );
-        res.on('end', () => {
-          const text = Buffer.concat(parts).toString('utf8');
-          let json: Record<string, unknown> = {};
-          try {
-            json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-          } catch (error) {
-            reject(
-              new UploadError(
-                `the hub answered HTTP ${res.statusCode} with a body that is not JSON`,
-                res.statusCode,
-                error,
-              ),
-            );
-            return;
-          }
-          resolve({ status: res.statusCode ?? 0, json });
-        });
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${options.timeoutMs} ms`)));
-    req.on('error', (error) => reject(new UploadError(`upload request failed: ${error.message}`, undefined, error)));
-    req.end(body);
-  });
+  let answer: HubHttpAnswer;
+  try {
+    answer = await hubRequest(options, method, path, headers, body);
+  } catch (error) {
+    throw new UploadError(`upload failed: ${(error as Error).message}`, undefined, error);
+  }
+  const text = answer.body.toString('utf8');
+  try {
+    return { status: answer.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  } catch (error) {
+    throw new UploadError(`the hub answered HTTP ${answer.status} with a body that is not JSON`, answer.status, error);
+  }
 }
 
 function stateOf(answer: { status: number; json: Record<string, unknown> }, expected: number[]): UploadState {
