@@ -1,7 +1,9 @@
 /**
  * Inference stage with micro-batching. In: one ModelInput per image, from several workers at once.
- * Out: that image's ModelOutput. Requests arriving within `waitMs` of each other (a burst) share one
- * `session.infer` call of up to `maxBatch` images, which is what OpenVINO's throughput mode wants. At most
+ * Out: that image's ModelOutput. While the runtime is idle a request goes at once (with any that arrived in the
+ * same turn of the event loop): a lone film never waits for company. While a batch runs, requests arriving within
+ * `waitMs` of each other (a burst) share one `session.infer` call of up to `maxBatch` images, which is what
+ * OpenVINO's throughput mode wants. At most
  * `maxBatchesInFlight` batches run at once (two: one fills the runtime's infer requests while the next is
  * gathered), so memory is bounded by the worker count. A failed batch rejects each of its requests.
  */
@@ -21,7 +23,7 @@ export interface BatchStats {
 
 export class Batcher {
   readonly #pending: Pending[] = [];
-  #timer: NodeJS.Timeout | undefined;
+  #timer: { cancel(): void } | undefined;
   #running = 0;
 
   constructor(
@@ -43,13 +45,17 @@ export class Batcher {
     if (this.#running >= this.maxBatchesInFlight) return; // a running batch schedules the next when it ends
     if (this.#pending.length >= this.maxBatch || this.waitMs === 0) {
       this.#flush();
+    } else if (!this.#timer && this.#running === 0) {
+      const immediate = setImmediate(() => this.#flush());
+      this.#timer = { cancel: () => clearImmediate(immediate) };
     } else if (!this.#timer) {
-      this.#timer = setTimeout(() => this.#flush(), this.waitMs);
+      const timeout = setTimeout(() => this.#flush(), this.waitMs);
+      this.#timer = { cancel: () => clearTimeout(timeout) };
     }
   }
 
   #flush(): void {
-    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer?.cancel();
     this.#timer = undefined;
     const batch = this.#pending.splice(0, this.maxBatch);
     if (batch.length === 0) return;

@@ -44,3 +44,15 @@ it('rejects every request of a failed batch, and keeps working afterwards', asyn
   );
   assert.equal((await batcher.infer(input(0))).probabilities.length, 3);
 });
+
+it('sends a lone request at once while the runtime is idle, without waiting waitMs for company', async () => {
+  let calls = 0;
+  const counting = Object.create(session, {
+    infer: { value: (inputs: Parameters<typeof session.infer>[0]) => (calls++, session.infer(inputs)) },
+  }) as typeof session;
+  const batcher = new Batcher(counting, 4, 60_000);
+  const output = batcher.infer(input(0.5));
+  await new Promise((resolve) => setImmediate(resolve)); // one turn of the event loop, far less than waitMs
+  assert.equal(calls, 1);
+  assert.equal((await output).probabilities.length, 3);
+});
