@@ -31,6 +31,7 @@ import { CrashTally } from './pipeline/crash-tally.ts';
 import { filesBudgetBytes, MemoryAdmission } from './pipeline/memory-admission.ts';
 import { PixelPool } from './pipeline/pool/pixel-pool.ts';
 import { VerdictRecorder } from './pipeline/stages/commit.ts';
+import { tuneAllocator } from './pipeline/tune-allocator.ts';
 import { Batcher } from './screening/batcher.ts';
 import { AgentStore } from './store/agent-store.ts';
 import { openAgentDatabase } from './store/database.ts';
@@ -74,6 +75,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   const now = deps.now ?? Date.now;
   const startedAt = now();
   const log = (deps.logger ?? pino({ level: config.logLevel })).child({ site: config.site, agent: config.agentId });
+  if (!tuneAllocator()) log.info('not glibc: film buffers use the C library allocator as it is');
   const closers: (() => Promise<void> | void)[] = [];
   const close = async () => {
     for (const closeOne of closers.reverse()) await closeOne();
