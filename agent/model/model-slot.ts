@@ -4,21 +4,24 @@
  * lease on the current model (manifest + session, through its own micro-batcher); the file uses that lease
  * from preprocessing to its outbox commit and then releases it, so one result always comes from one model.
  * A swapped-out model is closed once its last lease is released (its in-flight batches are done by then).
- * Observers (shadow mode, probation) see every inference outcome; they must not throw.
+ * Observers (shadow mode, probation) see every inference outcome; they must not throw. An observer that reads the
+ * film's pixels says so (`observe(…, { pixels: true })`): leases taken while it observes ask for them
+ * (`needsPixels`), so the pipeline keeps them (they otherwise stay in the pixel worker).
  * Failures: closing a retired session is logged with its code and does not affect scoring.
  */
 import type { Logger } from 'pino';
 import { asCxrError } from '../../models/errors.ts';
-import type { DecodedImage } from '../../models/image/types.ts';
 import type { Manifest } from '../../models/package/manifest.ts';
 import type { ModelInput } from '../../models/preprocess/input-spec.ts';
 import type { InferenceSession, ModelOutput, RuntimeName } from '../../models/runtime/types.ts';
+import type { DecodedFilm } from '../pipeline/stages/decode.ts';
 import type { Batcher } from '../screening/batcher.ts';
 import type { ActiveModel } from './active-model.ts';
 
 export interface InferenceOutcome {
   model: ActiveModel;
-  image: DecodedImage;
+  /** The film `input` was made from; its pixels are here when the lease said `needsPixels`. */
+  image: DecodedFilm;
   output?: ModelOutput;
   error?: unknown;
 }
@@ -28,8 +31,10 @@ export type InferenceObserver = (outcome: InferenceOutcome) => Promise<void> | v
 export interface ModelLease {
   readonly manifest: Manifest;
   readonly runtime: RuntimeName;
-  /** `image` is the decoded image `input` was made from (a shadow model may need another input size). */
-  infer(input: ModelInput, image: DecodedImage): Promise<ModelOutput>;
+  /** An observer reads the film's pixels (shadow mode): keep them for `infer`. */
+  readonly needsPixels: boolean;
+  /** `image` is the decoded film `input` was made from (a shadow model may need another input size). */
+  infer(input: ModelInput, image: DecodedFilm): Promise<ModelOutput>;
   release(): void;
 }
 
@@ -45,7 +50,7 @@ interface Entry {
 export class ModelSlot {
   #current: Entry;
   readonly #closing = new Set<Promise<void>>();
-  readonly #observers = new Set<InferenceObserver>();
+  readonly #observers = new Map<InferenceObserver, { pixels: boolean }>();
 
   constructor(
     initial: ActiveModel,
@@ -59,8 +64,8 @@ export class ModelSlot {
   }
 
   /** Adds an observer of every inference; returns the function that removes it. */
-  observe(observer: InferenceObserver): () => void {
-    this.#observers.add(observer);
+  observe(observer: InferenceObserver, needs: { pixels: boolean } = { pixels: false }): () => void {
+    this.#observers.set(observer, needs);
     return () => this.#observers.delete(observer);
   }
 
@@ -71,8 +76,9 @@ export class ModelSlot {
     return {
       manifest: entry.model.manifest,
       runtime: entry.model.session.runtime,
+      needsPixels: [...this.#observers.values()].some((needs) => needs.pixels),
       infer: async (input, image) => {
-        const observers = [...this.#observers];
+        const observers = [...this.#observers.keys()];
         let output: ModelOutput;
         try {
           output = await entry.batcher.infer(input);

@@ -37,7 +37,7 @@ export async function runShadow(
     else settle?.reject(error);
   };
 
-  const compare = async ({ model, image, output }: InferenceOutcome) => {
+  const compare = async ({ model, image, output }: InferenceOutcome & { image: { pixels: Float32Array } }) => {
     const { manifest } = candidate;
     const input = preprocess(image, manifest.input);
     try {
@@ -60,14 +60,19 @@ export async function runShadow(
     }
   };
 
-  const stopObserving = slot.observe((outcome) => {
-    // Only images the active model scored count; the first `images` of them are compared.
-    if (finished || outcome.output === undefined || outcome.model === candidate || started >= images) return;
-    started += 1;
-    const one = compare(outcome).finally(() => running.delete(one));
-    running.add(one);
-    return one;
-  });
+  const stopObserving = slot.observe(
+    (outcome) => {
+      // Only images the active model scored count; the first `images` of them are compared.
+      if (finished || outcome.output === undefined || outcome.model === candidate || started >= images) return;
+      const { pixels } = outcome.image;
+      if (!pixels) return; // a film already in flight when shadowing began: its pixels stayed in the pixel worker
+      started += 1;
+      const one = compare({ ...outcome, image: { ...outcome.image, pixels } }).finally(() => running.delete(one));
+      running.add(one);
+      return one;
+    },
+    { pixels: true },
+  );
   const onAbort = () => finish(signal.reason);
   signal.addEventListener('abort', onAbort, { once: true });
   if (signal.aborted) onAbort();

@@ -4,13 +4,16 @@
  * compile. A stage that decides the file's fate returns a Verdict and the flow ends there; the commit stage is
  * the one place a verdict is recorded.
  *
- *   read ─▶ verify ─▶ decode* ─▶ check ─▶ preprocess* ─▶ infer ─▶ check ─▶ render* ─▶ result ─▶ commit
- *   (* on the pixel pool: worker threads, one per core; pixel buffers are moved to and from them, never copied)
+ *   read ─▶ verify ─▶ decode+preprocess* ─▶ check ─▶ infer ─▶ check ─▶ shadow ─▶ render* ─▶ result ─▶ commit
+ *   (* on the pixel pool: worker threads, one per core; buffers are moved to and from them, never copied. Decode
+ *   and preprocess are one task: the film's pixels stay in the worker, and come back to this thread only when
+ *   render (pixel policy other than `none`) or a live shadow with its own input needs them.)
  *
  * Memory: a file is admitted for its size before it is read and for its decoded pixels once its header is known
  * (memory-admission.ts); it holds that until its verdict is recorded. Timings are taken per stage as the file
- * moves (stage-clock.ts) and travel in the result. The model is taken once per file (agent/model/model-slot.ts):
- * a switch to another version happens between two files, and the result carries the version that produced it.
+ * moves (stage-clock.ts) and travel in the result. The model (and the live shadow, if any) is taken once per file,
+ * before the decode (agent/model/model-slot.ts): a switch to another version happens between two files, and the
+ * result carries the version that produced it.
  * Where failures go: a bad or non-chest file → quarantined; a DICOM that looks unfinished and is young → looked
  * at again; anything internal (runtime, disk, database, a pixel worker that died) → thrown, and the intake
  * retries the file with backoff; content that killed 3 workers → quarantined (CXR_ERR_AGENT_WORKER_CRASHED).
@@ -18,6 +21,7 @@
  */
 import type { Logger } from 'pino';
 import type { ArrivedFile } from '../intake/arrived-file.ts';
+import type { ShadowLease } from '../model/live-shadow.ts';
 import type { ModelLease } from '../model/model-slot.ts';
 import type { AgentStore } from '../store/agent-store.ts';
 import type { CrashTally } from './crash-tally.ts';
@@ -29,11 +33,10 @@ import { checkInput, checkOutput } from './stages/check.ts';
 import type { VerdictRecorder } from './stages/commit.ts';
 import { decode } from './stages/decode.ts';
 import { infer } from './stages/infer.ts';
-import { prepare } from './stages/preprocess.ts';
 import { readSource } from './stages/read.ts';
 import { type PixelRelease, render } from './stages/render.ts';
 import { type ResultContext, scored } from './stages/result.ts';
-import { shadowScore } from './stages/shadow.ts';
+import { needsPixels, shadowScore } from './stages/shadow.ts';
 import { verify } from './stages/verify.ts';
 import { isVerdict, type Outcome, quarantine, type SourceFile, type Verdict } from './verdict.ts';
 
@@ -46,7 +49,7 @@ export interface PipelineDeps {
   /** The site's pixel policy (docs/viewing.md). */
   pixels: PixelRelease;
   /** The candidate shadowed at this site, if any (agent/model/live-shadow.ts): its output goes with the result. */
-  shadow?: Parameters<typeof shadowScore>[2];
+  shadow?: { take(): ShadowLease | undefined };
   /** The site calibration's operating points for a model, if any (agent/model/site-calibration-keeper.ts). */
   calibration?(manifest: ModelLease['manifest']): ResultContext['calibration'];
   incompleteGraceMs(file: ArrivedFile): number;
@@ -83,21 +86,29 @@ async function judge(deps: PipelineDeps, file: ArrivedFile, ticket: Ticket, cloc
 async function score(deps: PipelineDeps, source: SourceFile, ticket: Ticket, clock: StageClock): Promise<Verdict> {
   const diagnostic = deps.pixels.policy === 'diagnostic';
   await clock.time('wait', () => ticket.grow(decodeCostBytes(pixelCount(source.bytes) ?? 0, diagnostic)));
-  const pool = deps.pool.timed(clock);
-  const grace = deps.incompleteGraceMs(source.file);
-  const decoded = await clock.time('decode', () =>
-    decode(source, pool, { diagnostic, incompleteGraceMs: grace, now: deps.now }),
-  );
-  if (isVerdict(decoded)) return decoded;
-  const lease = deps.models.take(); // this file keeps this model to the end, even across a switch
+  const lease = deps.models.take(); // this file keeps this model (and shadow) to the end, even across a switch
+  const shadowLease = deps.shadow?.take();
   try {
+    const decoded = await decode(
+      source,
+      deps.pool.timed(clock),
+      {
+        diagnostic,
+        spec: lease.manifest.input,
+        keepPixels: deps.pixels.policy !== 'none' || lease.needsPixels || needsPixels(shadowLease, lease.manifest),
+        incompleteGraceMs: deps.incompleteGraceMs(source.file),
+        now: deps.now,
+      },
+      clock,
+    );
+    if (isVerdict(decoded)) return decoded;
     const refused = await clock.time('check', () => checkInput(decoded, lease.manifest));
     if (refused) return refused;
-    const prepared = await clock.time('preprocess', () => prepare(decoded, lease.manifest.input, pool));
-    const inferred = await clock.time('infer', () => infer(prepared, lease));
+    const inferred = await clock.time('infer', () => infer(decoded, lease));
     const outOfScope = checkOutput(inferred, lease.manifest);
     if (outOfScope) return outOfScope;
-    const shadow = await shadowScore(inferred, lease.manifest, deps.shadow, deps.log);
+    const shadow = await shadowScore(inferred, lease.manifest, shadowLease, deps.log);
+    const pool = deps.pool.timed(clock);
     const rendered = await clock.time('render', () => render(inferred, lease.manifest, deps.pixels, pool, deps.log));
     const scoredAt = new Date(deps.now());
     const calibration = deps.calibration?.(lease.manifest);
@@ -110,6 +121,7 @@ async function score(deps: PipelineDeps, source: SourceFile, ticket: Ticket, clo
       ...(shadow ? { shadow } : {}),
     });
   } finally {
+    shadowLease?.release();
     lease.release(); // a retired model closes once no file holds it
   }
 }

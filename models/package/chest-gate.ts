@@ -4,7 +4,7 @@
  * are outputs of the signed model (`outputs.extra`, checked by the self-test), so the gate is versioned,
  * signed and self-tested with the model it protects (docs/trainer.md, "Not-a-chest gate"). Three stages:
  * 1. `viewGate`: a DICOM View Position of a lateral projection -> CXR_ERR_LATERAL_VIEW (models/image/chest-check.ts).
- * 2. `inputGate` (before inference, on the decoded image): a near-uniform image -> CXR_ERR_NOT_CHEST_XRAY.
+ * 2. `inputGate` (before inference, on the decoded image's pixelStd): a near-uniform image -> CXR_ERR_NOT_CHEST_XRAY.
  * 3. `outputGate` (after inference, before the probabilities are used): the gate head's probability that the image
  *    is a chest radiograph below its threshold, or the feature-space distance to chest films above its threshold
  *    -> CXR_ERR_NOT_CHEST_XRAY.
@@ -61,10 +61,14 @@ export function viewGate(image: Pick<DecodedImage, 'meta'>): GateVerdict {
   return { ok: true, scores: {} };
 }
 
-export function inputGate(manifest: Pick<Manifest, 'gate'>, image: Pick<DecodedImage, 'meta' | 'pixels'>): GateVerdict {
+/** `std`: the film's pixelStd (the agent has its pixel worker compute it beside the model input). */
+export function inputGate(
+  manifest: Pick<Manifest, 'gate'>,
+  image: Pick<DecodedImage, 'meta'>,
+  std: number,
+): GateVerdict {
   const view = viewGate(image);
   if (!view.ok || !manifest.gate) return view;
-  const std = pixelStd(image.pixels);
   const scores = { pixelStd: std };
   if (std < manifest.gate.minInputStd) {
     return {

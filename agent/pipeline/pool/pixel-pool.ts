@@ -1,9 +1,9 @@
 /**
- * The pipeline's worker-thread pool for pixel work (decode, preprocess, render: pixel-tasks.ts), one thread per
+ * The pipeline's worker-thread pool for pixel work (decode with preprocess, render: pixel-tasks.ts), one thread per
  * core by default. In: a typed task and the buffers it carries, which are MOVED to the worker (transfer list),
  * never copied; the reply's buffers are moved back the same way. Out: the task's typed output, how long it waited
  * for a thread and how long the thread worked on it.
- * Tasks wait in one queue and later stages go first (render, then preprocess, then decode): files in flight
+ * Tasks wait in one queue and later stages go first (render, then decode): files in flight
  * finish before new ones start, so latency and the pixels held stay low.
  * A worker that dies (an uncaught error, out of memory, a crash in native code it survives, `process.exit`)
  * fails only the task it was running, with CXR_ERR_AGENT_WORKER_DIED (internal: the file is retried), and a new
@@ -36,7 +36,7 @@ export interface TaskResult<T> {
   workMs: number;
 }
 
-const PRIORITY: Readonly<Record<PixelTaskName, number>> = { render: 0, preprocess: 1, decode: 2 };
+const PRIORITY: Readonly<Record<PixelTaskName, number>> = { render: 0, decode: 1 };
 
 export const DEFAULT_WORKER_URL = new URL('./pixel-worker.mjs', import.meta.url);
 

@@ -1,16 +1,14 @@
 /**
- * The pixel pool's task table: each task's typed input and output, defined by its stage (stages/decode.ts,
- * preprocess.ts, render.ts), and what a worker is started with. Shared by the pool (main thread) and the worker,
+ * The pixel pool's task table: each task's typed input and output, defined by its stage (stages/decode.ts, which
+ * runs the preprocess stage in the same task, and render.ts), and what a worker is started with. Shared by the pool (main thread) and the worker,
  * so a stage whose input or output changes fails to compile on both sides.
  */
 import type { TextDetector, TextDetectorOptions } from '../../../models/deid/text-detector.ts';
 import type { DecodeTask } from '../stages/decode.ts';
-import type { PreprocessTask } from '../stages/preprocess.ts';
 import type { RenderTask } from '../stages/render.ts';
 
 export interface PixelTasks {
   decode: DecodeTask;
-  preprocess: PreprocessTask;
   render: RenderTask;
 }
 

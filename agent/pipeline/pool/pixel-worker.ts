@@ -13,7 +13,6 @@ import { openTextDetector } from '../../../models/deid/text-detector.ts';
 import { asCxrError } from '../../../models/errors.ts';
 import { garbageCollector, LARGE_FILM_SAMPLES } from '../collect-garbage.ts';
 import { decodeInWorker } from '../stages/decode.ts';
-import { preprocessInWorker } from '../stages/preprocess.ts';
 import { renderInWorker } from '../stages/render.ts';
 import type { SerializedError, WorkerReply } from './pixel-pool.ts';
 import type { PixelTaskName, PixelTasks, PixelWorkerInit, WorkerContext, WorkerResult } from './pixel-tasks.ts';
@@ -27,7 +26,6 @@ type Handlers = {
 
 const handlers: Handlers = {
   decode: decodeInWorker,
-  preprocess: preprocessInWorker,
   render: renderInWorker,
 };
 
@@ -51,9 +49,10 @@ try {
   post({ type: 'failed', error: serialize(thrown) });
 }
 
-/** Samples of the film a task worked on: its pixels going in (preprocess, render) or coming out (decode). */
+/** Samples of the film a task worked on: its pixels going in (render) or its size coming out (decode). */
 function samplesOf(input: { pixels?: Float32Array }, output: unknown): number {
-  return input.pixels?.length ?? (output as { image?: { pixels?: Float32Array } }).image?.pixels?.length ?? 0;
+  const image = (output as { image?: { rows: number; cols: number } }).image;
+  return input.pixels?.length ?? (image ? image.rows * image.cols : 0);
 }
 
 port.on('message', async (message: { id: number; task: PixelTaskName; input: never }) => {

@@ -16,7 +16,7 @@ export function checkInput(decoded: DecodedFile, manifest: Pick<Manifest, 'gate'
     const why = image.notChestReason ?? 'unknown';
     return quarantine(source, 'CXR_ERR_AGENT_NOT_CHEST', `not a chest radiograph: ${why}`);
   }
-  const gate = inputGate(manifest, image);
+  const gate = inputGate(manifest, image, decoded.pixelStd);
   return gate.ok ? undefined : quarantine(source, gate.code, gate.reason);
 }
 

@@ -1,29 +1,48 @@
 /**
- * Decode stage, on the pixel pool. In: a SourceFile. Out: a DecodedFile — the film's [0, 1] display pixels (and,
- * for the `diagnostic` pixel policy, its lossless samples), the safe header facts, the identifiers kept apart
- * and the tag-based chest verdict (models/image/read-image.ts) — or a verdict: a bad file is quarantined with
- * its CXR_ERR_* code; a DICOM that reads as cut short and is younger than `incompleteGraceMs` is looked at again
- * (the writer may not be done). The bytes travel to the worker and back without a copy.
+ * Decode stage, on the pixel pool, with the preprocess stage in the same task (stages/preprocess.ts). In: a
+ * SourceFile, the model's input spec and whether the film's pixels are wanted later (a rendered preview, a live
+ * shadow with its own input). Out: a DecodedFile — the film's facts (safe header, identifiers kept apart, the
+ * tag-based chest verdict: models/image/read-image.ts), the model input, the pixels' standard deviation and, only
+ * when wanted, the [0, 1] display pixels (and, for the `diagnostic` pixel policy, the lossless samples) — or a
+ * verdict: a bad file is quarantined with its CXR_ERR_* code; a DICOM that reads as cut short and is younger than
+ * `incompleteGraceMs` is looked at again (the writer may not be done). The bytes travel to the worker and back,
+ * and the pixels back, without a copy; pixels nobody wants never leave the worker.
  */
 import type { CxrError } from '../../../models/errors.ts';
 import { readImage } from '../../../models/image/read-image.ts';
-import type { DecodedImage } from '../../../models/image/types.ts';
+import type { DecodedImage, DiagnosticPixels } from '../../../models/image/types.ts';
+import type { InputSpec, ModelInput } from '../../../models/preprocess/input-spec.ts';
 import { retryIncomplete } from '../../intake/completeness.ts';
 import type { PixelRunner, WorkerResult } from '../pool/pixel-tasks.ts';
+import type { StageClock } from '../stage-clock.ts';
 import { quarantine, type SourceFile, type Verdict } from '../verdict.ts';
+import { prepareInWorker } from './preprocess.ts';
+
+/** The film without its pixels: what the result is built from. */
+export type FilmFacts = Omit<DecodedImage, 'pixels' | 'diagnostic'>;
+
+/** A decoded film; its pixels are here only when a later stage asked for them. */
+export type DecodedFilm = FilmFacts & { pixels?: Float32Array; diagnostic?: DiagnosticPixels };
 
 export interface DecodeTask {
-  in: { bytes: Uint8Array; diagnostic: boolean };
-  out: { image: DecodedImage; bytes: Uint8Array };
+  in: { bytes: Uint8Array; diagnostic: boolean; spec: InputSpec; keepPixels: boolean };
+  out: { image: DecodedFilm; bytes: Uint8Array; input: ModelInput; pixelStd: number; prepareMs: number };
 }
 
 export interface DecodedFile {
   source: SourceFile;
-  image: DecodedImage;
+  image: DecodedFilm;
+  input: ModelInput;
+  /** Standard deviation of the display pixels (the gate's near-uniform check). */
+  pixelStd: number;
 }
 
 export interface DecodeOptions {
   diagnostic: boolean;
+  /** The model's input: the film is preprocessed for it in the same task. */
+  spec: InputSpec;
+  /** Whether the display pixels come back (render, a shadow with another input spec). */
+  keepPixels: boolean;
   incompleteGraceMs: number;
   now(): number;
 }
@@ -32,34 +51,55 @@ export async function decode(
   source: SourceFile,
   pool: PixelRunner,
   options: DecodeOptions,
+  clock: Pick<StageClock, 'add'>,
 ): Promise<DecodedFile | Verdict> {
+  const started = performance.now();
   let reply: DecodeTask['out'];
   try {
-    reply = await pool.run('decode', { bytes: source.bytes, diagnostic: options.diagnostic }, [
+    const { diagnostic, spec, keepPixels } = options;
+    reply = await pool.run('decode', { bytes: source.bytes, diagnostic, spec, keepPixels }, [
       source.bytes.buffer as ArrayBuffer,
     ]);
   } catch (thrown) {
+    clock.add('decode', performance.now() - started);
     const error = thrown as CxrError;
     if (error.kind !== 'input') throw thrown;
     if (retryIncomplete(error.code, source.file.mtimeMs, options.now(), options.incompleteGraceMs))
       return { kind: 'retry', code: error.code };
     return quarantine(source, error.code, error.message);
   }
-  return { source: { ...source, bytes: reply.bytes }, image: reply.image };
+  clock.add('preprocess', reply.prepareMs);
+  clock.add('decode', performance.now() - started - reply.prepareMs);
+  const { image, input, pixelStd } = reply;
+  return { source: { ...source, bytes: reply.bytes }, image, input, pixelStd };
 }
 
-/** The worker's side: every failure is an `input` CxrError with an image code (readImage's contract). */
-export async function decodeInWorker(input: DecodeTask['in']): Promise<WorkerResult<DecodeTask['out']>> {
-  const image = await readImage(input.bytes, { diagnostic: input.diagnostic });
+/** The worker's side: every decode failure is an `input` CxrError with an image code (readImage's contract). */
+export async function decodeInWorker(task: DecodeTask['in']): Promise<WorkerResult<DecodeTask['out']>> {
+  const image = await readImage(task.bytes, { diagnostic: task.diagnostic });
+  const prepared = prepareInWorker(image, task.spec);
+  const film: DecodedFilm = task.keepPixels ? image : filmFacts(image);
   return {
-    output: { image, bytes: input.bytes },
-    transfer: [input.bytes.buffer as ArrayBuffer, ...pixelBuffers(image)],
+    output: {
+      image: film,
+      bytes: task.bytes,
+      input: prepared.input,
+      pixelStd: prepared.pixelStd,
+      prepareMs: prepared.ms,
+    },
+    transfer: [task.bytes.buffer as ArrayBuffer, prepared.input.data.buffer as ArrayBuffer, ...pixelBuffers(film)],
   };
 }
 
+export function filmFacts(image: DecodedFilm): FilmFacts {
+  const { pixels, diagnostic, ...facts } = image;
+  return facts;
+}
+
 /** The ArrayBuffers behind a decoded film's pixels, to move rather than copy. */
-export function pixelBuffers(image: Pick<DecodedImage, 'pixels' | 'diagnostic'>): ArrayBuffer[] {
-  const buffers = [image.pixels.buffer as ArrayBuffer];
+export function pixelBuffers(image: Pick<DecodedFilm, 'pixels' | 'diagnostic'>): ArrayBuffer[] {
+  const buffers: ArrayBuffer[] = [];
+  if (image.pixels) buffers.push(image.pixels.buffer as ArrayBuffer);
   const samples = image.diagnostic?.samples.buffer as ArrayBuffer | undefined;
   if (samples && samples !== buffers[0]) buffers.push(samples);
   return buffers;

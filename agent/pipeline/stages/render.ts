@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { type BurnedInPolicy, deidentifyPixels, type PixelDeidReport } from '../../../models/deid/deidentify-pixels.ts';
 import { asCxrError } from '../../../models/errors.ts';
-import type { DecodedImage, DiagnosticPixels, ImageMeta } from '../../../models/image/types.ts';
+import type { DiagnosticPixels, ImageMeta } from '../../../models/image/types.ts';
 import type { Manifest } from '../../../models/package/manifest.ts';
 import { type ResizeGeometry, resizeGeometry } from '../../../models/preprocess/preprocess.ts';
 import type { ActivationMessage } from '../../../protocol/messages.ts';
@@ -21,7 +21,7 @@ import type { ImageBlob } from '../../screening/image-blob.ts';
 import { previewSize, renderDiagnostic, renderPreview } from '../../screening/render-images.ts';
 import type { SerializedError } from '../pool/pixel-pool.ts';
 import type { PixelRunner, WorkerContext, WorkerResult } from '../pool/pixel-tasks.ts';
-import { pixelBuffers } from './decode.ts';
+import { type FilmFacts, filmFacts, pixelBuffers } from './decode.ts';
 import type { InferredFile } from './infer.ts';
 
 export type PixelPolicy = 'none' | 'preview' | 'diagnostic';
@@ -56,9 +56,6 @@ export interface RenderTask {
   out: ReleasedPixels & { detectorError?: SerializedError };
 }
 
-/** The film without its pixels: what the result is built from once they are spent. */
-export type FilmFacts = Omit<DecodedImage, 'pixels' | 'diagnostic'>;
-
 export interface RenderedFile extends Pick<InferredFile, 'source' | 'output' | 'probabilities'> {
   image: FilmFacts;
   pixels?: ReleasedPixels;
@@ -74,6 +71,8 @@ export async function render(
   const { image, output } = inferred;
   const spent = { source: inferred.source, output, probabilities: inferred.probabilities, image: filmFacts(image) };
   if (release.policy === 'none') return spent;
+  // The pipeline keeps the pixels whenever the policy renders (compose.ts): their absence is a defect, not input.
+  if (!image.pixels) throw new Error('render: the decode stage was not asked to keep the pixels');
   const task: RenderTask['in'] = {
     pixels: image.pixels,
     ...(image.diagnostic ? { diagnostic: image.diagnostic } : {}),
@@ -94,11 +93,6 @@ export async function render(
       'text detection failed: pixels kept at the clinic',
     );
   return { ...spent, pixels: released };
-}
-
-export function filmFacts(image: DecodedImage): FilmFacts {
-  const { pixels, diagnostic, ...facts } = image;
-  return facts;
 }
 
 export async function renderInWorker(

@@ -126,7 +126,9 @@ describe('live shadow', () => {
     await until(() => shadow.version === '2.0.0');
     const input = preprocess(image, active.manifest.input);
     const inferred = { image, input } as unknown as InferredFile;
-    const out = await shadowScore(inferred, active.manifest, shadow, log);
+    const lease = shadow.take();
+    const out = await shadowScore(inferred, active.manifest, lease, log);
+    lease?.release();
     assert.ok(out);
     const [raw] = await candidate.session.infer([preprocess(image, candidate.manifest.input)]);
     assert.deepEqual(out, shadowOutputOf(candidate.manifest, raw!.probabilities));

@@ -20,17 +20,17 @@ test('lateral DICOM views are refused with CXR_ERR_LATERAL_VIEW; frontal and unk
   const lateral = viewGate({ meta: { viewPosition: 'LAT', bitsStored: 8 } });
   assert.equal(lateral.ok, false);
   assert.equal(!lateral.ok && lateral.code, 'CXR_ERR_LATERAL_VIEW');
-  assert.equal(inputGate({}, { meta: { viewPosition: 'LL', bitsStored: 8 }, pixels: ramp }).ok, false);
+  assert.equal(inputGate({}, { meta: { viewPosition: 'LL', bitsStored: 8 } }, pixelStd(ramp)).ok, false);
   assert.equal(viewGate({ meta: { bitsStored: 8 } }).ok, true);
 });
 
 test('a near-uniform image is refused before inference; a textured one passes', () => {
   assert.ok(Math.abs(pixelStd(ramp) - 0.2887) < 1e-3);
   const flat = new Float32Array(5000).fill(0.7);
-  const refused = inputGate({ gate }, { meta: { bitsStored: 8 }, pixels: flat });
+  const refused = inputGate({ gate }, { meta: { bitsStored: 8 } }, pixelStd(flat));
   assert.equal(!refused.ok && refused.code, 'CXR_ERR_NOT_CHEST_XRAY');
-  assert.equal(inputGate({ gate }, { meta: { bitsStored: 8 }, pixels: ramp }).ok, true);
-  assert.equal(inputGate({}, { meta: { bitsStored: 8 }, pixels: flat }).ok, true, 'no gate in the package');
+  assert.equal(inputGate({ gate }, { meta: { bitsStored: 8 } }, pixelStd(ramp)).ok, true);
+  assert.equal(inputGate({}, { meta: { bitsStored: 8 } }, pixelStd(flat)).ok, true, 'no gate in the package');
 });
 
 test('after inference: a low head probability or a large distance refuses; a missing output refuses too', () => {

@@ -7,9 +7,22 @@ import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { PixelPool } from '../../../../agent/pipeline/pool/pixel-pool.ts';
+import { readImage } from '../../../../models/image/read-image.ts';
+import { pixelStd } from '../../../../models/package/chest-gate.ts';
+import type { InputSpec } from '../../../../models/preprocess/input-spec.ts';
+import { preprocess } from '../../../../models/preprocess/preprocess.ts';
 import { sample } from '../../fixture.ts';
 
 const CRASHING = new URL('./crashing-worker.mjs', import.meta.url);
+const spec: InputSpec = {
+  size: 64,
+  channels: 1,
+  mean: 0.5,
+  std: 0.25,
+  resize: 'letterbox',
+  padValue: 0,
+  layout: 'NCHW',
+};
 const dicom = () => new Uint8Array(sample('dicom/nccid/nih_DX_NoFinding_implicitLE.dcm'));
 const dir = mkdtempSync(join(tmpdir(), 'cxr-pool-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -20,12 +33,31 @@ describe('pixel pool', () => {
     try {
       const bytes = dicom();
       const size = bytes.byteLength;
-      const { output, workMs } = await pool.run('decode', { bytes, diagnostic: true }, [bytes.buffer]);
+      const { output, workMs } = await pool.run('decode', { bytes, diagnostic: true, spec, keepPixels: true }, [
+        bytes.buffer,
+      ]);
       assert.equal(bytes.byteLength, 0, 'the file bytes left this thread (moved)');
       assert.equal(output.bytes.byteLength, size, 'and came back');
-      assert.equal(output.image.pixels.length, output.image.rows * output.image.cols);
+      assert.equal(output.image.pixels?.length, output.image.rows * output.image.cols);
       assert.equal(output.image.diagnostic?.samples.length, output.image.rows * output.image.cols);
       assert.ok(workMs > 0);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('preprocesses in the same task, and keeps the pixels in the worker unless asked for them', async () => {
+    const pool = await PixelPool.start({ size: 1, init: {}, log: pino({ level: 'silent' }) });
+    try {
+      const bytes = dicom();
+      const { output } = await pool.run('decode', { bytes, diagnostic: false, spec, keepPixels: false }, [
+        bytes.buffer,
+      ]);
+      assert.equal(output.image.pixels, undefined, 'no pixels came back');
+      assert.equal(output.image.rows, 1024);
+      const here = await readImage(dicom());
+      assert.deepEqual(output.input, preprocess(here, spec), 'the model input the trainer’s code makes');
+      assert.equal(output.pixelStd, pixelStd(here.pixels));
     } finally {
       await pool.close();
     }
@@ -35,7 +67,7 @@ describe('pixel pool', () => {
     const pool = await PixelPool.start({ size: 1, init: {}, log: pino({ level: 'silent' }) });
     try {
       const bytes = new Uint8Array(dicom().subarray(0, 2000));
-      await assert.rejects(pool.run('decode', { bytes, diagnostic: false }, [bytes.buffer]), {
+      await assert.rejects(pool.run('decode', { bytes, diagnostic: false, spec, keepPixels: false }, [bytes.buffer]), {
         code: 'CXR_ERR_DICOM_TRUNCATED',
         kind: 'input',
       });
@@ -49,12 +81,17 @@ describe('pixel pool', () => {
     const pool = await PixelPool.start({ size: 1, init: {}, log: pino({ level: 'silent' }), workerUrl: CRASHING });
     try {
       const first = dicom();
-      await assert.rejects(pool.run('decode', { bytes: first, diagnostic: false }, [first.buffer]), {
-        code: 'CXR_ERR_AGENT_WORKER_DIED',
-        kind: 'internal',
-      });
+      await assert.rejects(
+        pool.run('decode', { bytes: first, diagnostic: false, spec, keepPixels: false }, [first.buffer]),
+        {
+          code: 'CXR_ERR_AGENT_WORKER_DIED',
+          kind: 'internal',
+        },
+      );
       const again = dicom();
-      const { output } = await pool.run('decode', { bytes: again, diagnostic: false }, [again.buffer]);
+      const { output } = await pool.run('decode', { bytes: again, diagnostic: false, spec, keepPixels: false }, [
+        again.buffer,
+      ]);
       assert.equal(output.image.rows, 1024, 'the replacement worker decodes');
       assert.equal(pool.restarts, 1);
       assert.equal(pool.size, 1);
