@@ -1,6 +1,6 @@
 /**
- * Pure rules for "is this file a candidate, and is it complete yet?" (ARCHITECTURE.md, chokidar row:
- * `awaitWriteFinish` fires early when a writer pauses, so we check ourselves).
+ * Pure rules for "is this file a candidate, and is it complete yet?" (ARCHITECTURE.md, chokidar row: a watcher's
+ * "write finished" fires early when a writer pauses, so we check ourselves).
  * - Names: dotfiles, `.part`/`.tmp`/`.crdownload`/`.partial`/`~` and our own `.error.json` are never candidates.
  * - Stability: same size and mtime across two looks at least `stableMs` apart (an empty file too: admission.ts
  *   then quarantines it once the grace below has passed, instead of looking at it forever).
