@@ -15,7 +15,8 @@ after(() => rmSync(root, { recursive: true, force: true }));
 
 function folder(path: string, extra: Partial<WatchFolderConfig> = {}): WatchFolderConfig {
   // An hour between rescans: anything seen sooner came from an inotify event.
-  return { ...Value.Default(WatchFolderSchema, { path }), rescanIntervalMs: 3_600_000, ...extra } as WatchFolderConfig;
+  const defaults = Value.Default(WatchFolderSchema, { path }) as WatchFolderConfig;
+  return { ...defaults, rescanIntervalMs: 3_600_000, ...extra };
 }
 
 async function until(what: string, ok: () => boolean, ms = 5000): Promise<void> {
