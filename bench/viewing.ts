@@ -3,7 +3,8 @@
  * - de-identification: on real chest films (shared/data nih and site-b-pediatric) with a synthetic name and
  *   birth date drawn in a corner or along an edge, the fraction whose name is fully masked (every strong ink
  *   pixel inside a mask) and the mean ink covered; on the same films without a drawn name, the fraction that
- *   got any mask. Films per set: CXR_BENCH_DEID_FILMS (default 40); detection time per film.
+ *   got any mask. Films per set: CXR_BENCH_DEID_FILMS (default 40); detection time per film; the detector's
+ *   runtime: CXR_BENCH_DEID_RUNTIME (auto, the default, openvino or onnxruntime).
  * - upload: real films' diagnostic PNGs (8- and 16-bit) through the agent's pixel queue and uploader to a real
  *   hub over loopback HTTP: images/s, MB/s and bytes per image at the hub.
  * `node --import tsx bench/viewing.ts [deid|upload]`.
@@ -25,6 +26,7 @@ import { startHub } from '../hub/main.ts';
 import { deidentifyPixels } from '../models/deid/deidentify-pixels.ts';
 import { openTextDetector } from '../models/deid/text-detector.ts';
 import { readImage } from '../models/image/read-image.ts';
+import type { RuntimeChoice } from '../models/runtime/types.ts';
 import { drawName, seededRandom } from '../test/support/burned-in-name.ts';
 
 const SHARED = fileURLToPath(new URL('../../shared/data/', import.meta.url));
@@ -47,8 +49,9 @@ async function readFilm(path: string) {
   return readImage(await readFile(path));
 }
 
-export async function benchDeid(count: number): Promise<void> {
-  const detector = await openTextDetector({ side: 640, keepLaterality: true });
+export async function benchDeid(count: number, runtime: RuntimeChoice = 'auto'): Promise<void> {
+  const detector = await openTextDetector({ side: 640, keepLaterality: true, runtime });
+  process.stdout.write(`deid detector ${detector.name}\n`);
   try {
     for (const set of SETS) {
       const paths = await films(set, count);
@@ -178,7 +181,11 @@ export async function benchUpload(): Promise<void> {
 
 export async function run(): Promise<void> {
   const only = process.argv.slice(2).filter((a) => a === 'deid' || a === 'upload');
-  if (only.length === 0 || only.includes('deid')) await benchDeid(Number(process.env.CXR_BENCH_DEID_FILMS ?? 40));
+  if (only.length === 0 || only.includes('deid')) {
+    const env = process.env;
+    const runtime = (env.CXR_BENCH_DEID_RUNTIME ?? 'auto') as RuntimeChoice;
+    await benchDeid(Number(env.CXR_BENCH_DEID_FILMS ?? 40), runtime);
+  }
   if (only.length === 0 || only.includes('upload')) await benchUpload();
 }
 
