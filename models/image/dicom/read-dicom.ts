@@ -13,6 +13,7 @@ import { acquisitionTime } from './acquisition-time.ts';
 import { decodeFirstFrame } from './decode-frame.ts';
 import { diagnosticValues } from './diagnostic-values.ts';
 import { readDicomHeader } from './dicom-header.ts';
+import { displayValues } from './display-values.ts';
 import { parseDicom } from './parse-dicom.ts';
 import { readSafeHeader } from './safe-header.ts';
 import { toStoredValues } from './stored-values.ts';
@@ -45,9 +46,10 @@ export async function readDicom(
     );
   }
   const frame = await decodeFirstFrame(dataSet, header);
-  const stored = toStoredValues(frame, header);
-  const diagnostic = options.diagnostic ? diagnosticValues(stored, header) : undefined;
-  const pixels = renderGrey(stored, header);
+  // The diagnostic image needs the stored values themselves; without it one table lookup per pixel does.
+  const stored = options.diagnostic ? toStoredValues(frame, header) : undefined;
+  const diagnostic = stored ? diagnosticValues(stored, header) : undefined;
+  const pixels = stored ? renderGrey(stored, header) : displayValues(frame, header);
   const meta = {
     transferSyntax,
     modality: header.modality,
