@@ -298,9 +298,11 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
 
     const pipelineLog = log.child({ component: 'pipeline' });
     const graceByRoot = new Map(config.watch.map((w) => [w.path, w.incompleteGraceMs]));
+    const commits = new GroupCommit(db, `${join(config.dataDir, 'agent.db')}-wal`);
+    closers.push(() => commits.close()); // runs before the database closes (closers run in reverse)
     const verdicts = new VerdictRecorder({
       store,
-      commits: new GroupCommit(db),
+      commits,
       ...(clinic ? { clinic: clinic.recorder } : {}),
       ...(pixelQueue ? { pixelQueue } : {}),
       targets: { processedDir: config.processedDir as string, quarantineDir: config.quarantineDir as string },
