@@ -1,14 +1,14 @@
 /**
  * OpenVINO implementation of OnnxModel (onnx-model.ts), through the C API (openvino-ffi.ts), for a model whose
- * input shape changes from call to call. In: the loaded API, the ONNX file's path, the shape to compile at open
- * and how many compiled shapes to keep. Out: `run(data, dims)` resolving the first output's values and dims.
+ * input comes in a few shapes. In: the loaded API, the ONNX file's path, the shapes to compile at open and how
+ * many compiled shapes to keep. Out: `run(data, dims)` resolving the first output's values and dims.
  * How it runs:
  * - the file is read once (OpenVINO reads ONNX directly; the input and output names come from its graph, via
- *   onnx-proto); the warm shapes are compiled at open; each input shape not seen yet is a reshape to that static shape and a compile for CPU with one
+ *   onnx-proto); each input shape not seen yet is a reshape to that static shape and a compile for CPU with one
  *   inference thread, one stream, f32 and no core pinning (several such models share the machine's cores with
  *   the agent's other threads), kept in a least-recently-used cache of `shapesKept` compiled models. A static
- *   shape runs faster than a dynamic one on the CPU plugin, and films of one modality share a few shapes
- *   (docs/viewing.md has the figures);
+ *   shape runs faster than a dynamic one on the CPU plugin, and films of one modality share a few shapes; each
+ *   compiled shape holds its own buffers (docs/viewing.md has the figures);
  * - each compiled shape has one infer request whose input and output tensors it owns, written and read through
  *   views of their memory; `ov_infer_request_infer` runs on a koffi worker thread, so the event loop never blocks;
  * - calls run one at a time, in order; `close()` waits for them, then frees every compiled shape, the model
