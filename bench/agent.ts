@@ -20,6 +20,8 @@
  * Model: `models/baseline/` when it verifies against models/trusted-keys, else a random-weight DenseNet-BC with
  * the seed's final scaling at 1x224x224. Env: CXR_BENCH_BURST (default 200), CXR_BENCH_LATENCY_FILES (40),
  * CXR_BENCH_RUNTIMES (openvino,onnxruntime), CXR_BENCH_POLICIES (preview,none), CXR_BENCH_BACKLOG_POLICY (preview).
+ * The RSS figures are the whole process's: for the agent's own, run one memory workload alone in a fresh process
+ * (`CXR_BENCH_RUNTIMES= CXR_BENCH_BACKLOG=0` for the mix; `CXR_BENCH_MIX_LARGE=0` for the backlog).
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -54,7 +56,7 @@ const LATENCY_FILES = Number(process.env.CXR_BENCH_LATENCY_FILES ?? 40);
 const BACKLOG = Number(process.env.CXR_BENCH_BACKLOG ?? 10_000);
 const BACKLOG_SECONDS = Number(process.env.CXR_BENCH_BACKLOG_SECONDS ?? 120);
 type Policy = 'preview' | 'none';
-const RUNTIMES = (process.env.CXR_BENCH_RUNTIMES ?? 'openvino,onnxruntime').split(',') as RuntimeName[];
+const RUNTIMES = (process.env.CXR_BENCH_RUNTIMES ?? 'openvino,onnxruntime').split(',').filter(Boolean) as RuntimeName[];
 const POLICIES = (process.env.CXR_BENCH_POLICIES ?? 'preview,none').split(',') as Policy[];
 const MIX_LARGE = Number(process.env.CXR_BENCH_MIX_LARGE ?? 3);
 const MIX_SIDE = Number(process.env.CXR_BENCH_MIX_SIDE ?? 7000);
