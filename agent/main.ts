@@ -258,10 +258,16 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       closers.push(() => http.close());
     }
 
-    // Pixel work (decode, preprocess, render and, when pixels leave the clinic, burned-in text detection:
+    // Pixel work (decode with preprocess, render and, when pixels leave the clinic, burned-in text detection:
     // docs/viewing.md) runs on worker threads, one per core unless configured.
     const pixelPolicy = config.pixels.policy ?? 'none';
-    const textDetection = { side: config.pixels.textDetectionSide, keepLaterality: config.pixels.keepLaterality };
+    // The detector runs on the model's runtime choice (OpenVINO, ONNX Runtime as fallback: models/deid/text-detector.ts).
+    const textDetection = {
+      side: config.pixels.textDetectionSide,
+      keepLaterality: config.pixels.keepLaterality,
+      runtime: config.model.runtime,
+      ...(config.model.openvinoLib ? { openvinoLibPath: config.model.openvinoLib } : {}),
+    };
     const pool = await PixelPool.start({
       size: config.workers || availableParallelism(),
       init: pixelPolicy === 'none' ? {} : { textDetection },

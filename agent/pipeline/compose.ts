@@ -88,6 +88,8 @@ async function score(deps: PipelineDeps, source: SourceFile, ticket: Ticket, clo
   await clock.time('wait', () => ticket.grow(decodeCostBytes(pixelCount(source.bytes) ?? 0, diagnostic)));
   const lease = deps.models.take(); // this file keeps this model (and shadow) to the end, even across a switch
   const shadowLease = deps.shadow?.take();
+  const renders = deps.pixels.policy !== 'none';
+  const forShadow = lease.needsPixels || needsPixels(shadowLease, lease.manifest);
   try {
     const decoded = await decode(
       source,
@@ -95,7 +97,9 @@ async function score(deps: PipelineDeps, source: SourceFile, ticket: Ticket, clo
       {
         diagnostic,
         spec: lease.manifest.input,
-        keepPixels: deps.pixels.policy !== 'none' || lease.needsPixels || needsPixels(shadowLease, lease.manifest),
+        keepPixels: renders || forShadow,
+        // Pixels wanted for a preview only may come back smaller (2× its size, whole factors): memory on huge films.
+        ...(renders && !forShadow && !diagnostic ? { displayMaxSide: 2 * deps.pixels.previewMaxSide } : {}),
         incompleteGraceMs: deps.incompleteGraceMs(source.file),
         now: deps.now,
       },

@@ -3,7 +3,9 @@
  * SourceFile, the model's input spec and whether the film's pixels are wanted later (a rendered preview, a live
  * shadow with its own input). Out: a DecodedFile — the film's facts (safe header, identifiers kept apart, the
  * tag-based chest verdict: models/image/read-image.ts), the model input, the pixels' standard deviation and, only
- * when wanted, the [0, 1] display pixels (and, for the `diagnostic` pixel policy, the lossless samples) — or a
+ * when wanted, the [0, 1] display pixels (and, for the `diagnostic` pixel policy, the lossless samples) — with
+ * `displayMaxSide`, a film larger than that comes back area-averaged by a whole factor to fit it (`display` says
+ * the pixels' own size: a 7000² film's preview needs no 196 MB of floats on its way to the render stage) — or a
  * verdict: a bad file is quarantined with its CXR_ERR_* code; a DICOM that reads as cut short and is younger than
  * `incompleteGraceMs` is looked at again (the writer may not be done). The bytes travel to the worker and back,
  * and the pixels back, without a copy; pixels nobody wants never leave the worker.
@@ -12,6 +14,7 @@ import type { CxrError } from '../../../models/errors.ts';
 import { readImage } from '../../../models/image/read-image.ts';
 import type { DecodedImage, DiagnosticPixels } from '../../../models/image/types.ts';
 import type { InputSpec, ModelInput } from '../../../models/preprocess/input-spec.ts';
+import { resizeGrey } from '../../../models/preprocess/resize-grey.ts';
 import { retryIncomplete } from '../../intake/completeness.ts';
 import type { PixelRunner, WorkerResult } from '../pool/pixel-tasks.ts';
 import type { StageClock } from '../stage-clock.ts';
@@ -22,10 +25,15 @@ import { prepareInWorker } from './preprocess.ts';
 export type FilmFacts = Omit<DecodedImage, 'pixels' | 'diagnostic'>;
 
 /** A decoded film; its pixels are here only when a later stage asked for them. */
-export type DecodedFilm = FilmFacts & { pixels?: Float32Array; diagnostic?: DiagnosticPixels };
+export type DecodedFilm = FilmFacts & {
+  pixels?: Float32Array;
+  diagnostic?: DiagnosticPixels;
+  /** The pixels' own size, when they were reduced to fit `displayMaxSide` (rows/cols stay the film's). */
+  display?: { cols: number; rows: number };
+};
 
 export interface DecodeTask {
-  in: { bytes: Uint8Array; diagnostic: boolean; spec: InputSpec; keepPixels: boolean };
+  in: { bytes: Uint8Array; diagnostic: boolean; spec: InputSpec; keepPixels: boolean; displayMaxSide?: number };
   out: { image: DecodedFilm; bytes: Uint8Array; input: ModelInput; pixelStd: number; prepareMs: number };
 }
 
@@ -43,6 +51,8 @@ export interface DecodeOptions {
   spec: InputSpec;
   /** Whether the display pixels come back (render, a shadow with another input spec). */
   keepPixels: boolean;
+  /** Pixels that come back for a preview only: at most this long a side (a whole-factor area average). */
+  displayMaxSide?: number;
   incompleteGraceMs: number;
   now(): number;
 }
@@ -56,10 +66,9 @@ export async function decode(
   const started = performance.now();
   let reply: DecodeTask['out'];
   try {
-    const { diagnostic, spec, keepPixels } = options;
-    reply = await pool.run('decode', { bytes: source.bytes, diagnostic, spec, keepPixels }, [
-      source.bytes.buffer as ArrayBuffer,
-    ]);
+    const { diagnostic, spec, keepPixels, displayMaxSide } = options;
+    const task = { bytes: source.bytes, diagnostic, spec, keepPixels, ...(displayMaxSide ? { displayMaxSide } : {}) };
+    reply = await pool.run('decode', task, [source.bytes.buffer as ArrayBuffer]);
   } catch (thrown) {
     clock.add('decode', performance.now() - started);
     const error = thrown as CxrError;
@@ -78,7 +87,8 @@ export async function decode(
 export async function decodeInWorker(task: DecodeTask['in']): Promise<WorkerResult<DecodeTask['out']>> {
   const image = await readImage(task.bytes, { diagnostic: task.diagnostic });
   const prepared = prepareInWorker(image, task.spec);
-  const film: DecodedFilm = task.keepPixels ? image : filmFacts(image);
+  const kept = task.displayMaxSide ? withinSide(image, task.displayMaxSide) : image;
+  const film: DecodedFilm = task.keepPixels ? kept : filmFacts(image);
   return {
     output: {
       image: film,
@@ -92,8 +102,21 @@ export async function decodeInWorker(task: DecodeTask['in']): Promise<WorkerResu
 }
 
 export function filmFacts(image: DecodedFilm): FilmFacts {
-  const { pixels, diagnostic, ...facts } = image;
+  const { pixels, diagnostic, display, ...facts } = image;
   return facts;
+}
+
+/**
+ * The film's display pixels area-averaged by the smallest whole factor that brings its long side to at most
+ * `maxSide` (models/preprocess: the same resampling as the model input's). A film with diagnostic samples keeps
+ * its pixels as they are: the text masks must fall on both at the same coordinates.
+ */
+export function withinSide(image: DecodedImage, maxSide: number): DecodedFilm {
+  const factor = Math.ceil(Math.max(image.cols, image.rows) / maxSide);
+  if (factor < 2 || image.diagnostic) return image;
+  const cols = Math.max(1, Math.round(image.cols / factor));
+  const rows = Math.max(1, Math.round(image.rows / factor));
+  return { ...image, pixels: resizeGrey(image.pixels, image.cols, image.rows, cols, rows), display: { cols, rows } };
 }
 
 /** The ArrayBuffers behind a decoded film's pixels, to move rather than copy. */

@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { type BurnedInPolicy, deidentifyPixels, type PixelDeidReport } from '../../../models/deid/deidentify-pixels.ts';
+import { scaleBoxes } from '../../../models/deid/text-boxes.ts';
 import { asCxrError } from '../../../models/errors.ts';
 import type { DiagnosticPixels, ImageMeta } from '../../../models/image/types.ts';
 import type { Manifest } from '../../../models/package/manifest.ts';
@@ -43,8 +44,11 @@ export interface RenderTask {
   in: {
     pixels: Float32Array;
     diagnostic?: DiagnosticPixels;
+    /** The pixels' size (smaller than the film's when the decode reduced them: DecodedFilm.display). */
     cols: number;
     rows: number;
+    /** The film's own size: the masks are reported in its coordinates. */
+    film: { cols: number; rows: number };
     meta: ImageMeta;
     release: PixelRelease;
     cam: Float32Array;
@@ -73,17 +77,19 @@ export async function render(
   if (release.policy === 'none') return spent;
   // The pipeline keeps the pixels whenever the policy renders (compose.ts): their absence is a defect, not input.
   if (!image.pixels) throw new Error('render: the decode stage was not asked to keep the pixels');
+  const { cols, rows } = image.display ?? image;
   const task: RenderTask['in'] = {
     pixels: image.pixels,
     ...(image.diagnostic ? { diagnostic: image.diagnostic } : {}),
-    cols: image.cols,
-    rows: image.rows,
+    cols,
+    rows,
+    film: { cols: image.cols, rows: image.rows },
     meta: image.meta,
     release,
     cam: output.cam,
     camSize: output.camSize,
     inputSize: manifest.input.size,
-    geometry: resizeGeometry(image.cols, image.rows, manifest.input),
+    geometry: resizeGeometry(cols, rows, manifest.input),
     findings: evidenceFindings(manifest),
   };
   const { detectorError, ...released } = await pool.run('render', task, pixelBuffers(image));
@@ -103,10 +109,11 @@ export async function renderInWorker(
   if (!context.detector) throw new Error('this pixel worker has no text detector (pixel policy none)');
   let detectorError: SerializedError | undefined;
   const film = { pixels: task.pixels, cols, rows, meta: task.meta, diagnostic: task.diagnostic };
-  const deid = await deidentifyPixels(film, context.detector, release.burnedIn, (error) => {
+  const found = await deidentifyPixels(film, context.detector, release.burnedIn, (error) => {
     const e = asCxrError(error);
     detectorError = { code: e.code, message: e.message, kind: e.kind };
   });
+  const deid = inFilmCoordinates(found, { cols, rows }, task.film);
   const withheld = { output: { deid, ...(detectorError ? { detectorError } : {}) }, transfer: [] };
   if (deid.pixels === 'withheld') return withheld;
   const activation = activationMaps({ ...task, cam: task.cam, findings: task.findings });
@@ -134,4 +141,17 @@ function describeDiagnostic(png: Uint8Array, samples: DiagnosticPixels, task: Re
     invert: samples.invert,
     ...(spacing ? { pixelSpacingMm: spacing, spacingSource: task.meta.spacingSource ?? 'PixelSpacing' } : {}),
   };
+}
+
+/** The report's boxes, found on pixels of size `pixels`, in the coordinates of the film they were reduced from. */
+export function inFilmCoordinates(
+  report: PixelDeidReport,
+  pixels: { cols: number; rows: number },
+  film: { cols: number; rows: number },
+): PixelDeidReport {
+  if (pixels.cols === film.cols && pixels.rows === film.rows) return report;
+  const sx = film.cols / pixels.cols;
+  const sy = film.rows / pixels.rows;
+  const scale = (boxes: PixelDeidReport['masked']) => scaleBoxes(boxes, sx, sy, film.cols, film.rows);
+  return { ...report, masked: scale(report.masked), keptMarkers: scale(report.keptMarkers) };
 }
