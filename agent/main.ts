@@ -271,6 +271,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     const pool = await PixelPool.start({
       size: config.workers || availableParallelism(),
       init: pixelPolicy === 'none' ? {} : { textDetection },
+      renderers: config.pixels.textDetectors,
       log: log.child({ component: 'pixel-pool' }),
       ...(deps.pixelWorkerUrl ? { workerUrl: deps.pixelWorkerUrl } : {}),
     });

@@ -19,7 +19,8 @@
  *
  * Model: `models/baseline/` when it verifies against models/trusted-keys, else a random-weight DenseNet-BC with
  * the seed's final scaling at 1x224x224. Env: CXR_BENCH_BURST (default 200), CXR_BENCH_LATENCY_FILES (40),
- * CXR_BENCH_RUNTIMES (openvino,onnxruntime), CXR_BENCH_POLICIES (preview,none), CXR_BENCH_BACKLOG_POLICY (preview).
+ * CXR_BENCH_RUNTIMES (openvino,onnxruntime), CXR_BENCH_POLICIES (preview,none), CXR_BENCH_BACKLOG_POLICY (preview),
+ * CXR_BENCH_TEXT_DETECTORS (0: one per pixel worker; the agent's `pixels.textDetectors`).
  * The RSS figures are the whole process's: for the agent's own, run one memory workload alone in a fresh process
  * (`CXR_BENCH_RUNTIMES= CXR_BENCH_BACKLOG=0` for the mix; `CXR_BENCH_MIX_LARGE=0` for the backlog).
  */
@@ -82,7 +83,7 @@ function benchConfig(
       mqtt: { url: 'mqtt://127.0.0.1:1', retryInitialMs: 60_000 },
       http: { port: -1 },
       disk: { minFreeBytes: 0, minFreePercent: 0 },
-      pixels: { policy },
+      pixels: { policy, textDetectors: Number(process.env.CXR_BENCH_TEXT_DETECTORS ?? 0) },
       logLevel: 'info',
     },
     work,

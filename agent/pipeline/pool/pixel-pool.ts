@@ -5,6 +5,8 @@
  * for a thread and how long the thread worked on it.
  * Tasks wait in one queue and later stages go first (render, then decode): files in flight
  * finish before new ones start, so latency and the pixels held stay low.
+ * Only `renderers` of the workers (default all) are started with the text detector and take render tasks, the
+ * others decode: a detector holds ~250 MB, so fewer of them keep a small machine's memory (docs/agent.md).
  * A worker that dies (an uncaught error, out of memory, a crash in native code it survives, `process.exit`)
  * fails only the task it was running, with CXR_ERR_AGENT_WORKER_DIED (internal: the file is retried), and a new
  * worker takes its place. A worker that cannot start (its text detector does not load) fails `start()` with the
@@ -54,11 +56,15 @@ interface Slot {
   worker: Worker;
   job: Job | undefined;
   startedAt: number;
+  /** Started with the text detector: takes render tasks. */
+  renders: boolean;
 }
 
 export interface PixelPoolOptions {
   size: number;
   init: PixelWorkerInit;
+  /** Workers started with `init.textDetection` (the rest without); default `size`. At least one when size > 0. */
+  renderers?: number;
   log: Logger;
   /** The worker's entry module (tests hand in a worker that crashes on purpose). */
   workerUrl?: URL;
@@ -86,7 +92,8 @@ export class PixelPool {
   static async start(options: PixelPoolOptions): Promise<PixelPool> {
     const pool = new PixelPool(options);
     try {
-      await Promise.all(Array.from({ length: options.size }, () => pool.#spawn()));
+      const renderers = Math.max(1, Math.min(options.size, options.renderers || options.size));
+      await Promise.all(Array.from({ length: options.size }, (_, i) => pool.#spawn(i < renderers)));
     } catch (error) {
       await pool.close();
       throw error;
@@ -167,19 +174,23 @@ export class PixelPool {
   #dispatch(): void {
     for (const slot of this.#slots) {
       if (slot.job || this.#queue.length === 0) continue;
-      const job = this.#queue.shift() as Job;
+      // The first queued job this worker can run (render needs a worker with the detector).
+      const at = this.#queue.findIndex((job) => job.task !== 'render' || slot.renders);
+      if (at < 0) continue;
+      const [job] = this.#queue.splice(at, 1) as [Job];
       slot.job = job;
       slot.startedAt = performance.now();
       slot.worker.postMessage({ id: job.id, task: job.task, input: job.input }, job.transfer);
     }
   }
 
-  #spawn(): Promise<void> {
+  #spawn(renders: boolean): Promise<void> {
+    const { textDetection, ...rest } = this.options.init;
     const worker = new Worker(this.options.workerUrl ?? DEFAULT_WORKER_URL, {
-      workerData: this.options.init,
+      workerData: renders ? this.options.init : rest,
       ...(this.options.resourceLimits ? { resourceLimits: this.options.resourceLimits } : {}),
     });
-    const slot: Slot = { worker, job: undefined, startedAt: 0 };
+    const slot: Slot = { worker, job: undefined, startedAt: 0, renders };
     this.#starting.add(worker);
     return new Promise((resolve, reject) => {
       let ready = false;
@@ -214,18 +225,18 @@ export class PixelPool {
         slot.job = undefined;
         job?.reject(died(`the pixel worker running ${job.task} exited (code ${exitCode})`));
         this.#restarts++;
-        this.#replace();
+        this.#replace(slot.renders);
       });
     });
   }
 
   /** A worker died: start another, with backoff while replacements fail to start. */
-  #replace(): void {
+  #replace(renders: boolean): void {
     const delay = this.#respawns === 0 ? 0 : backoffMs(this.#respawns - 1, { initialMs: 1000, maxMs: 30_000 });
     this.#respawns++;
     setTimeout(() => {
       if (this.#closing) return;
-      this.#spawn().then(
+      this.#spawn(renders).then(
         () => this.#dispatch(),
         (error: unknown) => {
           if (this.#closing) return;
@@ -233,7 +244,7 @@ export class PixelPool {
             { code: (error as CxrError).code, err: (error as Error).message },
             'pixel worker restart failed',
           );
-          this.#replace();
+          this.#replace(renders);
         },
       );
     }, delay).unref();

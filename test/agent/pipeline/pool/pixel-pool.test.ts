@@ -14,6 +14,7 @@ import { preprocess } from '../../../../models/preprocess/preprocess.ts';
 import { sample } from '../../fixture.ts';
 
 const CRASHING = new URL('./crashing-worker.mjs', import.meta.url);
+const ROLES = new URL('./role-worker.mjs', import.meta.url);
 const spec: InputSpec = {
   size: 64,
   channels: 1,
@@ -58,6 +59,42 @@ describe('pixel pool', () => {
       const here = await readImage(dicom());
       assert.deepEqual(output.input, preprocess(here, spec), 'the model input the trainer’s code makes');
       assert.equal(output.pixelStd, pixelStd(here.pixels));
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('sends render tasks only to the workers with a text detector, also after one of them died', async () => {
+    const pool = await PixelPool.start({
+      size: 2,
+      renderers: 1,
+      init: { textDetection: { side: 640, keepLaterality: false } },
+      log: pino({ level: 'silent' }),
+      workerUrl: ROLES,
+    });
+    type Role = { renders: boolean; threadId: number };
+    const run = async (task: 'render' | 'decode', input: object = {}) =>
+      (await pool.run(task, input as never, [])).output as unknown as Role;
+    try {
+      const renders = await Promise.all(Array.from({ length: 6 }, () => run('render')));
+      assert.ok(
+        renders.every((r) => r.renders),
+        'every render ran on the detector worker',
+      );
+      const decodes = await Promise.all(Array.from({ length: 6 }, () => run('decode')));
+      assert.equal(new Set(decodes.map((d) => d.threadId)).size, 2, 'decodes ran on both workers');
+      const [renderer] = renders;
+      await assert.rejects(run('render', { die: true }), { code: 'CXR_ERR_AGENT_WORKER_DIED' });
+      assert.equal(pool.restarts, 1, 'the detector worker died');
+      const after = await Promise.all(Array.from({ length: 4 }, () => run('render')));
+      assert.ok(
+        after.every((r) => r.renders),
+        'its replacement has the detector role',
+      );
+      assert.ok(
+        after.every((r) => r.threadId !== renderer?.threadId),
+        'on a new thread',
+      );
     } finally {
       await pool.close();
     }
