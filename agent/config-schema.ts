@@ -187,7 +187,7 @@ export const AgentConfigSchema = Type.Object(
         textDetectionSide: Type.Integer({ minimum: 320, maximum: 2048, multipleOf: 32, default: 640 }),
         /** Leave lone "L"/"R" laterality markers unmasked. */
         keepLaterality: Type.Boolean({ default: true }),
-        /** Pixel workers that hold a text detector (~250 MB each) and render; 0 = every worker. */
+        /** Pixel workers that hold a text detector (~250 MB each) and render; 0 = one per GiB of memoryBudgetBytes. */
         textDetectors: Type.Integer({ minimum: 0, default: 0 }),
         uploadChunkBytes: Type.Integer({ minimum: 65_536, maximum: 64 * 1024 ** 2, default: 4 * 1024 ** 2 }),
         uploadTimeoutMs: Ms(60_000, 100),

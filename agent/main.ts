@@ -271,7 +271,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     const pool = await PixelPool.start({
       size: config.workers || availableParallelism(),
       init: pixelPolicy === 'none' ? {} : { textDetection },
-      renderers: config.pixels.textDetectors,
+      // A detector (~250 MB) and a huge film on its way (~350 MB) per GiB of budget, unless configured.
+      renderers: config.pixels.textDetectors || Math.max(1, Math.floor(config.memoryBudgetBytes / 2 ** 30)),
       log: log.child({ component: 'pixel-pool' }),
       ...(deps.pixelWorkerUrl ? { workerUrl: deps.pixelWorkerUrl } : {}),
     });

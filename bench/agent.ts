@@ -20,7 +20,7 @@
  * Model: `models/baseline/` when it verifies against models/trusted-keys, else a random-weight DenseNet-BC with
  * the seed's final scaling at 1x224x224. Env: CXR_BENCH_BURST (default 200), CXR_BENCH_LATENCY_FILES (40),
  * CXR_BENCH_RUNTIMES (openvino,onnxruntime), CXR_BENCH_POLICIES (preview,none), CXR_BENCH_BACKLOG_POLICY (preview),
- * CXR_BENCH_TEXT_DETECTORS (0: one per pixel worker; the agent's `pixels.textDetectors`).
+ * CXR_BENCH_TEXT_DETECTORS (the agent's `pixels.textDetectors`; 0: its default, one per GiB of memory budget).
  * The RSS figures are the whole process's: for the agent's own, run one memory workload alone in a fresh process
  * (`CXR_BENCH_RUNTIMES= CXR_BENCH_BACKLOG=0` for the mix; `CXR_BENCH_MIX_LARGE=0` for the backlog).
  */
