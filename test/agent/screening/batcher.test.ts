@@ -48,7 +48,12 @@ it('rejects every request of a failed batch, and keeps working afterwards', asyn
 it('sends a lone request at once while the runtime is idle, without waiting waitMs for company', async () => {
   let calls = 0;
   const counting = Object.create(session, {
-    infer: { value: (inputs: Parameters<typeof session.infer>[0]) => (calls++, session.infer(inputs)) },
+    infer: {
+      value: (inputs: Parameters<typeof session.infer>[0]) => {
+        calls++;
+        return session.infer(inputs);
+      },
+    },
   }) as typeof session;
   const batcher = new Batcher(counting, 4, 60_000);
   const output = batcher.infer(input(0.5));
