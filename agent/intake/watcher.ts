@@ -39,6 +39,8 @@ export class FolderWatcher {
   readonly #watches = new Map<string, FSWatcher>();
   #closed = false;
   #warnedLimit = false;
+  /** Watch folders not there yet, looked for often (folder index → its timer). */
+  readonly #rootWaiters = new Map<number, NodeJS.Timeout>();
 
   constructor(deps: WatcherDeps) {
     this.#deps = deps;
@@ -139,6 +141,25 @@ export class FolderWatcher {
     for (const dir of [...this.#watches.keys()]) {
       if (this.#folderOf(dir) === folder && !seen.has(dir)) this.#unwatch(dir);
     }
+    if (!(await isDirectory(resolve(root)))) this.#waitForRoot(folder, resolve(root));
+  }
+
+  /**
+   * A watch folder that is not there (not created yet — the DICOM receiver makes its folder on the first study —
+   * or a share not mounted): looked for every `pollIntervalMs`, and walked as soon as it appears, rather than at
+   * the next full rescan.
+   */
+  #waitForRoot(folder: number, root: string): void {
+    if (this.#closed || this.#rootWaiters.has(folder)) return;
+    const every = this.#deps.folders[folder]?.pollIntervalMs ?? 1000;
+    const timer = setInterval(async () => {
+      if (!(await isDirectory(root)) || this.#closed) return;
+      clearInterval(timer);
+      this.#rootWaiters.delete(folder);
+      await this.rescan(folder);
+    }, every);
+    timer.unref();
+    this.#rootWaiters.set(folder, timer);
   }
 
   /** The watch folder a watched directory belongs to (the longest root it lies under). */
@@ -154,11 +175,8 @@ export class FolderWatcher {
 
   async start(): Promise<void> {
     for (const [index, folder] of this.#deps.folders.entries()) {
-      const exists = await stat(folder.path).then(
-        (s) => s.isDirectory(),
-        () => false,
-      );
-      // Not fatal: a share may be mounted later; the rescans pick it up then.
+      const exists = await isDirectory(folder.path);
+      // Not fatal: a share may be mounted later, the DICOM receiver's folder made on its first study: looked for.
       if (!exists) this.#deps.log.warn({ folder: index }, 'watch folder missing or not a directory; waiting for it');
       const every = folder.usePolling ? folder.pollIntervalMs : folder.rescanIntervalMs;
       const timer = setInterval(() => void this.rescan(index), every);
@@ -170,7 +188,14 @@ export class FolderWatcher {
 
   async close(): Promise<void> {
     this.#closed = true;
-    for (const timer of this.#timers) clearInterval(timer);
+    for (const timer of [...this.#timers, ...this.#rootWaiters.values()]) clearInterval(timer);
     for (const dir of [...this.#watches.keys()]) this.#unwatch(dir);
   }
+}
+
+function isDirectory(path: string): Promise<boolean> {
+  return stat(path).then(
+    (info) => info.isDirectory(),
+    () => false,
+  );
 }
