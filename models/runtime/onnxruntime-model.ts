@@ -4,13 +4,12 @@
  * shape the model accepts (ONNX Runtime handles dynamic axes itself); calls run one at a time, in order.
  */
 import ort from 'onnxruntime-node';
-import { CxrError } from '../errors.ts';
+import { CallQueue } from './call-queue.ts';
 import type { OnnxModel, TensorValues } from './onnx-model.ts';
 
 export class OnnxRuntimeModel implements OnnxModel {
   readonly runtime = 'onnxruntime' as const;
-  private queue: Promise<unknown> = Promise.resolve();
-  private closed = false;
+  private readonly calls = new CallQueue('ONNX model');
 
   private constructor(private readonly session: ort.InferenceSession) {}
 
@@ -24,24 +23,17 @@ export class OnnxRuntimeModel implements OnnxModel {
   }
 
   run(data: Float32Array, dims: readonly number[]): Promise<TensorValues> {
-    if (this.closed) {
-      return Promise.reject(new CxrError('CXR_ERR_SESSION_CLOSED', 'ONNX model is closed', { kind: 'internal' }));
-    }
-    const run = this.queue.then(async () => {
+    return this.calls.run(async () => {
       const input = this.session.inputNames[0] as string;
       const output = this.session.outputNames[0] as string;
       const out = await this.session.run({ [input]: new ort.Tensor('float32', data, [...dims]) });
       const tensor = out[output] as ort.Tensor;
       return { data: tensor.data as Float32Array, dims: tensor.dims.map(Number) };
     });
-    this.queue = run.catch(() => undefined); // the caller gets the error from `run`; the queue only orders calls
-    return run;
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.queue;
+    if (!(await this.calls.close())) return;
     await this.session.release();
   }
 }

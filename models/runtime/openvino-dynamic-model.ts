@@ -4,32 +4,17 @@
  * (the recogniser's width follows each box's aspect): one compile instead of one per shape, at some cost per call
  * (docs/viewing.md has the figures). In: the loaded API, the ONNX file's path. Out: `run(data, dims)` resolving
  * the first output's values and dims. Each call creates its input tensor, lets OpenVINO allocate the output,
- * copies it out and frees both; calls run one at a time, in order (serialise); the compile properties are
+ * copies it out and frees both; calls run one at a time, in order (call-queue.ts); the compile properties are
  * openvino-model.ts's. A failing call rejects with CXR_ERR_OPENVINO_CALL and leaves the model usable.
  */
-import koffi from 'koffi';
-import { CxrError } from '../errors.ts';
+import { CallQueue } from './call-queue.ts';
 import type { OnnxModel, TensorValues } from './onnx-model.ts';
 import type { OpenVinoApi, Ptr } from './openvino-ffi.ts';
-import { COMPILE_PROPERTIES, ioNames, serialise } from './openvino-model.ts';
-
-type TensorData = (tensor: Ptr, out: unknown[]) => number;
-const tensorDataByLib = new Map<string, TensorData>();
-
-/** `ov_tensor_data`, for tensors OpenVINO allocated (openvino-ffi.ts gives views only of tensors it creates). */
-function tensorDataFn(api: OpenVinoApi): TensorData {
-  let fn = tensorDataByLib.get(api.libPath);
-  if (!fn) {
-    fn = koffi.load(api.libPath).func('int ov_tensor_data(void *tensor, _Out_ void **data)') as TensorData;
-    tensorDataByLib.set(api.libPath, fn);
-  }
-  return fn;
-}
+import { COMPILE_PROPERTIES, checkInputLength, ioNames } from './openvino-model.ts';
 
 export class OpenVinoDynamicModel implements OnnxModel {
   readonly runtime = 'openvino' as const;
-  private readonly queue = { tail: Promise.resolve() as Promise<unknown> };
-  private closed = false;
+  private readonly calls = new CallQueue('ONNX model');
 
   private constructor(
     private readonly api: OpenVinoApi,
@@ -42,7 +27,6 @@ export class OpenVinoDynamicModel implements OnnxModel {
 
   static async open(api: OpenVinoApi, path: string): Promise<OpenVinoDynamicModel> {
     const names = ioNames(path);
-    tensorDataFn(api); // binds the symbol now: a library without it fails here, not on a call
     const core = api.coreCreate();
     let compiled: Ptr | undefined;
     let request: Ptr | undefined;
@@ -67,29 +51,17 @@ export class OpenVinoDynamicModel implements OnnxModel {
   }
 
   run(data: Float32Array, dims: readonly number[]): Promise<TensorValues> {
-    if (this.closed) {
-      return Promise.reject(new CxrError('CXR_ERR_SESSION_CLOSED', 'ONNX model is closed', { kind: 'internal' }));
-    }
-    return serialise(this.queue, async () => {
+    return this.calls.run(async () => {
       const { api } = this;
       const input = api.createTensor(this.f32, dims);
       let output: Ptr | undefined;
       try {
-        if (data.length !== input.view.length) {
-          throw new CxrError('CXR_ERR_OPENVINO_CALL', `input of ${data.length} values for shape [${dims.join(',')}]`, {
-            kind: 'internal',
-          });
-        }
+        checkInputLength(data, input.view.length, dims);
         input.view.set(data);
         api.setTensor(this.request, this.names.input, input.tensor);
         api.check(await api.inferAsync(this.request), 'infer');
         output = api.getTensor(this.request, this.names.output);
-        const outDims = api.tensorDims(output);
-        const slot: unknown[] = [null];
-        api.check(tensorDataFn(api)(output, slot), 'tensor data');
-        const length = outDims.reduce((a, b) => a * b, 1);
-        const values = new Float32Array(koffi.view(slot[0] as Ptr, length * 4), 0, length).slice();
-        return { data: values, dims: outDims };
+        return api.tensorValues(output);
       } finally {
         if (output !== undefined) api.tensorFree(output);
         api.tensorFree(input.tensor);
@@ -98,9 +70,7 @@ export class OpenVinoDynamicModel implements OnnxModel {
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.queue.tail;
+    if (!(await this.calls.close())) return;
     this.api.inferRequestFree(this.request);
     this.api.compiledModelFree(this.compiled);
     this.api.coreFree(this.core);

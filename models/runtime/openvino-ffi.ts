@@ -58,6 +58,8 @@ export interface OpenVinoApi {
   createTensor(f32Type: number, dims: readonly number[]): { tensor: Ptr; view: Float32Array };
   tensorFree(tensor: Ptr): void;
   tensorDims(tensor: Ptr): number[];
+  /** A copy of a float32 tensor's values and its dims (for tensors OpenVINO allocated, e.g. a dynamic output). */
+  tensorValues(tensor: Ptr): { data: Float32Array; dims: number[] };
   getTensor(request: Ptr, name: string): Ptr;
   setTensor(request: Ptr, name: string, tensor: Ptr): void;
   setInputTensor(request: Ptr, index: number, tensor: Ptr): void;
@@ -167,6 +169,16 @@ export function loadOpenVinoApi(libPath: string): OpenVinoApi {
   const versionText = version.buildNumber ? (koffi.decode(version.buildNumber, 'char', -1) as string) : 'unknown';
   f.versionFree(version);
 
+  function tensorDims(tensor: Ptr): number[] {
+    const shape = {} as { rank?: bigint | number; dims?: Ptr };
+    check(f.tensorShape(tensor, shape), 'tensor shape');
+    try {
+      return Array.from(koffi.decode(shape.dims, 'int64_t', Number(shape.rank)) as ArrayLike<bigint>, Number);
+    } finally {
+      f.shapeFree(shape);
+    }
+  }
+
   return {
     libPath,
     version: versionText,
@@ -226,15 +238,13 @@ export function loadOpenVinoApi(libPath: string): OpenVinoApi {
       return { tensor, view: new Float32Array(koffi.view(data, length * 4), 0, length) };
     },
     tensorFree: (tensor) => f.tensorFree(tensor),
-    tensorDims(tensor) {
-      const shape = {} as { rank?: bigint | number; dims?: Ptr };
-      check(f.tensorShape(tensor, shape), 'tensor shape');
-      try {
-        return Array.from(koffi.decode(shape.dims, 'int64_t', Number(shape.rank)) as ArrayLike<bigint>, Number);
-      } finally {
-        f.shapeFree(shape);
-      }
+    tensorValues(tensor) {
+      const dims = tensorDims(tensor);
+      const data = out<Ptr>((s) => f.tensorData(tensor, s), 'tensor data');
+      const length = dims.reduce((a, b) => a * b, 1);
+      return { data: new Float32Array(koffi.view(data, length * 4), 0, length).slice(), dims };
     },
+    tensorDims,
     getTensor: (request, name) => out((s) => f.getTensor(request, name, s), `get tensor ${name}`),
     setTensor: (request, name, tensor) => check(f.setTensor(request, name, tensor), `set tensor ${name}`),
     setInputTensor: (request, index, tensor) => check(f.setInput(request, index, tensor), 'set input tensor'),

@@ -11,12 +11,13 @@
  *   compiled shape holds its own buffers (docs/viewing.md has the figures);
  * - each compiled shape has one infer request whose input and output tensors it owns, written and read through
  *   views of their memory; `ov_infer_request_infer` runs on a koffi worker thread, so the event loop never blocks;
- * - calls run one at a time, in order; `close()` waits for them, then frees every compiled shape, the model
+ * - calls run one at a time, in order (call-queue.ts); `close()` waits for them, then frees every compiled shape, the model
  *   and the core. A failing call rejects with CXR_ERR_OPENVINO_CALL and leaves the model usable.
  */
 import { readFileSync } from 'node:fs';
 import onnxProto from 'onnx-proto';
 import { CxrError } from '../errors.ts';
+import { CallQueue } from './call-queue.ts';
 import type { OnnxModel, TensorValues } from './onnx-model.ts';
 import type { OpenVinoApi, Ptr } from './openvino-ffi.ts';
 
@@ -56,19 +57,20 @@ export function ioNames(path: string): { input: string; output: string } {
   return { input, output };
 }
 
-/** Runs `call` after the calls queued before it; the queue only orders calls, each caller gets its own error. */
-export function serialise<T>(queue: { tail: Promise<unknown> }, call: () => Promise<T>): Promise<T> {
-  const run = queue.tail.then(call);
-  queue.tail = run.catch(() => undefined);
-  return run;
+/** An input of the wrong length for its dims: the caller's bug, reported before OpenVINO reads past a buffer. */
+export function checkInputLength(data: Float32Array, expected: number, dims: readonly number[]): void {
+  if (data.length !== expected) {
+    throw new CxrError('CXR_ERR_OPENVINO_CALL', `input of ${data.length} values for shape [${dims.join(',')}]`, {
+      kind: 'internal',
+    });
+  }
 }
 
 export class OpenVinoModel implements OnnxModel {
   readonly runtime = 'openvino' as const;
   /** Map order is use order: the first entry is the least recently used. */
   private readonly shapes = new Map<string, CompiledShape>();
-  private readonly queue = { tail: Promise.resolve() as Promise<unknown> };
-  private closed = false;
+  private readonly calls = new CallQueue('ONNX model');
 
   private constructor(
     private readonly api: OpenVinoApi,
@@ -95,16 +97,9 @@ export class OpenVinoModel implements OnnxModel {
   }
 
   run(data: Float32Array, dims: readonly number[]): Promise<TensorValues> {
-    if (this.closed) {
-      return Promise.reject(new CxrError('CXR_ERR_SESSION_CLOSED', 'ONNX model is closed', { kind: 'internal' }));
-    }
-    return serialise(this.queue, async () => {
+    return this.calls.run(async () => {
       const shape = await this.compiledFor(dims);
-      if (data.length !== shape.input.length) {
-        throw new CxrError('CXR_ERR_OPENVINO_CALL', `input of ${data.length} values for shape [${dims.join(',')}]`, {
-          kind: 'internal',
-        });
-      }
+      checkInputLength(data, shape.input.length, dims);
       shape.input.set(data);
       this.api.check(await this.api.inferAsync(shape.request), 'infer');
       return { data: shape.output.slice(), dims: [...shape.outputDims] };
@@ -112,9 +107,7 @@ export class OpenVinoModel implements OnnxModel {
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.queue.tail;
+    if (!(await this.calls.close())) return;
     for (const shape of this.shapes.values()) this.free(shape);
     this.shapes.clear();
     this.api.modelFree(this.model);
