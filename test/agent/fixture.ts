@@ -10,9 +10,21 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import dicomParser from 'dicom-parser';
 import { writeTinyModelPackage } from '../../models/package/tiny-model.ts';
+import type { InputSpec } from '../../models/preprocess/input-spec.ts';
 
 export const SAMPLES = fileURLToPath(new URL('../../models/samples/', import.meta.url));
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** A model input for pixel-pool tests that need one but no model: 64² grey, letterboxed. */
+export const POOL_INPUT_SPEC: InputSpec = {
+  size: 64,
+  channels: 1,
+  mean: 0.5,
+  std: 0.25,
+  resize: 'letterbox',
+  padValue: 0,
+  layout: 'NCHW',
+};
 
 export interface AgentFixture {
   root: string;

@@ -6,9 +6,9 @@
  */
 import pino from 'pino';
 import { PixelPool } from '../../../../agent/pipeline/pool/pixel-pool.ts';
+import { POOL_INPUT_SPEC } from '../../fixture.ts';
 
 const poison = process.env.CXR_TEST_CRASH_ON ?? '';
-const SPEC = { size: 64, channels: 1, mean: 0.5, std: 0.25, resize: 'letterbox', padValue: 0, layout: 'NCHW' } as const;
 const pool = await PixelPool.start({
   size: 1,
   init: { textDetection: { side: 640, keepLaterality: false } },
@@ -17,7 +17,7 @@ const pool = await PixelPool.start({
 });
 const bytes = new Uint8Array(Buffer.from(`DICM-not-really ${poison}`));
 await pool
-  .run('decode', { bytes, diagnostic: false, spec: SPEC, keepPixels: false }, [bytes.buffer])
+  .run('decode', { bytes, diagnostic: false, spec: POOL_INPUT_SPEC, keepPixels: false }, [bytes.buffer])
   .catch(() => undefined);
 await new Promise((resolve) => setTimeout(resolve, 50)); // the replacement is starting now
 await pool.close();

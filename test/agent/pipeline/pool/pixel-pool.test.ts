@@ -9,21 +9,12 @@ import pino from 'pino';
 import { PixelPool } from '../../../../agent/pipeline/pool/pixel-pool.ts';
 import { readImage } from '../../../../models/image/read-image.ts';
 import { pixelStd } from '../../../../models/package/chest-gate.ts';
-import type { InputSpec } from '../../../../models/preprocess/input-spec.ts';
 import { preprocess } from '../../../../models/preprocess/preprocess.ts';
-import { sample } from '../../fixture.ts';
+import { POOL_INPUT_SPEC, sample } from '../../fixture.ts';
 
 const CRASHING = new URL('./crashing-worker.mjs', import.meta.url);
 const ROLES = new URL('./role-worker.mjs', import.meta.url);
-const spec: InputSpec = {
-  size: 64,
-  channels: 1,
-  mean: 0.5,
-  std: 0.25,
-  resize: 'letterbox',
-  padValue: 0,
-  layout: 'NCHW',
-};
+const spec = POOL_INPUT_SPEC;
 const dicom = () => new Uint8Array(sample('dicom/nccid/nih_DX_NoFinding_implicitLE.dcm'));
 const dir = mkdtempSync(join(tmpdir(), 'cxr-pool-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
