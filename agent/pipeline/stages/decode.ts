@@ -87,8 +87,11 @@ export async function decode(
 export async function decodeInWorker(task: DecodeTask['in']): Promise<WorkerResult<DecodeTask['out']>> {
   const image = await readImage(task.bytes, { diagnostic: task.diagnostic });
   const prepared = prepareInWorker(image, task.spec);
-  const kept = task.displayMaxSide ? withinSide(image, task.displayMaxSide) : image;
-  const film: DecodedFilm = task.keepPixels ? kept : filmFacts(image);
+  const film: DecodedFilm = !task.keepPixels
+    ? filmFacts(image)
+    : task.displayMaxSide
+      ? withinSide(image, task.displayMaxSide)
+      : image;
   return {
     output: {
       image: film,
