@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
+import { detectorGrowthBytes } from '../models/deid/detector-memory.ts';
 import { DEFAULT_TRUSTED_KEYS_DIR } from '../models/package/trusted-keys.ts';
 import { startClinic } from './clinic/start-clinic.ts';
 import type { AgentConfig } from './config.ts';
@@ -196,6 +197,32 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       });
     if (clinic) closers.push(() => clinic.close());
 
+    // Pixel work (decode with preprocess, render and, when pixels leave the clinic, burned-in text detection:
+    // docs/viewing.md) runs on worker threads, one per core unless configured. They start (text detectors loaded)
+    // before the broker link, so the hub never sees the agent online while it cannot yet screen.
+    const pixelPolicy = config.pixels.policy ?? 'none';
+    // The detector runs on the model's runtime choice (OpenVINO, ONNX Runtime as fallback: models/deid/text-detector.ts).
+    const textDetection = {
+      side: config.pixels.textDetectionSide,
+      keepLaterality: config.pixels.keepLaterality,
+      runtime: config.model.runtime,
+      ...(config.model.openvinoLib ? { openvinoLibPath: config.model.openvinoLib } : {}),
+    };
+    const poolSize = config.workers || availableParallelism();
+    // A detector (~250 MB) and a huge film on its way (~350 MB) per GiB of budget, unless configured.
+    const renderers = Math.min(
+      poolSize,
+      config.pixels.textDetectors || Math.max(1, Math.floor(config.memoryBudgetBytes / 2 ** 30)),
+    );
+    const pool = await PixelPool.start({
+      size: poolSize,
+      init: pixelPolicy === 'none' ? {} : { textDetection },
+      renderers,
+      log: log.child({ component: 'pixel-pool' }),
+      ...(deps.pixelWorkerUrl ? { workerUrl: deps.pixelWorkerUrl } : {}),
+    });
+    closers.push(() => pool.close());
+
     // The desired model and calibration come as retained MQTT messages and, polled, over HTTP: one order for both.
     const syncLog = log.child({ component: 'sync' });
     const hubState = new HubStateOrder({ models, calibrations }, syncLog);
@@ -258,26 +285,11 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       closers.push(() => http.close());
     }
 
-    // Pixel work (decode with preprocess, render and, when pixels leave the clinic, burned-in text detection:
-    // docs/viewing.md) runs on worker threads, one per core unless configured.
-    const pixelPolicy = config.pixels.policy ?? 'none';
-    // The detector runs on the model's runtime choice (OpenVINO, ONNX Runtime as fallback: models/deid/text-detector.ts).
-    const textDetection = {
-      side: config.pixels.textDetectionSide,
-      keepLaterality: config.pixels.keepLaterality,
-      runtime: config.model.runtime,
-      ...(config.model.openvinoLib ? { openvinoLibPath: config.model.openvinoLib } : {}),
-    };
-    const pool = await PixelPool.start({
-      size: config.workers || availableParallelism(),
-      init: pixelPolicy === 'none' ? {} : { textDetection },
-      // A detector (~250 MB) and a huge film on its way (~350 MB) per GiB of budget, unless configured.
-      renderers: config.pixels.textDetectors || Math.max(1, Math.floor(config.memoryBudgetBytes / 2 ** 30)),
-      log: log.child({ component: 'pixel-pool' }),
-      ...(deps.pixelWorkerUrl ? { workerUrl: deps.pixelWorkerUrl } : {}),
-    });
-    closers.push(() => pool.close());
-    const memory = new MemoryAdmission(filesBudgetBytes(config.memoryBudgetBytes, process.memoryUsage.rss()));
+    // What the detectors take after start-up (first buffers, shapes of new film aspects) is kept aside from the start.
+    const detectorsGrowth = pixelPolicy === 'none' ? 0 : renderers * detectorGrowthBytes(textDetection.side);
+    const memory = new MemoryAdmission(
+      filesBudgetBytes(config.memoryBudgetBytes, process.memoryUsage.rss(), detectorsGrowth),
+    );
     let pixelQueue: PixelQueue | undefined;
     let uploader: PixelUploader | undefined;
     if (pixelPolicy === 'diagnostic' && config.pixels.hubUrl) {

@@ -5,7 +5,8 @@
  *   pixel inside a mask) and the mean ink covered; on the same films without a drawn name, the fraction that
  *   got any mask. Films per set: CXR_BENCH_DEID_FILMS (default 40); detection time per film; the detector's
  *   working side CXR_BENCH_DEID_SIDE (default 640, the agent's pixels.textDetectionSide); the detector's
- *   runtime: CXR_BENCH_DEID_RUNTIME (auto, the default, openvino or onnxruntime).
+ *   runtime: CXR_BENCH_DEID_RUNTIME (auto, the default, openvino or onnxruntime); its inference threads
+ *   CXR_BENCH_DEID_THREADS (default 1).
  * - upload: real films' diagnostic PNGs (8- and 16-bit) through the agent's pixel queue and uploader to a real
  *   hub over loopback HTTP: images/s, MB/s and bytes per image at the hub.
  * `node --import tsx bench/viewing.ts [deid|upload]`.
@@ -50,9 +51,14 @@ async function readFilm(path: string) {
   return readImage(await readFile(path));
 }
 
-export async function benchDeid(count: number, runtime: RuntimeChoice = 'auto', side = 640): Promise<void> {
-  const detector = await openTextDetector({ side, keepLaterality: true, runtime });
-  process.stdout.write(`deid detector ${detector.name}\n`);
+export async function benchDeid(
+  count: number,
+  runtime: RuntimeChoice = 'auto',
+  side = 640,
+  threads = 1,
+): Promise<void> {
+  const detector = await openTextDetector({ side, keepLaterality: true, runtime, threads });
+  process.stdout.write(`deid detector ${detector.name}, ${threads} inference thread(s)\n`);
   try {
     for (const set of SETS) {
       const paths = await films(set, count);
@@ -185,7 +191,12 @@ export async function run(): Promise<void> {
   if (only.length === 0 || only.includes('deid')) {
     const env = process.env;
     const runtime = (env.CXR_BENCH_DEID_RUNTIME ?? 'auto') as RuntimeChoice;
-    await benchDeid(Number(env.CXR_BENCH_DEID_FILMS ?? 40), runtime, Number(env.CXR_BENCH_DEID_SIDE ?? 640));
+    await benchDeid(
+      Number(env.CXR_BENCH_DEID_FILMS ?? 40),
+      runtime,
+      Number(env.CXR_BENCH_DEID_SIDE ?? 640),
+      Number(env.CXR_BENCH_DEID_THREADS ?? 1),
+    );
   }
   if (only.length === 0 || only.includes('upload')) await benchUpload();
 }

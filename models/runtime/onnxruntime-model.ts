@@ -1,6 +1,6 @@
 /**
- * ONNX Runtime implementation of OnnxModel (onnx-model.ts): one float32 input, the first output, CPU, one
- * intra-op thread, all graph optimisations. In: the ONNX file's path. Out: `run(data, dims)` with any input
+ * ONNX Runtime implementation of OnnxModel (onnx-model.ts): one float32 input, the first output, CPU, `threads`
+ * intra-op threads (default one), all graph optimisations. In: the ONNX file's path. Out: `run(data, dims)` with any input
  * shape the model accepts (ONNX Runtime handles dynamic axes itself); calls run one at a time, in order.
  */
 import ort from 'onnxruntime-node';
@@ -13,11 +13,11 @@ export class OnnxRuntimeModel implements OnnxModel {
 
   private constructor(private readonly session: ort.InferenceSession) {}
 
-  static async open(path: string): Promise<OnnxRuntimeModel> {
+  static async open(path: string, threads = 1): Promise<OnnxRuntimeModel> {
     const session = await ort.InferenceSession.create(path, {
       executionProviders: ['cpu'],
       graphOptimizationLevel: 'all',
-      intraOpNumThreads: 1,
+      intraOpNumThreads: Math.max(1, Math.floor(threads)),
     });
     return new OnnxRuntimeModel(session);
   }

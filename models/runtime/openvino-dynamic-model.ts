@@ -10,7 +10,7 @@
 import { CallQueue } from './call-queue.ts';
 import type { OnnxModel, TensorValues } from './onnx-model.ts';
 import type { OpenVinoApi, Ptr } from './openvino-ffi.ts';
-import { COMPILE_PROPERTIES, checkInputLength, ioNames } from './openvino-model.ts';
+import { checkInputLength, compileProperties, ioNames } from './openvino-model.ts';
 
 export class OpenVinoDynamicModel implements OnnxModel {
   readonly runtime = 'openvino' as const;
@@ -25,7 +25,7 @@ export class OpenVinoDynamicModel implements OnnxModel {
     private readonly names: { input: string; output: string },
   ) {}
 
-  static async open(api: OpenVinoApi, path: string): Promise<OpenVinoDynamicModel> {
+  static async open(api: OpenVinoApi, path: string, threads = 1): Promise<OpenVinoDynamicModel> {
     const names = ioNames(path);
     const core = api.coreCreate();
     let compiled: Ptr | undefined;
@@ -33,7 +33,7 @@ export class OpenVinoDynamicModel implements OnnxModel {
     try {
       const model = api.readModel(core, path);
       try {
-        compiled = await api.compileModel(core, model, 'CPU', COMPILE_PROPERTIES);
+        compiled = await api.compileModel(core, model, 'CPU', compileProperties(threads));
       } finally {
         api.modelFree(model);
       }

@@ -24,6 +24,8 @@ import type { OpenVinoApi, Ptr } from './openvino-ffi.ts';
 export interface OpenVinoModelOptions {
   warmShapes: readonly (readonly number[])[];
   shapesKept: number;
+  /** Inference threads (default 1). */
+  threads?: number;
 }
 
 interface CompiledShape {
@@ -35,13 +37,16 @@ interface CompiledShape {
   outputDims: number[];
 }
 
-export const COMPILE_PROPERTIES = {
-  PERFORMANCE_HINT: 'LATENCY',
-  INFERENCE_NUM_THREADS: '1',
-  NUM_STREAMS: '1',
-  INFERENCE_PRECISION_HINT: 'f32',
-  ENABLE_CPU_PINNING: 'NO',
-};
+/** CPU compile properties: one stream, f32, no core pinning, `threads` inference threads. */
+export function compileProperties(threads = 1): Record<string, string> {
+  return {
+    PERFORMANCE_HINT: 'LATENCY',
+    INFERENCE_NUM_THREADS: String(Math.max(1, Math.floor(threads))),
+    NUM_STREAMS: '1',
+    INFERENCE_PRECISION_HINT: 'f32',
+    ENABLE_CPU_PINNING: 'NO',
+  };
+}
 
 /** The graph's first input (initializers listed as inputs, as older exporters do, left out) and first output. */
 export function ioNames(path: string): { input: string; output: string } {
@@ -78,6 +83,7 @@ export class OpenVinoModel implements OnnxModel {
     private readonly model: Ptr,
     private readonly names: { input: string; output: string },
     private readonly shapesKept: number,
+    private readonly properties: Record<string, string>,
   ) {}
 
   static async open(api: OpenVinoApi, path: string, options: OpenVinoModelOptions): Promise<OpenVinoModel> {
@@ -86,7 +92,14 @@ export class OpenVinoModel implements OnnxModel {
     let model: Ptr | undefined;
     try {
       model = api.readModel(core, path);
-      const opened = new OpenVinoModel(api, core, model, names, Math.max(1, options.shapesKept));
+      const opened = new OpenVinoModel(
+        api,
+        core,
+        model,
+        names,
+        Math.max(1, options.shapesKept),
+        compileProperties(options.threads),
+      );
       for (const dims of options.warmShapes) await opened.compiledFor(dims);
       return opened;
     } catch (error) {
@@ -124,7 +137,7 @@ export class OpenVinoModel implements OnnxModel {
     }
     const { api } = this;
     api.reshapeInput(this.model, this.names.input, dims);
-    const compiled = await api.compileModel(this.core, this.model, 'CPU', COMPILE_PROPERTIES);
+    const compiled = await api.compileModel(this.core, this.model, 'CPU', this.properties);
     const shape: CompiledShape = {
       compiled,
       request: 0n,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeCostBytes, filesBudgetBytes, MemoryAdmission } from '../../../agent/pipeline/memory-admission.ts';
+import { detectorGrowthBytes } from '../../../models/deid/detector-memory.ts';
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -71,6 +72,13 @@ describe('memory admission', () => {
     assert.equal(decodeCostBytes(1000, true), 15000);
     assert.equal(filesBudgetBytes(1024 ** 3, 400 * 1024 ** 2), 624 * 1024 ** 2);
     assert.equal(filesBudgetBytes(1024 ** 3, 2 * 1024 ** 3), 64 * 1024 ** 2);
+  });
+
+  it('keeps aside what the text detectors take after start-up (first buffers, three more input shapes each)', () => {
+    assert.equal(detectorGrowthBytes(640), (85 + 3 * 65) * 1024 ** 2);
+    assert.equal(detectorGrowthBytes(320), detectorGrowthBytes(640) / 4, 'buffers scale with the input area');
+    assert.equal(filesBudgetBytes(1024 ** 3, 400 * 1024 ** 2, detectorGrowthBytes(640)), (624 - 280) * 1024 ** 2);
+    assert.equal(filesBudgetBytes(1024 ** 3, 900 * 1024 ** 2, 2 * detectorGrowthBytes(640)), 64 * 1024 ** 2);
   });
 
   it('collects garbage when a large film gives its memory back, not for a small one', async () => {
