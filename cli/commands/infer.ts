@@ -10,9 +10,10 @@
  */
 import { type Command, Option } from 'commander';
 import { asCxrError } from '../../models/errors.ts';
+import { textureStats } from '../../models/image/image-stats.ts';
 import { readImageFile } from '../../models/image/read-image.ts';
 import { calibrateProbabilities } from '../../models/package/calibration.ts';
-import { inputGate, outputGate, pixelStd } from '../../models/package/chest-gate.ts';
+import { inputGate, outputGate } from '../../models/package/chest-gate.ts';
 import { flaggedClasses, probabilitiesByClass } from '../../models/package/flags.ts';
 import type { ModelPackage } from '../../models/package/load-package.ts';
 import { loadPackageFromPath } from '../../models/package/open-package-path.ts';
@@ -51,7 +52,7 @@ async function inferFile(file: string, pkg: ModelPackage, session: InferenceSess
     const image = await readImageFile(file);
     const refuse = (code: string, message: string) => ({ ...base, error: { code, message } });
     if (!image.isChest) return refuse('CXR_ERR_AGENT_NOT_CHEST', `not a chest radiograph: ${image.notChestReason}`);
-    const before = inputGate(pkg.manifest, image, pixelStd(image.pixels));
+    const before = inputGate(pkg.manifest, image, textureStats(image.pixels, image.cols, image.rows));
     if (!before.ok) return refuse(before.code, before.reason);
     const [output] = await session.infer([preprocess(image, pkg.manifest.input)]);
     const after = outputGate(pkg.manifest, output!);

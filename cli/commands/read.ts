@@ -12,9 +12,9 @@ import { asCxrError } from '../../models/errors.ts';
 import { type ViewKind, viewOf } from '../../models/image/chest-check.ts';
 import { TRANSFER_SYNTAX_NAMES } from '../../models/image/dicom/transfer-syntaxes.ts';
 import { imageError } from '../../models/image/image-errors.ts';
-import { type PixelStats, pixelStats } from '../../models/image/image-stats.ts';
+import { type PixelStats, pixelStats, textureStats } from '../../models/image/image-stats.ts';
 import { readImage } from '../../models/image/read-image.ts';
-import { type GateScores, inputGate, outputGate, pixelStd } from '../../models/package/chest-gate.ts';
+import { type GateScores, inputGate, outputGate } from '../../models/package/chest-gate.ts';
 import type { ModelPackage } from '../../models/package/load-package.ts';
 import { loadPackageFromPath } from '../../models/package/open-package-path.ts';
 import { readTrustedKeys } from '../../models/package/trusted-keys.ts';
@@ -53,7 +53,7 @@ interface Gatekeeper {
 }
 
 async function gateOf(image: Awaited<ReturnType<typeof readImage>>, g: Gatekeeper): Promise<ReadReport['gate']> {
-  const before = inputGate(g.pkg.manifest, image, pixelStd(image.pixels));
+  const before = inputGate(g.pkg.manifest, image, textureStats(image.pixels, image.cols, image.rows));
   if (!before.ok) return { ok: false, code: before.code, reason: before.reason, scores: before.scores };
   const [output] = await g.session.infer([preprocess(image, g.pkg.manifest.input)]);
   const after = outputGate(g.pkg.manifest, output!);

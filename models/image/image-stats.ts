@@ -19,3 +19,78 @@ export function pixelStats(pixels: Float32Array): PixelStats {
   }
   return { min, max, mean: sum / pixels.length };
 }
+
+/**
+ * Texture statistics the not-a-chest gate checks before inference (models/package/chest-gate.ts). In: a
+ * film's display pixels ([0, 1], row-major) and size. Out: TextureStats.
+ * - `std`: standard deviation of the pixels (a near-uniform image is no film).
+ * - `flat`: the share of points, on a grid of at most 256 × 256 over the image (nearest pixel, no smoothing), whose
+ *   4-neighbour Laplacian at the grid's spacing is below half an 8-bit grey level: the image is exactly flat
+ *   there. A radiograph has quantum noise and anatomy nearly everywhere (training films: at most ~0.4); drawings,
+ *   patterns, gradients, solid colours and screenshots are flat over most of their area.
+ * Both read at most ~65,536 points, whatever the film's size.
+ */
+export interface TextureStats {
+  std: number;
+  flat: number;
+}
+
+const GRID = 256;
+const FLAT = 0.5 / 255;
+/** Black and white ends (shutters, padding, burned-in labels) are left out of `flat`. */
+const LOW = 2 / 255;
+const HIGH = 253 / 255;
+/** Fewer grey points than this share of the grid: a black-and-white image, counted as flat. */
+const MIN_GREY = 0.05;
+
+export function textureStats(pixels: Float32Array, cols: number, rows: number): TextureStats {
+  return { std: pixelStd(pixels), flat: flatFraction(pixels, cols, rows) };
+}
+
+const MAX_SAMPLES = 65_536;
+
+/** Standard deviation of [0,1] pixels, on an even subsample of at most 65,536 values. */
+export function pixelStd(pixels: Float32Array): number {
+  const step = Math.max(1, Math.floor(pixels.length / MAX_SAMPLES));
+  let n = 0;
+  let sum = 0;
+  let sq = 0;
+  for (let i = 0; i < pixels.length; i += step) {
+    const v = pixels[i] as number;
+    sum += v;
+    sq += v * v;
+    n++;
+  }
+  if (n === 0) return 0;
+  const mean = sum / n;
+  return Math.sqrt(Math.max(0, sq / n - mean * mean));
+}
+
+export function flatFraction(pixels: Float32Array, cols: number, rows: number): number {
+  const gx = Math.min(GRID, cols);
+  const gy = Math.min(GRID, rows);
+  if (gx < 3 || gy < 3) return 1;
+  const xs = Int32Array.from({ length: gx }, (_, i) => Math.min(cols - 1, Math.floor(((i + 0.5) * cols) / gx)));
+  const ys = Int32Array.from({ length: gy }, (_, i) => Math.min(rows - 1, Math.floor(((i + 0.5) * rows) / gy)));
+  let flat = 0;
+  let counted = 0;
+  for (let j = 1; j < gy - 1; j++) {
+    const up = (ys[j - 1] as number) * cols;
+    const here = (ys[j] as number) * cols;
+    const down = (ys[j + 1] as number) * cols;
+    for (let i = 1; i < gx - 1; i++) {
+      const x = xs[i] as number;
+      const v = pixels[here + x] as number;
+      if (v <= LOW || v >= HIGH) continue;
+      counted++;
+      const lap =
+        4 * v -
+        (pixels[here + (xs[i - 1] as number)] as number) -
+        (pixels[here + (xs[i + 1] as number)] as number) -
+        (pixels[up + x] as number) -
+        (pixels[down + x] as number);
+      if (Math.abs(lap) < FLAT) flat++;
+    }
+  }
+  return counted < MIN_GREY * (gx - 2) * (gy - 2) ? 1 : flat / counted;
+}

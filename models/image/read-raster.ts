@@ -18,6 +18,22 @@ export interface RasterReadOptions {
   diagnostic?: boolean;
 }
 
+/** Mean (max - min) of the three channels, [0,1] scale, on an even subsample of at most 65,536 pixels. */
+function meanChroma(data: Uint8Array | Uint16Array, channels: number, pixels: number, top: number): number {
+  const step = Math.max(1, Math.floor(pixels / 65_536));
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < pixels; i += step) {
+    const at = i * channels;
+    const r = data[at] ?? 0;
+    const g = data[at + 1] ?? 0;
+    const b = data[at + 2] ?? 0;
+    sum += Math.max(r, g, b) - Math.min(r, g, b);
+    n++;
+  }
+  return n === 0 ? 0 : sum / n / top;
+}
+
 function toGrey(data: Uint8Array | Uint16Array, channels: number, pixels: number, top: number): Float32Array {
   const out = new Float32Array(pixels);
   if (channels === 1) {
@@ -76,6 +92,7 @@ export async function readRaster(
   const sixteen = meta.depth === 'ushort';
   const colour = channels >= 3;
   let pixels: Float32Array;
+  let chroma: number | undefined;
   let diagnostic: DiagnosticPixels | undefined;
   if (format === 'jpeg') checkSequentialJpeg(bytes);
   try {
@@ -88,6 +105,7 @@ export async function readRaster(
       ? new Uint16Array(data.buffer, data.byteOffset, data.length / 2)
       : new Uint8Array(data.buffer, data.byteOffset, data.length);
     pixels = toGrey(samples, info.channels, rows * cols, sixteen ? 65535 : 255);
+    if (info.channels >= 3) chroma = meanChroma(samples, info.channels, rows * cols, sixteen ? 65535 : 255);
     if (options.diagnostic) diagnostic = rasterDiagnostic(pixels, samples, info.channels, sixteen ? 16 : 8);
   } catch (thrown) {
     throw imageError('CXR_ERR_DECODE_FAILED', `the ${format} image could not be decoded (${String(thrown)})`, thrown);
@@ -98,7 +116,11 @@ export async function readRaster(
     rows,
     cols,
     pixels,
-    meta: { photometric: colour ? 'RGB' : 'MONOCHROME2', bitsStored: sixteen ? 16 : 8 },
+    meta: {
+      photometric: colour ? 'RGB' : 'MONOCHROME2',
+      bitsStored: sixteen ? 16 : 8,
+      ...(chroma !== undefined ? { chroma } : {}),
+    },
     identifiers: {},
     ...(diagnostic ? { diagnostic } : {}),
     isChest: verdict.isChest,

@@ -23,6 +23,8 @@ export interface ImageMeta {
   sex?: 'M' | 'F' | 'O';
   /** A study description names a portable (bedside) film. */
   portable?: boolean;
+  /** Colour PNG/JPEG only: mean of (max - min) of R, G, B per pixel, [0,1] scale (0 for grey stored as RGB). */
+  chroma?: number;
 }
 
 /**

@@ -4,13 +4,17 @@
  * are outputs of the signed model (`outputs.extra`, checked by the self-test), so the gate is versioned,
  * signed and self-tested with the model it protects (docs/trainer.md, "Not-a-chest gate"). Three stages:
  * 1. `viewGate`: a DICOM View Position of a lateral projection -> CXR_ERR_LATERAL_VIEW (models/image/chest-check.ts).
- * 2. `inputGate` (before inference, on the decoded image's pixelStd): a near-uniform image -> CXR_ERR_NOT_CHEST_XRAY.
+ * 2. `inputGate` (before inference, on the decoded image's pixel statistics: models/image/image-stats.ts): a
+ *    near-uniform image, a colour image (`meta.chroma`, PNG/JPEG), or one exactly flat over most of its grey area
+ *    (drawings, patterns, gradients, screenshots) -> CXR_ERR_NOT_CHEST_XRAY. The colour and flatness rules apply
+ *    when the manifest has their thresholds (`gate.maxChroma`, `gate.maxFlatFraction`; 3.0.0 had neither).
  * 3. `outputGate` (after inference, before the probabilities are used): the gate head's probability that the image
  *    is a chest radiograph below its threshold, or the feature-space distance to chest films above its threshold
  *    -> CXR_ERR_NOT_CHEST_XRAY.
  * A manifest without `gate` (older models) passes everything but laterals.
  */
 import { viewOf } from '../image/chest-check.ts';
+import type { TextureStats } from '../image/image-stats.ts';
 import type { DecodedImage } from '../image/types.ts';
 import type { ModelOutput } from '../runtime/types.ts';
 import type { Manifest } from './manifest.ts';
@@ -20,6 +24,10 @@ export type GateCode = 'CXR_ERR_NOT_CHEST_XRAY' | 'CXR_ERR_LATERAL_VIEW';
 export interface GateScores {
   /** Standard deviation of the image's [0,1] pixels (sampled). */
   pixelStd?: number;
+  /** Share of the image's grey area that is exactly flat (models/image/image-stats.ts). */
+  flat?: number;
+  /** Mean colour saturation of a colour PNG/JPEG (meta.chroma). */
+  chroma?: number;
   /** Gate head: probability that this is a chest radiograph. */
   chest?: number;
   /** Mean squared whitened embedding: squared Mahalanobis distance to chest films, per dimension. */
@@ -29,25 +37,6 @@ export interface GateScores {
 export type GateVerdict =
   | { ok: true; scores: GateScores }
   | { ok: false; code: GateCode; reason: string; scores: GateScores };
-
-const MAX_SAMPLES = 65_536;
-
-/** Standard deviation of [0,1] pixels, on an even subsample of at most 65,536 values. */
-export function pixelStd(pixels: Float32Array): number {
-  const step = Math.max(1, Math.floor(pixels.length / MAX_SAMPLES));
-  let n = 0;
-  let sum = 0;
-  let sq = 0;
-  for (let i = 0; i < pixels.length; i += step) {
-    const v = pixels[i]!;
-    sum += v;
-    sq += v * v;
-    n++;
-  }
-  if (n === 0) return 0;
-  const mean = sum / n;
-  return Math.sqrt(Math.max(0, sq / n - mean * mean));
-}
 
 export function viewGate(image: Pick<DecodedImage, 'meta'>): GateVerdict {
   if (viewOf(image.meta.viewPosition) === 'lateral') {
@@ -61,22 +50,29 @@ export function viewGate(image: Pick<DecodedImage, 'meta'>): GateVerdict {
   return { ok: true, scores: {} };
 }
 
-/** `std`: the film's pixelStd (the agent has its pixel worker compute it beside the model input). */
+/** `stats`: the film's pixel statistics (the agent has its pixel worker compute them beside the model input). */
 export function inputGate(
   manifest: Pick<Manifest, 'gate'>,
   image: Pick<DecodedImage, 'meta'>,
-  std: number,
+  stats: TextureStats,
 ): GateVerdict {
   const view = viewGate(image);
-  if (!view.ok || !manifest.gate) return view;
-  const scores = { pixelStd: std };
-  if (std < manifest.gate.minInputStd) {
-    return {
-      ok: false,
-      code: 'CXR_ERR_NOT_CHEST_XRAY',
-      reason: `near-uniform image (pixel std ${std.toFixed(4)} < ${manifest.gate.minInputStd})`,
-      scores,
-    };
+  const gate = manifest.gate;
+  if (!view.ok || !gate) return view;
+  const chroma = image.meta.chroma;
+  const scores: GateScores = { pixelStd: stats.std, flat: stats.flat, ...(chroma !== undefined ? { chroma } : {}) };
+  const refuse = (reason: string): GateVerdict => ({ ok: false, code: 'CXR_ERR_NOT_CHEST_XRAY', reason, scores });
+  if (stats.std < gate.minInputStd) {
+    return refuse(`near-uniform image (pixel std ${stats.std.toFixed(4)} < ${gate.minInputStd})`);
+  }
+  if (gate.maxChroma !== undefined && chroma !== undefined && chroma > gate.maxChroma) {
+    return refuse(`a colour image (chroma ${chroma.toFixed(3)} > ${gate.maxChroma.toFixed(3)}): radiographs are grey`);
+  }
+  if (gate.maxFlatFraction !== undefined && stats.flat > gate.maxFlatFraction) {
+    return refuse(
+      `exactly flat over ${(100 * stats.flat).toFixed(0)} % of its grey area (> ${(100 * gate.maxFlatFraction).toFixed(0)} %): ` +
+        'a drawing, pattern or screenshot, not a radiograph',
+    );
   }
   return { ok: true, scores };
 }

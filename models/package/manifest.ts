@@ -64,6 +64,10 @@ export const CalibrationSchema = Type.Object({
 export const GateSpecSchema = Type.Object({
   /** Refuse when the input's pixel standard deviation ([0,1] scale, before mean/std) is below this. */
   minInputStd: Type.Number({ minimum: 0 }),
+  /** Refuse a colour PNG/JPEG whose mean chroma ((max - min) of R, G, B, [0,1] scale) is above this. */
+  maxChroma: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+  /** Refuse an image whose grey area is exactly flat over more than this share (models/image/pixel-stats.ts). */
+  maxFlatFraction: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
   head: Type.Object({ output: Type.String(), threshold: Type.Number({ minimum: 0, maximum: 1 }) }),
   distance: Type.Object({ output: Type.String(), threshold: Type.Number({ exclusiveMinimum: 0 }) }),
   fittedOn: Type.Record(Type.String(), Type.Unknown()),

@@ -5,9 +5,10 @@
  * Out: one record per image; an unreadable image is a record with `failed`. Nothing here computes metrics.
  */
 import { asCxrError } from '../../models/errors.ts';
+import { textureStats } from '../../models/image/image-stats.ts';
 import { readImageFile } from '../../models/image/read-image.ts';
 import { calibrateProbabilities } from '../../models/package/calibration.ts';
-import { inputGate, outputGate, pixelStd } from '../../models/package/chest-gate.ts';
+import { inputGate, outputGate } from '../../models/package/chest-gate.ts';
 import type { Manifest } from '../../models/package/manifest.ts';
 import { preprocess } from '../../models/preprocess/preprocess.ts';
 import type { InferenceSession } from '../../models/runtime/types.ts';
@@ -38,7 +39,7 @@ export async function scoreImages(
     out.push(record);
     try {
       const image = await readImageFile(item.path);
-      const before = inputGate(manifest, image, pixelStd(image.pixels));
+      const before = inputGate(manifest, image, textureStats(image.pixels, image.cols, image.rows));
       const [output] = await session.infer([preprocess(image, manifest.input)]);
       const after = outputGate(manifest, output!);
       if (!image.isChest) record.refused = 'CXR_ERR_AGENT_NOT_CHEST';
@@ -76,7 +77,7 @@ export async function gateOnNegatives(
     let refused = true;
     try {
       const image = await readImageFile(item.path);
-      const pass = image.isChest && inputGate(manifest, image, pixelStd(image.pixels)).ok;
+      const pass = image.isChest && inputGate(manifest, image, textureStats(image.pixels, image.cols, image.rows)).ok;
       const [output] = pass ? await session.infer([preprocess(image, manifest.input)]) : [];
       refused = !output || !outputGate(manifest, output).ok;
     } catch {

@@ -142,6 +142,8 @@ export async function exportPackage(o: ExportOptions): Promise<ExportReport> {
         resolution: R,
         train: images(pixels.train),
         val: images(pixels.val),
+        trainFiles: index.splits.train.map((i) => i.path),
+        valFiles: index.splits.val.map((i) => i.path),
         negativesCsv: o.negativesCsv,
         rng: mulberry32(state.config.seed + 7),
       })
@@ -176,6 +178,8 @@ export async function exportPackage(o: ExportOptions): Promise<ExportReport> {
       ? {
           gate: {
             minInputStd: gate.minInputStd,
+            maxFlatFraction: gate.maxFlatFraction,
+            maxChroma: gate.maxChroma,
             head: { output: GATE_OUTPUTS.head, threshold: gate.headThreshold },
             distance: { output: GATE_OUTPUTS.distance, threshold: gate.distanceThreshold },
             fittedOn: gate.report,

@@ -6,15 +6,18 @@
  *   two augmented copies); threshold: the 0.5 % quantile of the validation films' head probability (at most 0.5);
  * - distance: whitening of the training films' features; threshold: 1.5 x the 99.5 % quantile of the validation
  *   films' mean(z^2);
- * - minInputStd: a quarter of the smallest pixel std of a training film, at most 0.03.
+ * - minInputStd: a quarter of the smallest pixel std of a training film, at most 0.03;
+ * - maxFlatFraction: twice the largest flat share of a training film's grey area (models/image/image-stats.ts),
+ *   kept within [0.4, 0.6]; maxChroma: twice the largest chroma of a training film, at least 0.05 (radiographs are
+ *   grey; these two are read on the films as the agent reads them, from their files, not the cache).
  * It then measures, kind by kind, how many negatives of a kind a gate fitted WITHOUT that kind refuses
  * (leave-one-kind-out), and how many validation films the final gate refuses. Nothing here sees the test split.
  * Out: the two linear maps, the thresholds and that report.
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { pixelStd, type TextureStats, textureStats } from '../../models/image/image-stats.ts';
 import { readImageFile } from '../../models/image/read-image.ts';
-import { pixelStd } from '../../models/package/chest-gate.ts';
 import { preprocess } from '../../models/preprocess/preprocess.ts';
 import { augmentImage } from '../data/augment.ts';
 import { csvRecords } from '../data/csv.ts';
@@ -29,6 +32,9 @@ export interface GateFitInput {
   resolution: number;
   train: Float32Array[];
   val: Float32Array[];
+  /** The training and validation films' files, in the order of `train` and `val`. */
+  trainFiles: string[];
+  valFiles: string[];
   negativesCsv: string;
   rng: Rng;
 }
@@ -45,6 +51,8 @@ export interface GateFit {
   headThreshold: number;
   distanceThreshold: number;
   minInputStd: number;
+  maxFlatFraction: number;
+  maxChroma: number;
   report: {
     fitting: { chestFilms: number; negatives: Record<string, number> };
     validationRefused: { films: number; refused: number };
@@ -53,6 +61,15 @@ export interface GateFit {
 }
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+
+interface InputFacts extends TextureStats {
+  chroma: number;
+}
+
+async function inputFacts(path: string): Promise<InputFacts> {
+  const image = await readImageFile(path);
+  return { ...textureStats(image.pixels, image.cols, image.rows), chroma: image.meta.chroma ?? 0 };
+}
 
 /** Negative kinds grouped for leave-one-kind-out: every synthetic pattern is one kind. */
 const group = (kind: string) => (kind.startsWith('synthetic-') ? 'synthetic' : kind);
@@ -67,7 +84,7 @@ export async function fitGate(o: GateFitInput): Promise<GateFit> {
   const minStd = Math.min(...o.train.map((img) => pixelStd(img)));
 
   const records = csvRecords(await readFile(o.negativesCsv, 'utf8')).filter((r) => r.kind !== 'chest');
-  const negatives: { kind: string; plain: Float32Array; augmented: Float32Array[]; std: number }[] = [];
+  const negatives: { kind: string; plain: Float32Array; augmented: Float32Array[]; facts: InputFacts }[] = [];
   for (const r of records) {
     const image = await readImageFile(join(dirname(o.negativesCsv), r.file!)).catch(() => undefined);
     if (!image) continue;
@@ -77,13 +94,21 @@ export async function fitGate(o: GateFitInput): Promise<GateFit> {
       augmentImage(input, R, o.rng),
       augmentImage(input, R, o.rng),
     ]);
-    negatives.push({ kind: group(r.kind!), plain: plain!, augmented, std: pixelStd(image.pixels) });
+    const facts = { ...textureStats(image.pixels, image.cols, image.rows), chroma: image.meta.chroma ?? 0 };
+    negatives.push({ kind: group(r.kind!), plain: plain!, augmented, facts });
   }
   const whitening = fitWhitening(trainF);
   const distance = (f: Float32Array) => meanSquare(applyLinear(whitening, f));
   const valDistances = [...valPlain, ...valAug].map(distance);
   const distanceThreshold = 1.5 * quantile(valDistances, 0.995);
   const minInputStd = Math.min(0.03, minStd / 4);
+  const trainFacts: InputFacts[] = [];
+  for (const path of o.trainFiles) trainFacts.push(await inputFacts(path));
+  const valFacts: InputFacts[] = [];
+  for (const path of o.valFiles) valFacts.push(await inputFacts(path));
+  const maxFlatFraction = Math.min(0.6, Math.max(0.4, 2 * Math.max(...trainFacts.map((f) => f.flat))));
+  const maxChroma = Math.max(0.05, 2 * Math.max(...trainFacts.map((f) => f.chroma)));
+  const refusedByPixels = (f: InputFacts) => f.std < minInputStd || f.flat > maxFlatFraction || f.chroma > maxChroma;
 
   const fitHead = (kinds: (k: string) => boolean) => {
     const negs = negatives.filter((n) => kinds(n.kind)).flatMap((n) => [n.plain, ...n.augmented]);
@@ -92,14 +117,14 @@ export async function fitGate(o: GateFitInput): Promise<GateFit> {
     const threshold = Math.min(0.5, quantile([...valPlain, ...valAug].map(p), 0.005));
     return { head, threshold, p };
   };
-  const refuses = (g: ReturnType<typeof fitHead>, f: Float32Array, std: number) =>
-    std < minInputStd || g.p(f) < g.threshold || distance(f) > distanceThreshold;
+  const refuses = (g: ReturnType<typeof fitHead>, f: Float32Array, facts: InputFacts) =>
+    refusedByPixels(facts) || g.p(f) < g.threshold || distance(f) > distanceThreshold;
 
   const kinds = [...new Set(negatives.map((n) => n.kind))].sort();
   const leaveOneKindOut: KindResult[] = kinds.map((kind) => {
     const g = fitHead((k) => k !== kind);
     const held = negatives.filter((n) => n.kind === kind);
-    return { kind, images: held.length, refusedHeldOut: held.filter((n) => refuses(g, n.plain, n.std)).length };
+    return { kind, images: held.length, refusedHeldOut: held.filter((n) => refuses(g, n.plain, n.facts)).length };
   });
   const final = fitHead(() => true);
   const counts: Record<string, number> = {};
@@ -110,11 +135,13 @@ export async function fitGate(o: GateFitInput): Promise<GateFit> {
     headThreshold: final.threshold,
     distanceThreshold,
     minInputStd,
+    maxFlatFraction,
+    maxChroma,
     report: {
       fitting: { chestFilms: o.train.length, negatives: counts },
       validationRefused: {
         films: valPlain.length,
-        refused: valPlain.filter((f) => final.p(f) < final.threshold || distance(f) > distanceThreshold).length,
+        refused: valPlain.filter((f, i) => refuses(final, f, valFacts[i]!)).length,
       },
       leaveOneKindOut,
     },

@@ -2,7 +2,8 @@
  * Check stage: the not-a-chest gate (models/package/chest-gate.ts), before and after inference. In: a decoded
  * film and the model's manifest; after inference, the model's output too. Out: nothing (go on), or a quarantine
  * verdict: CXR_ERR_AGENT_NOT_CHEST (the tags name another anatomy or modality), CXR_ERR_LATERAL_VIEW,
- * CXR_ERR_NOT_CHEST_XRAY (a near-uniform image; the gate head or the feature distance says it is no chest film).
+ * CXR_ERR_NOT_CHEST_XRAY (a near-uniform, colour or mostly flat image; the gate head or the feature distance says it
+ * is no chest film).
  */
 import { inputGate, outputGate } from '../../../models/package/chest-gate.ts';
 import type { Manifest } from '../../../models/package/manifest.ts';
@@ -16,7 +17,7 @@ export function checkInput(decoded: DecodedFile, manifest: Pick<Manifest, 'gate'
     const why = image.notChestReason ?? 'unknown';
     return quarantine(source, 'CXR_ERR_AGENT_NOT_CHEST', `not a chest radiograph: ${why}`);
   }
-  const gate = inputGate(manifest, image, decoded.pixelStd);
+  const gate = inputGate(manifest, image, decoded.stats);
   return gate.ok ? undefined : quarantine(source, gate.code, gate.reason);
 }
 

@@ -10,7 +10,9 @@
  * `incompleteGraceMs` is looked at again (the writer may not be done). The bytes travel to the worker and back,
  * and the pixels back, without a copy; pixels nobody wants never leave the worker.
  */
+
 import type { CxrError } from '../../../models/errors.ts';
+import type { TextureStats } from '../../../models/image/image-stats.ts';
 import { readImage } from '../../../models/image/read-image.ts';
 import type { DecodedImage, DiagnosticPixels } from '../../../models/image/types.ts';
 import type { InputSpec, ModelInput } from '../../../models/preprocess/input-spec.ts';
@@ -34,15 +36,15 @@ export type DecodedFilm = FilmFacts & {
 
 export interface DecodeTask {
   in: { bytes: Uint8Array; diagnostic: boolean; spec: InputSpec; keepPixels: boolean; displayMaxSide?: number };
-  out: { image: DecodedFilm; bytes: Uint8Array; input: ModelInput; pixelStd: number; prepareMs: number };
+  out: { image: DecodedFilm; bytes: Uint8Array; input: ModelInput; stats: TextureStats; prepareMs: number };
 }
 
 export interface DecodedFile {
   source: SourceFile;
   image: DecodedFilm;
   input: ModelInput;
-  /** Standard deviation of the display pixels (the gate's near-uniform check). */
-  pixelStd: number;
+  /** The display pixels' statistics (the gate's near-uniform and flatness checks). */
+  stats: TextureStats;
 }
 
 export interface DecodeOptions {
@@ -79,8 +81,8 @@ export async function decode(
   }
   clock.add('preprocess', reply.prepareMs);
   clock.add('decode', performance.now() - started - reply.prepareMs);
-  const { image, input, pixelStd } = reply;
-  return { source: { ...source, bytes: reply.bytes }, image, input, pixelStd };
+  const { image, input, stats } = reply;
+  return { source: { ...source, bytes: reply.bytes }, image, input, stats };
 }
 
 /** The worker's side: every decode failure is an `input` CxrError with an image code (readImage's contract). */
@@ -97,7 +99,7 @@ export async function decodeInWorker(task: DecodeTask['in']): Promise<WorkerResu
       image: film,
       bytes: task.bytes,
       input: prepared.input,
-      pixelStd: prepared.pixelStd,
+      stats: prepared.stats,
       prepareMs: prepared.ms,
     },
     transfer: [task.bytes.buffer as ArrayBuffer, prepared.input.data.buffer as ArrayBuffer, ...pixelBuffers(film)],

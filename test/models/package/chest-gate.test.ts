@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { viewOf } from '../../../models/image/chest-check.ts';
-import { inputGate, outputGate, pixelStd, viewGate } from '../../../models/package/chest-gate.ts';
+import { pixelStd, type TextureStats } from '../../../models/image/image-stats.ts';
+import { inputGate, outputGate, viewGate } from '../../../models/package/chest-gate.ts';
 
 const gate = {
   minInputStd: 0.02,
@@ -10,6 +11,8 @@ const gate = {
   fittedOn: {},
 };
 const ramp = Float32Array.from({ length: 1000 }, (_, i) => i / 1000);
+const grey = { bitsStored: 8 };
+const film: TextureStats = { std: 0.2, flat: 0.1 };
 
 test('lateral DICOM views are refused with CXR_ERR_LATERAL_VIEW; frontal and unknown views pass', () => {
   assert.equal(viewOf('LL'), 'lateral');
@@ -20,17 +23,36 @@ test('lateral DICOM views are refused with CXR_ERR_LATERAL_VIEW; frontal and unk
   const lateral = viewGate({ meta: { viewPosition: 'LAT', bitsStored: 8 } });
   assert.equal(lateral.ok, false);
   assert.equal(!lateral.ok && lateral.code, 'CXR_ERR_LATERAL_VIEW');
-  assert.equal(inputGate({}, { meta: { viewPosition: 'LL', bitsStored: 8 } }, pixelStd(ramp)).ok, false);
+  assert.equal(inputGate({}, { meta: { viewPosition: 'LL', bitsStored: 8 } }, film).ok, false);
   assert.equal(viewGate({ meta: { bitsStored: 8 } }).ok, true);
 });
 
 test('a near-uniform image is refused before inference; a textured one passes', () => {
   assert.ok(Math.abs(pixelStd(ramp) - 0.2887) < 1e-3);
   const flat = new Float32Array(5000).fill(0.7);
-  const refused = inputGate({ gate }, { meta: { bitsStored: 8 } }, pixelStd(flat));
+  const uniform = { std: pixelStd(flat), flat: 1 };
+  const refused = inputGate({ gate }, { meta: grey }, uniform);
   assert.equal(!refused.ok && refused.code, 'CXR_ERR_NOT_CHEST_XRAY');
-  assert.equal(inputGate({ gate }, { meta: { bitsStored: 8 } }, pixelStd(ramp)).ok, true);
-  assert.equal(inputGate({}, { meta: { bitsStored: 8 } }, pixelStd(flat)).ok, true, 'no gate in the package');
+  assert.equal(inputGate({ gate }, { meta: grey }, { std: pixelStd(ramp), flat: 0.1 }).ok, true);
+  assert.equal(inputGate({}, { meta: grey }, uniform).ok, true, 'no gate in the package');
+});
+
+test('a colour image and one flat over most of its grey area are refused when the manifest sets the limits', () => {
+  const strict = { gate: { ...gate, maxChroma: 0.05, maxFlatFraction: 0.5 } };
+  const colour = inputGate(strict, { meta: { ...grey, chroma: 0.3 } }, film);
+  assert.equal(!colour.ok && colour.code, 'CXR_ERR_NOT_CHEST_XRAY');
+  assert.match(!colour.ok ? colour.reason : '', /colour image \(chroma 0\.300 > 0\.050\)/);
+  assert.equal(
+    inputGate(strict, { meta: { ...grey, chroma: 0.01 } }, film).ok,
+    true,
+    'JPEG chroma noise on a grey film',
+  );
+  const drawing = inputGate(strict, { meta: grey }, { std: 0.2, flat: 0.9 });
+  assert.equal(!drawing.ok && drawing.code, 'CXR_ERR_NOT_CHEST_XRAY');
+  assert.match(!drawing.ok ? drawing.reason : '', /exactly flat over 90 %/);
+  assert.deepEqual(drawing.scores, { pixelStd: 0.2, flat: 0.9 });
+  // 3.0.0's manifest has neither limit: both rules are off
+  assert.equal(inputGate({ gate }, { meta: { ...grey, chroma: 0.3 } }, { std: 0.2, flat: 0.9 }).ok, true);
 });
 
 test('after inference: a low head probability or a large distance refuses; a missing output refuses too', () => {

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { PixelPool } from '../../../../agent/pipeline/pool/pixel-pool.ts';
 import { readImage } from '../../../../models/image/read-image.ts';
-import { pixelStd } from '../../../../models/package/chest-gate.ts';
+import { textureStats } from '../../../../models/image/image-stats.ts';
 import { preprocess } from '../../../../models/preprocess/preprocess.ts';
 import { POOL_INPUT_SPEC, sample } from '../../fixture.ts';
 
@@ -49,7 +49,7 @@ describe('pixel pool', () => {
       assert.equal(output.image.rows, 1024);
       const here = await readImage(dicom());
       assert.deepEqual(output.input, preprocess(here, spec), 'the model input the trainer’s code makes');
-      assert.equal(output.pixelStd, pixelStd(here.pixels));
+      assert.deepEqual(output.stats, textureStats(here.pixels, here.cols, here.rows));
     } finally {
       await pool.close();
     }
