@@ -14,7 +14,10 @@ const image = (value: (x: number, y: number) => number) =>
 test('flatFraction: patterns, gradients and solid fills are flat; noise and real films are not', () => {
   const seeded = (() => {
     let s = 7;
-    return () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    return () => {
+      s = (s * 1103515245 + 12345) % 2 ** 31;
+      return s / 2 ** 31;
+    };
   })();
   assert.equal(
     flatFraction(

@@ -7,8 +7,8 @@ import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { PixelPool } from '../../../../agent/pipeline/pool/pixel-pool.ts';
-import { readImage } from '../../../../models/image/read-image.ts';
 import { textureStats } from '../../../../models/image/image-stats.ts';
+import { readImage } from '../../../../models/image/read-image.ts';
 import { preprocess } from '../../../../models/preprocess/preprocess.ts';
 import { POOL_INPUT_SPEC, sample } from '../../fixture.ts';
 
