@@ -189,6 +189,8 @@ export const AgentConfigSchema = Type.Object(
         keepLaterality: Type.Boolean({ default: true }),
         /** Pixel workers that hold a text detector (~250 MB each) and render; 0 = one per GiB of memoryBudgetBytes. */
         textDetectors: Type.Integer({ minimum: 0, default: 0 }),
+        /** Inference threads per text detector; 0 = the pool's workers shared out among the detectors. */
+        textDetectionThreads: Type.Integer({ minimum: 0, maximum: 64, default: 0 }),
         uploadChunkBytes: Type.Integer({ minimum: 65_536, maximum: 64 * 1024 ** 2, default: 4 * 1024 ** 2 }),
         uploadTimeoutMs: Ms(60_000, 100),
         retryInitialMs: Ms(5000),

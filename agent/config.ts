@@ -55,6 +55,7 @@ export const ENV_SETTINGS: ReadonlyArray<readonly [string, string, Kind]> = [
   ['CXR_AGENT_CONCURRENCY', 'concurrency', 'int'],
   ['CXR_AGENT_WORKERS', 'workers', 'int'],
   ['CXR_AGENT_TEXT_DETECTORS', 'pixels.textDetectors', 'int'],
+  ['CXR_AGENT_TEXT_DETECTION_THREADS', 'pixels.textDetectionThreads', 'int'],
   ['CXR_AGENT_MEMORY_BUDGET_BYTES', 'memoryBudgetBytes', 'int'],
   ['CXR_AGENT_LOG_LEVEL', 'logLevel', 'string'],
 ];

@@ -201,19 +201,21 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     // docs/viewing.md) runs on worker threads, one per core unless configured. They start (text detectors loaded)
     // before the broker link, so the hub never sees the agent online while it cannot yet screen.
     const pixelPolicy = config.pixels.policy ?? 'none';
-    // The detector runs on the model's runtime choice (OpenVINO, ONNX Runtime as fallback: models/deid/text-detector.ts).
-    const textDetection = {
-      side: config.pixels.textDetectionSide,
-      keepLaterality: config.pixels.keepLaterality,
-      runtime: config.model.runtime,
-      ...(config.model.openvinoLib ? { openvinoLibPath: config.model.openvinoLib } : {}),
-    };
     const poolSize = config.workers || availableParallelism();
     // A detector (~250 MB) and a huge film on its way (~350 MB) per GiB of budget, unless configured.
     const renderers = Math.min(
       poolSize,
       config.pixels.textDetectors || Math.max(1, Math.floor(config.memoryBudgetBytes / 2 ** 30)),
     );
+    // The detector runs on the model's runtime choice (OpenVINO, ONNX Runtime as fallback: models/deid/text-detector.ts),
+    // with the cores the pool has shared out among the detectors (rendering is the bottleneck when pixels leave).
+    const textDetection = {
+      side: config.pixels.textDetectionSide,
+      keepLaterality: config.pixels.keepLaterality,
+      runtime: config.model.runtime,
+      threads: config.pixels.textDetectionThreads || Math.max(1, Math.floor(poolSize / renderers)),
+      ...(config.model.openvinoLib ? { openvinoLibPath: config.model.openvinoLib } : {}),
+    };
     const pool = await PixelPool.start({
       size: poolSize,
       init: pixelPolicy === 'none' ? {} : { textDetection },

@@ -20,7 +20,8 @@
  * Model: `models/baseline/` when it verifies against models/trusted-keys, else a random-weight DenseNet-BC with
  * the seed's final scaling at 1x224x224. Env: CXR_BENCH_BURST (default 200), CXR_BENCH_LATENCY_FILES (40),
  * CXR_BENCH_RUNTIMES (openvino,onnxruntime), CXR_BENCH_POLICIES (preview,none), CXR_BENCH_BACKLOG_POLICY (preview),
- * CXR_BENCH_TEXT_DETECTORS (the agent's `pixels.textDetectors`; 0: its default, one per GiB of memory budget).
+ * CXR_BENCH_TEXT_DETECTORS (the agent's `pixels.textDetectors`; 0: its default, one per GiB of memory budget),
+ * CXR_BENCH_TEXT_DETECTION_THREADS (`pixels.textDetectionThreads`; 0: its default, the workers shared out).
  * The RSS figures are the whole process's: for the agent's own, run one memory workload alone in a fresh process
  * (`CXR_BENCH_RUNTIMES= CXR_BENCH_BACKLOG=0` for the mix; `CXR_BENCH_MIX_LARGE=0` for the backlog).
  */
@@ -83,7 +84,11 @@ function benchConfig(
       mqtt: { url: 'mqtt://127.0.0.1:1', retryInitialMs: 60_000 },
       http: { port: -1 },
       disk: { minFreeBytes: 0, minFreePercent: 0 },
-      pixels: { policy, textDetectors: Number(process.env.CXR_BENCH_TEXT_DETECTORS ?? 0) },
+      pixels: {
+        policy,
+        textDetectors: Number(process.env.CXR_BENCH_TEXT_DETECTORS ?? 0),
+        textDetectionThreads: Number(process.env.CXR_BENCH_TEXT_DETECTION_THREADS ?? 0),
+      },
       logLevel: 'info',
     },
     work,
