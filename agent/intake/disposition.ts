@@ -1,7 +1,7 @@
 /**
  * What happens to a source file once handled, per folder policy. `leave`: nothing (the SQLite record stops a
  * rescore). `move`: scored and duplicate files go to processedDir, bad ones to quarantineDir with
- * `<name>.error.json` ({code, message, at}) beside them. Names are kept; a clash gets a numeric suffix.
+ * `<name>.error.json` ({code, message, at}, written whole then renamed into place) beside them. Names are kept; a clash gets a numeric suffix.
  * The folder structure under the watch root is kept, so two folders' `a.dcm` do not collide.
  */
 import { copyFile, lstat, mkdir, readlink, rename, symlink, unlink, writeFile } from 'node:fs/promises';
@@ -60,5 +60,8 @@ export async function quarantineFile(
 ): Promise<void> {
   const target = await moveInto(path, root, targets.quarantineDir);
   const body = { code: reason.code, message: reason.message, at: at.toISOString() };
-  await writeFile(`${target}.error.json`, `${JSON.stringify(body, null, 2)}\n`);
+  // written whole, then renamed: whoever reads the quarantine (staff, their scripts) never sees half a file
+  const written = `${target}.error.json.tmp`;
+  await writeFile(written, `${JSON.stringify(body, null, 2)}\n`);
+  await rename(written, `${target}.error.json`);
 }
