@@ -10,7 +10,6 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
-import { detectorGrowthBytes } from '../models/deid/detector-memory.ts';
 import { DEFAULT_TRUSTED_KEYS_DIR } from '../models/package/trusted-keys.ts';
 import { startClinic } from './clinic/start-clinic.ts';
 import type { AgentConfig } from './config.ts';
@@ -29,8 +28,7 @@ import { SiteCalibrationKeeper } from './model/site-calibration-keeper.ts';
 import { startModel } from './model/start-model.ts';
 import { type PipelineDeps, screenFile } from './pipeline/compose.ts';
 import { CrashTally } from './pipeline/crash-tally.ts';
-import { filesBudgetBytes, MemoryAdmission } from './pipeline/memory-admission.ts';
-import { PixelPool } from './pipeline/pool/pixel-pool.ts';
+import { planPixelWork, startPixelWork } from './pipeline/pixel-work.ts';
 import { VerdictRecorder } from './pipeline/stages/commit.ts';
 import { tuneAllocator } from './pipeline/tune-allocator.ts';
 import { Batcher } from './screening/batcher.ts';
@@ -197,32 +195,17 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       });
     if (clinic) closers.push(() => clinic.close());
 
-    // Pixel work (decode with preprocess, render and, when pixels leave the clinic, burned-in text detection:
-    // docs/viewing.md) runs on worker threads, one per core unless configured. They start (text detectors loaded)
-    // before the broker link, so the hub never sees the agent online while it cannot yet screen.
+    // Pixel work on worker threads (decode with preprocess, render, burned-in text detection: pipeline/pixel-work.ts).
+    // It starts (text detectors loaded) before the broker link: the hub never sees the agent online while it
+    // cannot yet screen.
     const pixelPolicy = config.pixels.policy ?? 'none';
-    const poolSize = config.workers || availableParallelism();
-    // A detector (~250 MB) and a huge film on its way (~350 MB) per GiB of budget, unless configured.
-    const renderers = Math.min(
-      poolSize,
-      config.pixels.textDetectors || Math.max(1, Math.floor(config.memoryBudgetBytes / 2 ** 30)),
+    const pixelWork = planPixelWork(config, availableParallelism());
+    const { pool, memory } = await startPixelWork(
+      config,
+      pixelWork,
+      log.child({ component: 'pixel-pool' }),
+      deps.pixelWorkerUrl,
     );
-    // The detector runs on the model's runtime choice (OpenVINO, ONNX Runtime as fallback: models/deid/text-detector.ts),
-    // with the cores the pool has shared out among the detectors (rendering is the bottleneck when pixels leave).
-    const textDetection = {
-      side: config.pixels.textDetectionSide,
-      keepLaterality: config.pixels.keepLaterality,
-      runtime: config.model.runtime,
-      threads: config.pixels.textDetectionThreads || Math.max(1, Math.floor(poolSize / renderers)),
-      ...(config.model.openvinoLib ? { openvinoLibPath: config.model.openvinoLib } : {}),
-    };
-    const pool = await PixelPool.start({
-      size: poolSize,
-      init: pixelPolicy === 'none' ? {} : { textDetection },
-      renderers,
-      log: log.child({ component: 'pixel-pool' }),
-      ...(deps.pixelWorkerUrl ? { workerUrl: deps.pixelWorkerUrl } : {}),
-    });
     closers.push(() => pool.close());
 
     // The desired model and calibration come as retained MQTT messages and, polled, over HTTP: one order for both.
@@ -287,11 +270,6 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       closers.push(() => http.close());
     }
 
-    // What the detectors take after start-up (first buffers, shapes of new film aspects) is kept aside from the start.
-    const detectorsGrowth = pixelPolicy === 'none' ? 0 : renderers * detectorGrowthBytes(textDetection.side);
-    const memory = new MemoryAdmission(
-      filesBudgetBytes(config.memoryBudgetBytes, process.memoryUsage.rss(), detectorsGrowth),
-    );
     let pixelQueue: PixelQueue | undefined;
     let uploader: PixelUploader | undefined;
     if (pixelPolicy === 'diagnostic' && config.pixels.hubUrl) {

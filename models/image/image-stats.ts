@@ -35,6 +35,7 @@ export interface TextureStats {
   flat: number;
 }
 
+const MAX_SAMPLES = 65_536;
 const GRID = 256;
 const FLAT = 0.5 / 255;
 /** Black and white ends (shutters, padding, burned-in labels) are left out of `flat`. */
@@ -47,11 +48,12 @@ export function textureStats(pixels: Float32Array, cols: number, rows: number): 
   return { std: pixelStd(pixels), flat: flatFraction(pixels, cols, rows) };
 }
 
-const MAX_SAMPLES = 65_536;
+/** The stride of an even subsample of at most MAX_SAMPLES of `n` values. */
+const sampleStep = (n: number) => Math.max(1, Math.floor(n / MAX_SAMPLES));
 
 /** Standard deviation of [0,1] pixels, on an even subsample of at most 65,536 values. */
 export function pixelStd(pixels: Float32Array): number {
-  const step = Math.max(1, Math.floor(pixels.length / MAX_SAMPLES));
+  const step = sampleStep(pixels.length);
   let n = 0;
   let sum = 0;
   let sq = 0;
@@ -93,4 +95,23 @@ export function flatFraction(pixels: Float32Array, cols: number, rows: number): 
     }
   }
   return counted < MIN_GREY * (gx - 2) * (gy - 2) ? 1 : flat / counted;
+}
+
+/**
+ * Colour of an interleaved RGB(A) raster: the mean over pixels of (max - min) of R, G, B, on [0,1] (`top` is the
+ * samples' full scale), on an even subsample of at most 65,536 pixels. Grey stored as RGB gives 0.
+ */
+export function meanChroma(samples: Uint8Array | Uint16Array, channels: number, pixels: number, top: number): number {
+  const step = sampleStep(pixels);
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < pixels; i += step) {
+    const at = i * channels;
+    const r = samples[at] ?? 0;
+    const g = samples[at + 1] ?? 0;
+    const b = samples[at + 2] ?? 0;
+    sum += Math.max(r, g, b) - Math.min(r, g, b);
+    n++;
+  }
+  return n === 0 ? 0 : sum / n / top;
 }

@@ -6,32 +6,18 @@
  * a sequential JPEG's blocks are also entropy-decoded strictly first (checkSequentialJpeg).
  * Bad input: CXR_ERR_IMAGE_TOO_LARGE, CXR_ERR_DECODE_FAILED.
  */
+
 import sharp, { type Metadata } from 'sharp';
 import { type ChestPolicy, checkChest } from './chest-check.ts';
 import { checkSequentialJpeg } from './dicom/codecs/jpeg-dct.ts';
 import { imageError } from './image-errors.ts';
+import { meanChroma } from './image-stats.ts';
 import type { DecodedImage, DiagnosticPixels } from './types.ts';
 
 export interface RasterReadOptions {
   maxPixels: number;
   chestPolicy: ChestPolicy;
   diagnostic?: boolean;
-}
-
-/** Mean (max - min) of the three channels, [0,1] scale, on an even subsample of at most 65,536 pixels. */
-function meanChroma(data: Uint8Array | Uint16Array, channels: number, pixels: number, top: number): number {
-  const step = Math.max(1, Math.floor(pixels / 65_536));
-  let sum = 0;
-  let n = 0;
-  for (let i = 0; i < pixels; i += step) {
-    const at = i * channels;
-    const r = data[at] ?? 0;
-    const g = data[at + 1] ?? 0;
-    const b = data[at + 2] ?? 0;
-    sum += Math.max(r, g, b) - Math.min(r, g, b);
-    n++;
-  }
-  return n === 0 ? 0 : sum / n / top;
 }
 
 function toGrey(data: Uint8Array | Uint16Array, channels: number, pixels: number, top: number): Float32Array {

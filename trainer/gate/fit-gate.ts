@@ -6,18 +6,19 @@
  *   two augmented copies); threshold: the 0.5 % quantile of the validation films' head probability (at most 0.5);
  * - distance: whitening of the training films' features; threshold: 1.5 x the 99.5 % quantile of the validation
  *   films' mean(z^2);
- * - minInputStd: a quarter of the smallest pixel std of a training film, at most 0.03;
- * - maxFlatFraction: twice the largest flat share of a training film's grey area (models/image/image-stats.ts),
- *   kept within [0.4, 0.6]; maxChroma: twice the largest chroma of a training film, at least 0.05 (radiographs are
- *   grey; these two are read on the films as the agent reads them, from their files, not the cache).
+ * - minInputStd: a quarter of the smallest pixel std of a training film, at most 0.03; maxFlatFraction: twice the
+ *   largest flat share of a training film's grey area (models/image/image-stats.ts), kept within [0.4, 0.6];
+ *   maxChroma: twice the largest chroma of a training film, at least 0.05 (radiographs are grey). These three are
+ *   read on the films as the agent reads them: full resolution, from their files, not the 128² cache.
  * It then measures, kind by kind, how many negatives of a kind a gate fitted WITHOUT that kind refuses
  * (leave-one-kind-out), and how many validation films the final gate refuses. Nothing here sees the test split.
  * Out: the two linear maps, the thresholds and that report.
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { pixelStd, type TextureStats, textureStats } from '../../models/image/image-stats.ts';
+import { type TextureStats, textureStats } from '../../models/image/image-stats.ts';
 import { readImageFile } from '../../models/image/read-image.ts';
+import type { DecodedImage } from '../../models/image/types.ts';
 import { preprocess } from '../../models/preprocess/preprocess.ts';
 import { augmentImage } from '../data/augment.ts';
 import { csvRecords } from '../data/csv.ts';
@@ -66,9 +67,16 @@ interface InputFacts extends TextureStats {
   chroma: number;
 }
 
-async function inputFacts(path: string): Promise<InputFacts> {
-  const image = await readImageFile(path);
-  return { ...textureStats(image.pixels, image.cols, image.rows), chroma: image.meta.chroma ?? 0 };
+/** What the gate's pixel rules read of an image, as the agent reads it (full resolution, from its file). */
+const factsOf = (image: DecodedImage): InputFacts => ({
+  ...textureStats(image.pixels, image.cols, image.rows),
+  chroma: image.meta.chroma ?? 0,
+});
+
+async function filesFacts(paths: string[]): Promise<InputFacts[]> {
+  const out: InputFacts[] = [];
+  for (const path of paths) out.push(factsOf(await readImageFile(path)));
+  return out;
 }
 
 /** Negative kinds grouped for leave-one-kind-out: every synthetic pattern is one kind. */
@@ -81,7 +89,6 @@ export async function fitGate(o: GateFitInput): Promise<GateFit> {
   const trainF = await o.features(withAugmented(o.train, 1));
   const valPlain = await o.features(o.val);
   const valAug = await o.features(o.val.map((img) => augmentImage(img, R, o.rng)));
-  const minStd = Math.min(...o.train.map((img) => pixelStd(img)));
 
   const records = csvRecords(await readFile(o.negativesCsv, 'utf8')).filter((r) => r.kind !== 'chest');
   const negatives: { kind: string; plain: Float32Array; augmented: Float32Array[]; facts: InputFacts }[] = [];
@@ -94,18 +101,15 @@ export async function fitGate(o: GateFitInput): Promise<GateFit> {
       augmentImage(input, R, o.rng),
       augmentImage(input, R, o.rng),
     ]);
-    const facts = { ...textureStats(image.pixels, image.cols, image.rows), chroma: image.meta.chroma ?? 0 };
-    negatives.push({ kind: group(r.kind!), plain: plain!, augmented, facts });
+    negatives.push({ kind: group(r.kind!), plain: plain!, augmented, facts: factsOf(image) });
   }
   const whitening = fitWhitening(trainF);
   const distance = (f: Float32Array) => meanSquare(applyLinear(whitening, f));
   const valDistances = [...valPlain, ...valAug].map(distance);
   const distanceThreshold = 1.5 * quantile(valDistances, 0.995);
-  const minInputStd = Math.min(0.03, minStd / 4);
-  const trainFacts: InputFacts[] = [];
-  for (const path of o.trainFiles) trainFacts.push(await inputFacts(path));
-  const valFacts: InputFacts[] = [];
-  for (const path of o.valFiles) valFacts.push(await inputFacts(path));
+  const trainFacts = await filesFacts(o.trainFiles);
+  const valFacts = await filesFacts(o.valFiles);
+  const minInputStd = Math.min(0.03, Math.min(...trainFacts.map((f) => f.std)) / 4);
   const maxFlatFraction = Math.min(0.6, Math.max(0.4, 2 * Math.max(...trainFacts.map((f) => f.flat))));
   const maxChroma = Math.max(0.05, 2 * Math.max(...trainFacts.map((f) => f.chroma)));
   const refusedByPixels = (f: InputFacts) => f.std < minInputStd || f.flat > maxFlatFraction || f.chroma > maxChroma;

@@ -1,0 +1,91 @@
+/**
+ * The not-a-chest gate end to end in the agent, with the bundled model (its signed manifest's limits, real OpenVINO,
+ * real SQLite, real files; no broker: results wait in the outbox). A colour photograph-like PNG, a grey drawing
+ * (flat shapes) and a grey gradient are quarantined with CXR_ERR_NOT_CHEST_XRAY and never scored; a real chest film
+ * dropped beside them, and its JPEG copy, are scored.
+ */
+import assert from 'node:assert/strict';
+import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import pino from 'pino';
+import sharp from 'sharp';
+import { parseAgentConfig } from '../../agent/config.ts';
+import { type RunningAgent, startAgent } from '../../agent/main.ts';
+import { type AgentFixture, agentFixture, SAMPLES } from '../agent/fixture.ts';
+
+const FILM = join(SAMPLES, 'nih/images/00000017_000.png');
+const SIDE = 256;
+
+function raster(channels: 1 | 3, pixel: (x: number, y: number) => number[]): Buffer {
+  const out = Buffer.alloc(SIDE * SIDE * channels);
+  for (let y = 0; y < SIDE; y++) for (let x = 0; x < SIDE; x++) out.set(pixel(x, y), (y * SIDE + x) * channels);
+  return out;
+}
+const png = (data: Buffer, channels: 1 | 3) =>
+  sharp(data, { raw: { width: SIDE, height: SIDE, channels } })
+    .png()
+    .toBuffer();
+
+async function until(what: string, predicate: () => boolean, state: () => string, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    assert.ok(Date.now() < deadline, `timed out waiting for ${what} (${state()})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('the not-a-chest gate in the agent (bundled model)', () => {
+  let fx: AgentFixture;
+  let agent: RunningAgent;
+  before(async () => {
+    fx = await agentFixture();
+    const config = parseAgentConfig({ ...fx.config('mqtt://127.0.0.1:1'), sendPixels: false }, fx.root);
+    agent = await startAgent(config, { logger: pino({ level: 'silent' }) });
+  });
+  after(() => agent?.close());
+
+  it('quarantines colour, drawn and gradient images with CXR_ERR_NOT_CHEST_XRAY and scores the chest films', async () => {
+    assert.ok(agent.model.manifest.gate?.maxChroma !== undefined, 'the bundled gate has the colour rule');
+    // a warm-toned photograph-like image: smooth colour with texture (not flat), clearly not grey
+    const noise = (x: number, y: number) => ((x * 7919 + y * 104729) % 61) - 30;
+    const photo = raster(3, (x, y) => [150 + noise(x, y), 90 + (x >> 2) + noise(y, x) / 2, 60 + (y >> 3)]);
+    const drawing = raster(1, (x, y) => [
+      (x - 128) ** 2 + (y - 100) ** 2 < 60 ** 2 ? 200 : x > 180 && y > 160 ? 40 : 120,
+    ]);
+    const gradient = raster(1, (x, y) => [Math.round(30 + ((x + y) * 190) / (2 * SIDE))]);
+    writeFileSync(join(fx.inDir, 'photo.png'), await png(photo, 3));
+    writeFileSync(join(fx.inDir, 'drawing.png'), await png(drawing, 1));
+    writeFileSync(join(fx.inDir, 'gradient.png'), await png(gradient, 1));
+    copyFileSync(FILM, join(fx.inDir, 'film.png'));
+    writeFileSync(join(fx.inDir, 'film-copy.jpg'), await sharp(FILM).jpeg({ quality: 85 }).toBuffer());
+
+    const quarantine = join(fx.dataDir, 'quarantine');
+    const codes = () =>
+      Object.fromEntries(
+        (existsSync(quarantine) ? readdirSync(quarantine) : [])
+          .filter((n) => n.endsWith('.error.json'))
+          .map((n) => [n.replace('.error.json', ''), JSON.parse(readFileSync(join(quarantine, n), 'utf8')).code]),
+      );
+    await until(
+      'three refusals and two scores',
+      () => {
+        const counts = agent.store.fileCounts();
+        return counts.quarantined === 3 && counts.scored === 2;
+      },
+      () => `${JSON.stringify(agent.store.fileCounts())}, quarantine ${JSON.stringify(codes())}`,
+    );
+    assert.deepEqual(codes(), {
+      'photo.png': 'CXR_ERR_NOT_CHEST_XRAY',
+      'drawing.png': 'CXR_ERR_NOT_CHEST_XRAY',
+      'gradient.png': 'CXR_ERR_NOT_CHEST_XRAY',
+    });
+    const reasons = readdirSync(quarantine)
+      .filter((n) => n.endsWith('.error.json'))
+      .map((n) => JSON.parse(readFileSync(join(quarantine, n), 'utf8')).message as string)
+      .join('\n');
+    assert.match(reasons, /a colour image/);
+    assert.match(reasons, /exactly flat over/);
+    assert.equal(agent.store.outboxSize(), 2, 'only the two chest films have results');
+  });
+});
