@@ -227,7 +227,11 @@ describe('scale-out: 3 NATS nodes, PostgreSQL, 2 hub replicas, 3 agents', { time
       return now?.holder.includes(`:${survivor.pid}:`) ? now : undefined;
     }, 20_000);
     assert.ok(moved.token > holder.token, 'a new term of the jobs lease');
-    assert.ok(survivor.lines.some((l) => l.includes('background jobs run on this replica')));
+    // The lease row changes before the replica's log line reaches this process through its stdout pipe.
+    await waitFor(
+      () => (survivor.lines.some((l) => l.includes('background jobs run on this replica')) ? true : undefined),
+      10_000,
+    );
     // The canary reports its new model: the survivor (now subscribed to model states) issues the next wave.
     await canary.publish('model/state', {
       v: 1,
