@@ -1,8 +1,9 @@
 /**
  * The not-a-chest gate end to end in the agent, with the bundled model (its signed manifest's limits, real OpenVINO,
  * real SQLite, real files; no broker: results wait in the outbox). A colour photograph-like PNG, a grey drawing
- * (flat shapes) and a grey gradient are quarantined with CXR_ERR_NOT_CHEST_XRAY and never scored; a real chest film
- * dropped beside them, and its JPEG copy, are scored.
+ * (flat shapes), a grey gradient and a real radiograph of another body part saved as PNG (the repository's dental
+ * panoramic CR, so no DICOM tag can refuse it: the model's gate must) are quarantined with CXR_ERR_NOT_CHEST_XRAY and
+ * never scored; a real chest film dropped beside them, and its JPEG copy, are scored.
  */
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,9 +13,11 @@ import pino from 'pino';
 import sharp from 'sharp';
 import { parseAgentConfig } from '../../agent/config.ts';
 import { type RunningAgent, startAgent } from '../../agent/main.ts';
+import { readImageFile } from '../../models/image/read-image.ts';
 import { type AgentFixture, agentFixture, SAMPLES } from '../agent/fixture.ts';
 
 const FILM = join(SAMPLES, 'nih/images/00000017_000.png');
+const DENTAL = join(SAMPLES, 'dicom/non_chest/fo-dicom_CR-ModalitySequenceLUT_dental-panoramic.dcm');
 const SIDE = 256;
 
 function raster(channels: 1 | 3, pixel: (x: number, y: number) => number[]): Buffer {
@@ -45,7 +48,7 @@ describe('the not-a-chest gate in the agent (bundled model)', () => {
   });
   after(() => agent?.close());
 
-  it('quarantines colour, drawn and gradient images with CXR_ERR_NOT_CHEST_XRAY and scores the chest films', async () => {
+  it('quarantines colour, drawn, gradient and other-body-part images with CXR_ERR_NOT_CHEST_XRAY and scores the chest films', async () => {
     assert.ok(agent.model.manifest.gate?.maxChroma !== undefined, 'the bundled gate has the colour rule');
     // a warm-toned photograph-like image: smooth colour with texture (not flat), clearly not grey
     const noise = (x: number, y: number) => ((x * 7919 + y * 104729) % 61) - 30;
@@ -57,6 +60,14 @@ describe('the not-a-chest gate in the agent (bundled model)', () => {
     writeFileSync(join(fx.inDir, 'photo.png'), await png(photo, 3));
     writeFileSync(join(fx.inDir, 'drawing.png'), await png(drawing, 1));
     writeFileSync(join(fx.inDir, 'gradient.png'), await png(gradient, 1));
+    // the display pixels as a PACS export would save them: 8-bit grey, no header
+    const dental = await readImageFile(DENTAL);
+    const dentalPng = await sharp(Uint8Array.from(dental.pixels, (v) => Math.round(255 * v)), {
+      raw: { width: dental.cols, height: dental.rows, channels: 1 },
+    })
+      .png()
+      .toBuffer();
+    writeFileSync(join(fx.inDir, 'dental.png'), dentalPng);
     copyFileSync(FILM, join(fx.inDir, 'film.png'));
     writeFileSync(join(fx.inDir, 'film-copy.jpg'), await sharp(FILM).jpeg({ quality: 85 }).toBuffer());
 
@@ -68,10 +79,10 @@ describe('the not-a-chest gate in the agent (bundled model)', () => {
           .map((n) => [n.replace('.error.json', ''), JSON.parse(readFileSync(join(quarantine, n), 'utf8')).code]),
       );
     await until(
-      'three refusals and two scores',
+      'four refusals and two scores',
       () => {
         const counts = agent.store.fileCounts();
-        return counts.quarantined === 3 && counts.scored === 2;
+        return counts.quarantined === 4 && counts.scored === 2;
       },
       () => `${JSON.stringify(agent.store.fileCounts())}, quarantine ${JSON.stringify(codes())}`,
     );
@@ -79,6 +90,7 @@ describe('the not-a-chest gate in the agent (bundled model)', () => {
       'photo.png': 'CXR_ERR_NOT_CHEST_XRAY',
       'drawing.png': 'CXR_ERR_NOT_CHEST_XRAY',
       'gradient.png': 'CXR_ERR_NOT_CHEST_XRAY',
+      'dental.png': 'CXR_ERR_NOT_CHEST_XRAY',
     });
     const reasons = readdirSync(quarantine)
       .filter((n) => n.endsWith('.error.json'))
@@ -86,6 +98,7 @@ describe('the not-a-chest gate in the agent (bundled model)', () => {
       .join('\n');
     assert.match(reasons, /a colour image/);
     assert.match(reasons, /exactly flat over/);
+    assert.match(reasons, /does not look like a chest radiograph/, "the dental film: refused by the model's gate");
     assert.equal(agent.store.outboxSize(), 2, 'only the two chest films have results');
   });
 });
