@@ -62,9 +62,12 @@ describe('the not-a-chest gate in the agent (bundled model)', () => {
     writeFileSync(join(fx.inDir, 'gradient.png'), await png(gradient, 1));
     // the display pixels as a PACS export would save them: 8-bit grey, no header
     const dental = await readImageFile(DENTAL);
-    const dentalPng = await sharp(Uint8Array.from(dental.pixels, (v) => Math.round(255 * v)), {
-      raw: { width: dental.cols, height: dental.rows, channels: 1 },
-    })
+    const dentalPng = await sharp(
+      Uint8Array.from(dental.pixels, (v) => Math.round(255 * v)),
+      {
+        raw: { width: dental.cols, height: dental.rows, channels: 1 },
+      },
+    )
       .png()
       .toBuffer();
     writeFileSync(join(fx.inDir, 'dental.png'), dentalPng);
