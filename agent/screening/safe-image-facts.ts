@@ -5,15 +5,14 @@
  * object. No direct identifier (name, ID, UID, date, institution) is read here: models/image keeps them apart.
  */
 import type { DecodedImage } from '../../models/image/types.ts';
+import { viewFromTags } from '../../models/image/view-projection.ts';
 import type { ResultMessage } from '../../protocol/messages.ts';
 
-const LATERAL = new Set(['LL', 'RL', 'LAT', 'LATERAL', 'LLAT', 'RLAT']);
-
-export function projectionOf(viewPosition: string | undefined): string | undefined {
-  if (!viewPosition) return undefined;
-  if (LATERAL.has(viewPosition)) return 'LAT';
-  if (viewPosition === 'PA' || viewPosition === 'AP') return viewPosition;
-  return undefined;
+/** LAT, PA or AP when the film's tags say it (models/image/view-projection.ts), else nothing. */
+function projectionOf(meta: DecodedImage['meta']): string | undefined {
+  const view = meta.view ?? viewFromTags({ viewPosition: meta.viewPosition });
+  if (view.kind === 'lateral') return 'LAT';
+  return view.kind === 'frontal' && (view.said === 'PA' || view.said === 'AP') ? view.said : undefined;
 }
 
 export function safeImageFacts(
@@ -24,7 +23,7 @@ export function safeImageFacts(
   const daysAgo = image.acquiredAt
     ? Math.floor((scoredAt.getTime() - image.acquiredAt.getTime()) / 86_400_000)
     : undefined;
-  const projection = projectionOf(meta.viewPosition);
+  const projection = projectionOf(meta);
   return {
     format: image.format,
     ...(meta.modality ? { modality: meta.modality.slice(0, 16) } : {}),

@@ -9,11 +9,11 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import { asCxrError } from '../../models/errors.ts';
-import { type ViewKind, viewOf } from '../../models/image/chest-check.ts';
 import { TRANSFER_SYNTAX_NAMES } from '../../models/image/dicom/transfer-syntaxes.ts';
 import { imageError } from '../../models/image/image-errors.ts';
 import { type PixelStats, pixelStats, textureStats } from '../../models/image/image-stats.ts';
 import { readImage } from '../../models/image/read-image.ts';
+import type { ViewKind } from '../../models/image/view-projection.ts';
 import { type GateScores, inputGate, outputGate } from '../../models/package/chest-gate.ts';
 import type { ModelPackage } from '../../models/package/load-package.ts';
 import { loadPackageFromPath } from '../../models/package/open-package-path.ts';
@@ -40,6 +40,8 @@ export interface ReadReport {
   isChest?: boolean;
   notChestReason?: string;
   view?: ViewKind;
+  /** The tag that said the view and what it said ("Patient Orientation A\\F"). */
+  viewFrom?: string;
   /** With --model: the package's gate verdict. */
   gate?: { ok: boolean; code?: string; reason?: string; scores: GateScores };
   stats?: PixelStats;
@@ -89,7 +91,8 @@ async function readOne(file: string, gatekeeper?: Gatekeeper): Promise<ReadRepor
       sha256,
       isChest: image.isChest,
       notChestReason: image.notChestReason,
-      view: viewOf(meta.viewPosition),
+      view: meta.view?.kind ?? 'unknown',
+      ...(meta.view && meta.view.kind !== 'unknown' ? { viewFrom: `${meta.view.source} ${meta.view.said}` } : {}),
       ...(gatekeeper ? { gate: await gateOf(image, gatekeeper) } : {}),
       stats: pixelStats(image.pixels),
       decodeMs: Math.round((performance.now() - started) * 10) / 10,

@@ -1,6 +1,6 @@
 /**
  * Is this a chest radiograph, by its tags? Pure; decides from tags only (PS3.3 C.7.3.1 Modality, C.7.3.1 Body
- * Part Examined, PS3.16 CID 4031), never from pixels; and which projection (View Position) it is.
+ * Part Examined, PS3.16 CID 4031), never from pixels (the projection: view-projection.ts).
  * In: format + descriptive tags + a ChestPolicy. Out: { isChest, reason } where reason says why not.
  * This is the first, tag-only stage of the not-a-chest gate; the pixel stage lives in the model package
  * (models/package/chest-gate.ts), because it needs the model.
@@ -93,21 +93,4 @@ export function checkChest(input: ChestCheckInput, policy: ChestPolicy = DEFAULT
     if (hit) return { isChest: false, reason: `description names another anatomy (${hit})` };
   }
   return { isChest: true };
-}
-
-/** DICOM View Position (0018,5101) values of a lateral projection (PS3.3 C.8.11.5; vendors also write LAT). */
-const LATERAL_VIEWS = new Set(['LL', 'RL', 'LAT', 'LATERAL', 'LLAT', 'RLAT']);
-const FRONTAL_VIEWS = new Set(['PA', 'AP', 'APS', 'PAS', 'LLD', 'RLD']);
-
-export type ViewKind = 'frontal' | 'lateral' | 'unknown';
-
-/**
- * The projection from the View Position tag. Files without it (PNG, JPEG, many secondary captures) are
- * `unknown`: they go on to the pixel gate (models/package/chest-gate.ts), which is not a lateral detector.
- */
-export function viewOf(viewPosition: string | undefined): ViewKind {
-  const v = viewPosition?.trim().toUpperCase();
-  if (!v) return 'unknown';
-  if (LATERAL_VIEWS.has(v)) return 'lateral';
-  return FRONTAL_VIEWS.has(v) ? 'frontal' : 'unknown';
 }

@@ -1,5 +1,7 @@
 /** The value every image reader produces, whatever the file format. */
 
+import type { ViewVerdict } from './view-projection.ts';
+
 export type ImageFormat = 'dicom' | 'png' | 'jpeg';
 
 /** Descriptive tags that are not PHI: safe to log and to send to the hub. */
@@ -9,6 +11,8 @@ export interface ImageMeta {
   modality?: string;
   bodyPart?: string;
   viewPosition?: string;
+  /** The projection and the tag that said it (view-projection.ts); DICOM only. */
+  view?: ViewVerdict;
   photometric?: string;
   sopClassUid?: string;
   /** Bits of real data per sample in the source (8, 10, 12, 16). */

@@ -3,7 +3,8 @@
  * Its parameters are in the signed manifest (`gate`, fitted by the trainer: trainer/gate/), its learned parts
  * are outputs of the signed model (`outputs.extra`, checked by the self-test), so the gate is versioned,
  * signed and self-tested with the model it protects (docs/trainer.md, "Not-a-chest gate"). Three stages:
- * 1. `viewGate`: a DICOM View Position of a lateral projection -> CXR_ERR_LATERAL_VIEW (models/image/chest-check.ts).
+ * 1. `viewGate`: a DICOM film whose tags name a lateral projection -> CXR_ERR_LATERAL_VIEW (View Position, View Code
+ *    Sequence, Patient Orientation, series description: models/image/view-projection.ts).
  * 2. `inputGate` (before inference, on the decoded image's pixel statistics: models/image/image-stats.ts): a
  *    near-uniform image, a colour image (`meta.chroma`, PNG/JPEG), or one exactly flat over most of its grey area
  *    (drawings, patterns, gradients, screenshots) -> CXR_ERR_NOT_CHEST_XRAY. The colour and flatness rules apply
@@ -13,9 +14,9 @@
  *    -> CXR_ERR_NOT_CHEST_XRAY.
  * A manifest without `gate` (older models) passes everything but laterals.
  */
-import { viewOf } from '../image/chest-check.ts';
 import type { TextureStats } from '../image/image-stats.ts';
 import type { DecodedImage } from '../image/types.ts';
+import { viewFromTags } from '../image/view-projection.ts';
 import type { ModelOutput } from '../runtime/types.ts';
 import type { Manifest } from './manifest.ts';
 
@@ -39,11 +40,12 @@ export type GateVerdict =
   | { ok: false; code: GateCode; reason: string; scores: GateScores };
 
 export function viewGate(image: Pick<DecodedImage, 'meta'>): GateVerdict {
-  if (viewOf(image.meta.viewPosition) === 'lateral') {
+  const view = image.meta.view ?? viewFromTags({ viewPosition: image.meta.viewPosition });
+  if (view.kind === 'lateral') {
     return {
       ok: false,
       code: 'CXR_ERR_LATERAL_VIEW',
-      reason: `lateral projection (View Position ${image.meta.viewPosition}): the model reads frontal films only`,
+      reason: `lateral projection (${view.source} ${view.said}): the model reads frontal films only`,
       scores: {},
     };
   }

@@ -42,6 +42,11 @@ export interface DicomHeader {
   modality?: string;
   bodyPart?: string;
   viewPosition?: string;
+  /** The other tags that can say the projection (models/image/view-projection.ts). */
+  viewCodeMeanings: string[];
+  patientOrientation?: string;
+  seriesDescription?: string;
+  protocolName?: string;
   sopClassUid?: string;
   imageType?: string;
   /** Study Description, Series Description, Protocol Name (for the chest check only; never sent). */
@@ -144,6 +149,10 @@ export function readDicomHeader(ds: DataSet, transferSyntax: string): DicomHeade
     modality: str(ds, 'x00080060')?.toUpperCase(),
     bodyPart: str(ds, 'x00180015')?.toUpperCase(),
     viewPosition: str(ds, 'x00185101')?.toUpperCase(),
+    viewCodeMeanings: (ds.elements.x00540220?.items ?? []).flatMap((item) => str(item.dataSet!, 'x00080104') ?? []),
+    patientOrientation: str(ds, 'x00200020'),
+    seriesDescription: str(ds, 'x0008103e'),
+    protocolName: str(ds, 'x00181030'),
     sopClassUid: str(ds, 'x00080016') ?? str(ds, 'x00020002'),
     imageType: ds.string('x00080008')?.toUpperCase(),
     descriptions: ['x00081030', 'x0008103e', 'x00181030'].flatMap((tag) => str(ds, tag) ?? []),

@@ -9,6 +9,7 @@ import { type ChestPolicy, checkChest } from '../chest-check.ts';
 import { imageError } from '../image-errors.ts';
 import type { SniffedFormat } from '../sniff-format.ts';
 import type { DecodedImage } from '../types.ts';
+import { viewFromTags } from '../view-projection.ts';
 import { acquisitionTime } from './acquisition-time.ts';
 import { decodeFirstFrame } from './decode-frame.ts';
 import { diagnosticValues } from './diagnostic-values.ts';
@@ -55,6 +56,7 @@ export async function readDicom(
     modality: header.modality,
     bodyPart: header.bodyPart,
     viewPosition: header.viewPosition,
+    view: viewFromTags(header),
     photometric: header.photometric,
     sopClassUid: header.sopClassUid,
     bitsStored: header.bitsStored,

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { viewOf } from '../../../models/image/chest-check.ts';
 import { pixelStd, type TextureStats } from '../../../models/image/image-stats.ts';
 import { inputGate, outputGate, viewGate } from '../../../models/package/chest-gate.ts';
 
@@ -15,14 +14,16 @@ const grey = { bitsStored: 8 };
 const film: TextureStats = { std: 0.2, flat: 0.1 };
 
 test('lateral DICOM views are refused with CXR_ERR_LATERAL_VIEW; frontal and unknown views pass', () => {
-  assert.equal(viewOf('LL'), 'lateral');
-  assert.equal(viewOf(' rl '), 'lateral');
-  assert.equal(viewOf('PA'), 'frontal');
-  assert.equal(viewOf(undefined), 'unknown');
-  assert.equal(viewOf('XYZ'), 'unknown');
   const lateral = viewGate({ meta: { viewPosition: 'LAT', bitsStored: 8 } });
   assert.equal(lateral.ok, false);
   assert.equal(!lateral.ok && lateral.code, 'CXR_ERR_LATERAL_VIEW');
+  assert.match(!lateral.ok ? lateral.reason : '', /\(View Position LAT\)/);
+  // the reader's verdict from another tag (models/image/view-projection.ts) is the one used
+  const byOrientation = viewGate({
+    meta: { bitsStored: 8, view: { kind: 'lateral', source: 'Patient Orientation', said: 'A\\F' } },
+  });
+  assert.match(!byOrientation.ok ? byOrientation.reason : '', /^lateral projection \(Patient Orientation A\\F\)/);
+  assert.equal(viewGate({ meta: { viewPosition: 'PA', bitsStored: 8 } }).ok, true);
   assert.equal(inputGate({}, { meta: { viewPosition: 'LL', bitsStored: 8 } }, film).ok, false);
   assert.equal(viewGate({ meta: { bitsStored: 8 } }).ok, true);
 });
