@@ -26,6 +26,13 @@ describe('checkChest', () => {
     const teeth = checkChest({ format: 'dicom', modality: 'CR', descriptions: ['MODALITYLUT - TEETH'] });
     assert.equal(teeth.isChest, false);
     assert.match(teeth.reason ?? '', /TEETH/);
+    for (const description of ['BILATERAL KNEES', 'XR FEMUR LEFT 2V', 'Sinuses OM', 'KUB supine']) {
+      assert.equal(
+        checkChest({ format: 'dicom', modality: 'DX', descriptions: [description] }).isChest,
+        false,
+        description,
+      );
+    }
     // "Headache" contains HEAD but is not the word HEAD.
     assert.equal(checkChest({ format: 'dicom', modality: 'DX', descriptions: ['Chest PA, headache'] }).isChest, true);
   });
