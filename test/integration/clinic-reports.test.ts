@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
 import { promisify } from 'node:util';
@@ -196,6 +196,7 @@ it('takes a study over DICOM, sends the read back to the clinic as PDF, JSON and
 
   const srPath = join(resultsDir, `${stem}.sr.dcm`);
   await waitFor('the SR beside the PDF', () => (existsSync(srPath) ? true : undefined));
+  // biome-ignore lint/suspicious/noExplicitAny: dcmjs's naturalized data set is untyped nested JSON, read by keyword here
   const sr = readPart10(readFileSync(srPath)) as Record<string, any>;
   assert.equal(sr.SOPClassUID, '1.2.840.10008.5.1.4.1.1.88.11');
   assert.equal(sr.StudyInstanceUID, STUDY_UID);

@@ -27,14 +27,13 @@ import { loadPackageFromPath } from '../../models/package/open-package-path.ts';
 import { readTrustedKeys } from '../../models/package/trusted-keys.ts';
 import { openSession } from '../../models/runtime/open-session.ts';
 import type { BackendPreference } from '../backend/select-backend.ts';
-import { loadPixels, prepareIndex, readIndex } from '../data/prepare-cache.ts';
+import { prepareIndex, readIndex } from '../data/prepare-cache.ts';
 import { evaluatePackage } from '../eval/evaluate.ts';
 import { scoreImages } from '../eval/score-images.ts';
 import { exportPackage } from '../export/export-package.ts';
 import { fineTuneRun } from '../jobs/fine-tune-run.ts';
 import { recalibrateSite } from '../jobs/recalibrate.ts';
 import { sensSpec } from '../metrics/auroc.ts';
-import type { TrainState } from '../train/train-config.ts';
 import { trainModel } from '../train/train-loop.ts';
 
 const { values: args } = parseArgs({

@@ -10,6 +10,7 @@ import { srUids, writeReportSr } from '../../../agent/clinic/write-sr.ts';
 import { clinicReport, RESULT_ID, storedIdentity } from './clinic-fixtures.ts';
 
 const dsrdump = spawnSync('which', ['dsrdump']).status === 0;
+// biome-ignore lint/suspicious/noExplicitAny: dcmjs's naturalized data sets are untyped nested JSON, read by keyword here
 type Dataset = Record<string, any>;
 
 function sr(version: number): Buffer {
