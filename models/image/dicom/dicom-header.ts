@@ -149,7 +149,9 @@ export function readDicomHeader(ds: DataSet, transferSyntax: string): DicomHeade
     modality: str(ds, 'x00080060')?.toUpperCase(),
     bodyPart: str(ds, 'x00180015')?.toUpperCase(),
     viewPosition: str(ds, 'x00185101')?.toUpperCase(),
-    viewCodeMeanings: (ds.elements.x00540220?.items ?? []).flatMap((item) => str(item.dataSet!, 'x00080104') ?? []),
+    viewCodeMeanings: (ds.elements.x00540220?.items ?? []).flatMap((item) =>
+      item.dataSet ? (str(item.dataSet, 'x00080104') ?? []) : [],
+    ),
     patientOrientation: str(ds, 'x00200020'),
     seriesDescription: str(ds, 'x0008103e'),
     protocolName: str(ds, 'x00181030'),
