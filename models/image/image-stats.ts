@@ -97,21 +97,63 @@ export function flatFraction(pixels: Float32Array, cols: number, rows: number): 
   return counted < MIN_GREY * (gx - 2) * (gy - 2) ? 1 : flat / counted;
 }
 
+export interface ColourStats {
+  /** Mean over pixels of (max - min) of R, G, B, on [0,1]: 0 for grey stored as RGB, ~0.1–0.2 for a tinted film. */
+  chroma: number;
+  /**
+   * The colour left once one tint per grey level is taken out: each pixel's RGB minus the mean RGB of the pixels of
+   * its grey level (64 levels), then (max - min) of that, averaged. A grey image under any tint or tone curve (a
+   * film photographed on a light box, a sepia scan) gives ~0; colours that differ at one brightness (a photograph,
+   * a coloured drawing) do not.
+   */
+  residual: number;
+}
+
+const TINT_LEVELS = 64;
+
 /**
- * Colour of an interleaved RGB(A) raster: the mean over pixels of (max - min) of R, G, B, on [0,1] (`top` is the
- * samples' full scale), on an even subsample of at most 65,536 pixels. Grey stored as RGB gives 0.
+ * Colour of an interleaved RGB(A) raster (`top` is the samples' full scale), on an even subsample of at most
+ * 65,536 pixels, in two passes over it.
  */
-export function meanChroma(samples: Uint8Array | Uint16Array, channels: number, pixels: number, top: number): number {
+export function colourStats(
+  samples: Uint8Array | Uint16Array,
+  channels: number,
+  pixels: number,
+  top: number,
+): ColourStats {
   const step = sampleStep(pixels);
-  let sum = 0;
+  const sums = new Float64Array(TINT_LEVELS * 3);
+  const counts = new Float64Array(TINT_LEVELS);
+  const level = (r: number, g: number, b: number) =>
+    Math.min(TINT_LEVELS - 1, Math.floor(((r + g + b) / (3 * (top + 1))) * TINT_LEVELS));
+  let chroma = 0;
   let n = 0;
   for (let i = 0; i < pixels; i += step) {
     const at = i * channels;
     const r = samples[at] ?? 0;
     const g = samples[at + 1] ?? 0;
     const b = samples[at + 2] ?? 0;
-    sum += Math.max(r, g, b) - Math.min(r, g, b);
+    const l = level(r, g, b);
+    sums[l * 3]! += r;
+    sums[l * 3 + 1]! += g;
+    sums[l * 3 + 2]! += b;
+    counts[l]!++;
+    chroma += Math.max(r, g, b) - Math.min(r, g, b);
     n++;
   }
-  return n === 0 ? 0 : sum / n / top;
+  if (n === 0) return { chroma: 0, residual: 0 };
+  let residual = 0;
+  for (let i = 0; i < pixels; i += step) {
+    const at = i * channels;
+    const r = samples[at] ?? 0;
+    const g = samples[at + 1] ?? 0;
+    const b = samples[at + 2] ?? 0;
+    const l = level(r, g, b);
+    const c = counts[l]!;
+    const dr = r - sums[l * 3]! / c;
+    const dg = g - sums[l * 3 + 1]! / c;
+    const db = b - sums[l * 3 + 2]! / c;
+    residual += Math.max(dr, dg, db) - Math.min(dr, dg, db);
+  }
+  return { chroma: chroma / n / top, residual: residual / n / top };
 }

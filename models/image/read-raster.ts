@@ -11,7 +11,7 @@ import sharp, { type Metadata } from 'sharp';
 import { type ChestPolicy, checkChest } from './chest-check.ts';
 import { checkSequentialJpeg } from './dicom/codecs/jpeg-dct.ts';
 import { imageError } from './image-errors.ts';
-import { meanChroma } from './image-stats.ts';
+import { type ColourStats, colourStats } from './image-stats.ts';
 import type { DecodedImage, DiagnosticPixels } from './types.ts';
 
 export interface RasterReadOptions {
@@ -78,7 +78,7 @@ export async function readRaster(
   const sixteen = meta.depth === 'ushort';
   const colour = channels >= 3;
   let pixels: Float32Array;
-  let chroma: number | undefined;
+  let colourFacts: ColourStats | undefined;
   let diagnostic: DiagnosticPixels | undefined;
   if (format === 'jpeg') checkSequentialJpeg(bytes);
   try {
@@ -91,7 +91,7 @@ export async function readRaster(
       ? new Uint16Array(data.buffer, data.byteOffset, data.length / 2)
       : new Uint8Array(data.buffer, data.byteOffset, data.length);
     pixels = toGrey(samples, info.channels, rows * cols, sixteen ? 65535 : 255);
-    if (info.channels >= 3) chroma = meanChroma(samples, info.channels, rows * cols, sixteen ? 65535 : 255);
+    if (info.channels >= 3) colourFacts = colourStats(samples, info.channels, rows * cols, sixteen ? 65535 : 255);
     if (options.diagnostic) diagnostic = rasterDiagnostic(pixels, samples, info.channels, sixteen ? 16 : 8);
   } catch (thrown) {
     throw imageError('CXR_ERR_DECODE_FAILED', `the ${format} image could not be decoded (${String(thrown)})`, thrown);
@@ -105,7 +105,7 @@ export async function readRaster(
     meta: {
       photometric: colour ? 'RGB' : 'MONOCHROME2',
       bitsStored: sixteen ? 16 : 8,
-      ...(chroma !== undefined ? { chroma } : {}),
+      ...(colourFacts ? { chroma: colourFacts.chroma, colourResidual: colourFacts.residual } : {}),
     },
     identifiers: {},
     ...(diagnostic ? { diagnostic } : {}),

@@ -29,6 +29,8 @@ export interface ImageMeta {
   portable?: boolean;
   /** Colour PNG/JPEG only: mean of (max - min) of R, G, B per pixel, [0,1] scale (0 for grey stored as RGB). */
   chroma?: number;
+  /** Colour PNG/JPEG only: the colour left once one tint per grey level is taken out (image-stats.ts). */
+  colourResidual?: number;
 }
 
 /**

@@ -6,9 +6,10 @@
  * 1. `viewGate`: a DICOM film whose tags name a lateral projection -> CXR_ERR_LATERAL_VIEW (View Position, View Code
  *    Sequence, Patient Orientation, series description: models/image/view-projection.ts).
  * 2. `inputGate` (before inference, on the decoded image's pixel statistics: models/image/image-stats.ts): a
- *    near-uniform image, a colour image (`meta.chroma`, PNG/JPEG), or one exactly flat over most of its grey area
- *    (drawings, patterns, gradients, screenshots) -> CXR_ERR_NOT_CHEST_XRAY. The colour and flatness rules apply
- *    when the manifest has their thresholds (`gate.maxChroma`, `gate.maxFlatFraction`; 3.0.0 had neither).
+ *    near-uniform image, a colour image (PNG/JPEG: colour beyond a tint, `meta.colourResidual`, or a tint stronger
+ *    than a film may carry, `meta.chroma`), or one exactly flat over most of its grey area (drawings, patterns,
+ *    gradients, screenshots) -> CXR_ERR_NOT_CHEST_XRAY. Each rule applies when the manifest has its threshold
+ *    (`gate.maxColourResidual` since 3.1.1, `gate.maxChroma` and `gate.maxFlatFraction` since 3.1.0).
  * 3. `outputGate` (after inference, before the probabilities are used): the gate head's probability that the image
  *    is a chest radiograph below its threshold, or the feature-space distance to chest films above its threshold
  *    -> CXR_ERR_NOT_CHEST_XRAY.
@@ -29,6 +30,8 @@ export interface GateScores {
   flat?: number;
   /** Mean colour saturation of a colour PNG/JPEG (meta.chroma). */
   chroma?: number;
+  /** Colour beyond one tint per grey level (meta.colourResidual). */
+  colourResidual?: number;
   /** Gate head: probability that this is a chest radiograph. */
   chest?: number;
   /** Mean squared whitened embedding: squared Mahalanobis distance to chest films, per dimension. */
@@ -61,11 +64,22 @@ export function inputGate(
   const view = viewGate(image);
   const gate = manifest.gate;
   if (!view.ok || !gate) return view;
-  const chroma = image.meta.chroma;
-  const scores: GateScores = { pixelStd: stats.std, flat: stats.flat, ...(chroma !== undefined ? { chroma } : {}) };
+  const { chroma, colourResidual } = image.meta;
+  const scores: GateScores = {
+    pixelStd: stats.std,
+    flat: stats.flat,
+    ...(chroma !== undefined ? { chroma } : {}),
+    ...(colourResidual !== undefined ? { colourResidual } : {}),
+  };
   const refuse = (reason: string): GateVerdict => ({ ok: false, code: 'CXR_ERR_NOT_CHEST_XRAY', reason, scores });
   if (stats.std < gate.minInputStd) {
     return refuse(`near-uniform image (pixel std ${stats.std.toFixed(4)} < ${gate.minInputStd})`);
+  }
+  if (gate.maxColourResidual !== undefined && colourResidual !== undefined && colourResidual > gate.maxColourResidual) {
+    return refuse(
+      `a colour image (colour beyond a tint ${colourResidual.toFixed(3)} > ${gate.maxColourResidual.toFixed(3)}): ` +
+        'radiographs are grey',
+    );
   }
   if (gate.maxChroma !== undefined && chroma !== undefined && chroma > gate.maxChroma) {
     return refuse(`a colour image (chroma ${chroma.toFixed(3)} > ${gate.maxChroma.toFixed(3)}): radiographs are grey`);

@@ -64,8 +64,14 @@ export const CalibrationSchema = Type.Object({
 export const GateSpecSchema = Type.Object({
   /** Refuse when the input's pixel standard deviation ([0,1] scale, before mean/std) is below this. */
   minInputStd: Type.Number({ minimum: 0 }),
-  /** Refuse a colour PNG/JPEG whose mean chroma ((max - min) of R, G, B, [0,1] scale) is above this. */
+  /**
+   * Refuse a colour PNG/JPEG whose mean chroma ((max - min) of R, G, B, [0,1] scale) is above this. With
+   * `maxColourResidual` it is the strongest tint a film may carry (a light box, a sepia scan); without it (3.1.0)
+   * any colour above it.
+   */
   maxChroma: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+  /** Refuse a colour PNG/JPEG whose colour beyond one tint per grey level (models/image/image-stats.ts) is above this. */
+  maxColourResidual: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
   /** Refuse an image whose grey area is exactly flat over more than this share (models/image/pixel-stats.ts). */
   maxFlatFraction: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
   head: Type.Object({ output: Type.String(), threshold: Type.Number({ minimum: 0, maximum: 1 }) }),

@@ -3,7 +3,7 @@
  * real SQLite, real files; no broker: results wait in the outbox). A colour photograph-like PNG, a grey drawing
  * (flat shapes), a grey gradient and a real radiograph of another body part saved as PNG (the repository's dental
  * panoramic CR, so no DICOM tag can refuse it: the model's gate must) are quarantined with CXR_ERR_NOT_CHEST_XRAY and
- * never scored; a real chest film dropped beside them, and its JPEG copy, are scored.
+ * never scored; a real chest film dropped beside them, its JPEG copy and a sepia-tinted colour JPEG of it are scored.
  */
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -49,7 +49,10 @@ describe('the not-a-chest gate in the agent (bundled model)', () => {
   after(() => agent?.close());
 
   it('quarantines colour, drawn, gradient and other-body-part images with CXR_ERR_NOT_CHEST_XRAY and scores the chest films', async () => {
-    assert.ok(agent.model.manifest.gate?.maxChroma !== undefined, 'the bundled gate has the colour rule');
+    assert.ok(
+      agent.model.manifest.gate?.maxColourResidual !== undefined,
+      'the bundled gate has the tint-aware colour rule',
+    );
     // a warm-toned photograph-like image: smooth colour with texture (not flat), clearly not grey
     const noise = (x: number, y: number) => ((x * 7919 + y * 104729) % 61) - 30;
     const photo = raster(3, (x, y) => [150 + noise(x, y), 90 + (x >> 2) + noise(y, x) / 2, 60 + (y >> 3)]);
@@ -73,6 +76,18 @@ describe('the not-a-chest gate in the agent (bundled model)', () => {
     writeFileSync(join(fx.inDir, 'dental.png'), dentalPng);
     copyFileSync(FILM, join(fx.inDir, 'film.png'));
     writeFileSync(join(fx.inDir, 'film-copy.jpg'), await sharp(FILM).jpeg({ quality: 85 }).toBuffer());
+    // the film as a sepia-tinted colour JPEG (a film photographed on a light box, a scan): a tint is not colour
+    const grey = await sharp(FILM).greyscale().raw().toBuffer({ resolveWithObject: true });
+    const sepia = Buffer.alloc(grey.info.width * grey.info.height * 3);
+    for (let i = 0; i < grey.info.width * grey.info.height; i++) {
+      [1, 0.85, 0.65].forEach((k, c) => {
+        sepia[i * 3 + c] = Math.round(grey.data[i]! * k);
+      });
+    }
+    const sepiaJpeg = await sharp(sepia, { raw: { width: grey.info.width, height: grey.info.height, channels: 3 } })
+      .jpeg({ quality: 85 })
+      .toBuffer();
+    writeFileSync(join(fx.inDir, 'film-sepia.jpg'), sepiaJpeg);
 
     const quarantine = join(fx.dataDir, 'quarantine');
     const codes = () =>
@@ -82,10 +97,10 @@ describe('the not-a-chest gate in the agent (bundled model)', () => {
           .map((n) => [n.replace('.error.json', ''), JSON.parse(readFileSync(join(quarantine, n), 'utf8')).code]),
       );
     await until(
-      'four refusals and two scores',
+      'four refusals and three scores',
       () => {
         const counts = agent.store.fileCounts();
-        return counts.quarantined === 4 && counts.scored === 2;
+        return counts.quarantined === 4 && counts.scored === 3;
       },
       () => `${JSON.stringify(agent.store.fileCounts())}, quarantine ${JSON.stringify(codes())}`,
     );
@@ -102,6 +117,6 @@ describe('the not-a-chest gate in the agent (bundled model)', () => {
     assert.match(reasons, /a colour image/);
     assert.match(reasons, /exactly flat over/);
     assert.match(reasons, /does not look like a chest radiograph/, "the dental film: refused by the model's gate");
-    assert.equal(agent.store.outboxSize(), 2, 'only the two chest films have results');
+    assert.equal(agent.store.outboxSize(), 3, 'only the three chest films have results');
   });
 });

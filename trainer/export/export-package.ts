@@ -180,6 +180,7 @@ export async function exportPackage(o: ExportOptions): Promise<ExportReport> {
             minInputStd: gate.minInputStd,
             maxFlatFraction: gate.maxFlatFraction,
             maxChroma: gate.maxChroma,
+            maxColourResidual: gate.maxColourResidual,
             head: { output: GATE_OUTPUTS.head, threshold: gate.headThreshold },
             distance: { output: GATE_OUTPUTS.distance, threshold: gate.distanceThreshold },
             fittedOn: gate.report,

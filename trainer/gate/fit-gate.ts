@@ -8,8 +8,11 @@
  *   films' mean(z^2);
  * - minInputStd: a quarter of the smallest pixel std of a training film, at most 0.03; maxFlatFraction: twice the
  *   largest flat share of a training film's grey area (models/image/image-stats.ts), kept within [0.4, 0.6];
- *   maxChroma: twice the largest chroma of a training film, at least 0.05 (radiographs are grey). These three are
- *   read on the films as the agent reads them: full resolution, from their files, not the 128² cache.
+ *   maxColourResidual: twice the largest colour-beyond-a-tint of a training film, at least 0.025; maxChroma, the
+ *   strongest tint kept: twice the largest chroma of a training film, at least 0.3 (radiographs are grey; a film
+ *   photographed on a light box or scanned in sepia is tinted: tinted copies of validation films measured chroma
+ *   ≤ 0.22 and colour beyond the tint ≤ 0.015, colour photographs ≥ 0.034, docs/trainer.md). These are read on the
+ *   films as the agent reads them: full resolution, from their files, not the 128² cache.
  * It then measures, kind by kind, how many negatives of a kind a gate fitted WITHOUT that kind refuses
  * (leave-one-kind-out), and how many validation films the final gate refuses. Nothing here sees the test split.
  * Out: the two linear maps, the thresholds and that report.
@@ -54,6 +57,7 @@ export interface GateFit {
   minInputStd: number;
   maxFlatFraction: number;
   maxChroma: number;
+  maxColourResidual: number;
   report: {
     fitting: { chestFilms: number; negatives: Record<string, number> };
     validationRefused: { films: number; refused: number };
@@ -65,12 +69,14 @@ const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
 interface InputFacts extends TextureStats {
   chroma: number;
+  colourResidual: number;
 }
 
 /** What the gate's pixel rules read of an image, as the agent reads it (full resolution, from its file). */
 const factsOf = (image: DecodedImage): InputFacts => ({
   ...textureStats(image.pixels, image.cols, image.rows),
   chroma: image.meta.chroma ?? 0,
+  colourResidual: image.meta.colourResidual ?? 0,
 });
 
 async function filesFacts(paths: string[]): Promise<InputFacts[]> {
@@ -111,8 +117,10 @@ export async function fitGate(o: GateFitInput): Promise<GateFit> {
   const valFacts = await filesFacts(o.valFiles);
   const minInputStd = Math.min(0.03, Math.min(...trainFacts.map((f) => f.std)) / 4);
   const maxFlatFraction = Math.min(0.6, Math.max(0.4, 2 * Math.max(...trainFacts.map((f) => f.flat))));
-  const maxChroma = Math.max(0.05, 2 * Math.max(...trainFacts.map((f) => f.chroma)));
-  const refusedByPixels = (f: InputFacts) => f.std < minInputStd || f.flat > maxFlatFraction || f.chroma > maxChroma;
+  const maxColourResidual = Math.max(0.025, 2 * Math.max(...trainFacts.map((f) => f.colourResidual)));
+  const maxChroma = Math.max(0.3, 2 * Math.max(...trainFacts.map((f) => f.chroma)));
+  const refusedByPixels = (f: InputFacts) =>
+    f.std < minInputStd || f.flat > maxFlatFraction || f.colourResidual > maxColourResidual || f.chroma > maxChroma;
 
   const fitHead = (kinds: (k: string) => boolean) => {
     const negs = negatives.filter((n) => kinds(n.kind)).flatMap((n) => [n.plain, ...n.augmented]);
@@ -141,6 +149,7 @@ export async function fitGate(o: GateFitInput): Promise<GateFit> {
     minInputStd,
     maxFlatFraction,
     maxChroma,
+    maxColourResidual,
     report: {
       fitting: { chestFilms: o.train.length, negatives: counts },
       validationRefused: {

@@ -92,4 +92,38 @@ test('a colour PNG or JPEG carries its chroma; grey stored as RGB has none', asy
   assert.equal(greyAsRgb.meta.chroma, 0);
   const grey = await readImage(readFileSync(sample('nih/images/00000017_000.png')));
   assert.equal(grey.meta.chroma, undefined, 'a one-channel file');
+  assert.equal(grey.meta.colourResidual, undefined);
+});
+
+test('colour beyond a tint: a tinted film keeps almost none of it, a photograph-like image a lot', async () => {
+  const film = await sharp(readFileSync(sample('nih/images/00000017_000.png')))
+    .greyscale()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const n = film.info.width * film.info.height;
+  const tinted = (tint: [number, number, number]) => {
+    const out = Buffer.alloc(n * 3);
+    for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) out[i * 3 + c] = Math.round(film.data[i]! * tint[c]!);
+    return sharp(out, { raw: { width: film.info.width, height: film.info.height, channels: 3 } })
+      .jpeg({ quality: 80 })
+      .toBuffer();
+  };
+  const sepia = await readImage(await tinted([1, 0.85, 0.65]));
+  assert.ok(sepia.meta.chroma! > 0.1, `a strong tint: chroma ${sepia.meta.chroma}`);
+  assert.ok(sepia.meta.colourResidual! < 0.02, `little colour beyond it: ${sepia.meta.colourResidual}`);
+  // the same film's grey levels, each pixel's hue chosen by its position: colours differ at one brightness
+  const hues = Buffer.alloc(n * 3);
+  for (let i = 0; i < n; i++) {
+    const v = film.data[i]!;
+    const shift = (i % film.info.width) % 3;
+    hues[i * 3 + shift] = v;
+    hues[i * 3 + ((shift + 1) % 3)] = Math.round(v * 0.4);
+    hues[i * 3 + ((shift + 2) % 3)] = Math.round(v * 0.4);
+  }
+  const painted = await readImage(
+    await sharp(hues, { raw: { width: film.info.width, height: film.info.height, channels: 3 } })
+      .png()
+      .toBuffer(),
+  );
+  assert.ok(painted.meta.colourResidual! > 0.1, `colour beyond a tint: ${painted.meta.colourResidual}`);
 });

@@ -52,6 +52,15 @@ test('a colour image and one flat over most of its grey area are refused when th
   assert.equal(!drawing.ok && drawing.code, 'CXR_ERR_NOT_CHEST_XRAY');
   assert.match(!drawing.ok ? drawing.reason : '', /exactly flat over 90 %/);
   assert.deepEqual(drawing.scores, { pixelStd: 0.2, flat: 0.9 });
+  // since 3.1.1: colour beyond a tint refuses; a tint alone only above the (then higher) chroma limit
+  const tintAware = { gate: { ...gate, maxChroma: 0.3, maxColourResidual: 0.025 } };
+  const sepiaFilm = { meta: { ...grey, chroma: 0.2, colourResidual: 0.01 } };
+  assert.equal(inputGate(tintAware, sepiaFilm, film).ok, true, 'a tinted film');
+  const photo = inputGate(tintAware, { meta: { ...grey, chroma: 0.2, colourResidual: 0.06 } }, film);
+  assert.match(!photo.ok ? photo.reason : '', /colour beyond a tint 0\.060 > 0\.025/);
+  assert.deepEqual(photo.scores, { pixelStd: 0.2, flat: 0.1, chroma: 0.2, colourResidual: 0.06 });
+  const stronglyTinted = inputGate(tintAware, { meta: { ...grey, chroma: 0.45, colourResidual: 0.02 } }, film);
+  assert.match(!stronglyTinted.ok ? stronglyTinted.reason : '', /chroma 0\.450 > 0\.300/);
   // 3.0.0's manifest has neither limit: both rules are off
   assert.equal(inputGate({ gate }, { meta: { ...grey, chroma: 0.3 } }, { std: 0.2, flat: 0.9 }).ok, true);
 });

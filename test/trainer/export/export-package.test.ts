@@ -98,9 +98,10 @@ test('with negatives: the gate is fitted, exported as extra outputs, self-tested
   const m = pkg.manifest;
   assert.deepEqual(m.outputs.extra, ['gate_chest', 'gate_embedding']);
   assert.ok(m.gate && m.calibration && m.triage);
-  const { maxFlatFraction, maxChroma } = m.gate;
+  const { maxFlatFraction, maxChroma, maxColourResidual } = m.gate;
   assert.ok(maxFlatFraction !== undefined && maxFlatFraction >= 0.4 && maxFlatFraction <= 0.6, 'flatness limit fitted');
-  assert.ok(maxChroma !== undefined && maxChroma >= 0.05, 'colour limit fitted');
+  assert.ok(maxChroma !== undefined && maxChroma >= 0.3, 'tint limit fitted');
+  assert.ok(maxColourResidual !== undefined && maxColourResidual >= 0.025, 'colour limit fitted');
   assert.deepEqual(Object.keys(m.golden[0]!.expectedExtra!), ['gate_chest', 'gate_embedding']);
   for (const runtime of ['onnxruntime', 'openvino'] as const) {
     const { session } = await openSession(pkg, { runtime });
