@@ -1,5 +1,6 @@
 /** How a model wants its input: stored in the model manifest, applied by models/preprocess. */
 import { type Static, Type } from '@sinclair/typebox';
+import type { ContentBox } from './content-box.ts';
 
 export const InputSpecSchema = Type.Object({
   /** Square side in pixels (the model's resolution). */
@@ -21,4 +22,6 @@ export interface ModelInput {
   data: Float32Array;
   channels: 1 | 3;
   size: number;
+  /** The part of the image that was fed, when uniform margins were cut off (content-box.ts); else the whole. */
+  content?: ContentBox;
 }

@@ -89,7 +89,7 @@ export async function render(
     cam: output.cam,
     camSize: output.camSize,
     inputSize: manifest.input.size,
-    geometry: resizeGeometry(cols, rows, manifest.input),
+    geometry: resizeGeometry(cols, rows, manifest.input, inferred.input.content),
     findings: evidenceFindings(manifest),
   };
   const { detectorError, ...released } = await pool.run('render', task, pixelBuffers(image));
