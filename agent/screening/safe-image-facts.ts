@@ -5,12 +5,12 @@
  * object. No direct identifier (name, ID, UID, date, institution) is read here: models/image keeps them apart.
  */
 import type { DecodedImage } from '../../models/image/types.ts';
-import { viewFromTags } from '../../models/image/view-projection.ts';
+import { viewOfMeta } from '../../models/image/view-projection.ts';
 import type { ResultMessage } from '../../protocol/messages.ts';
 
 /** LAT, PA or AP when the film's tags say it (models/image/view-projection.ts), else nothing. */
 function projectionOf(meta: DecodedImage['meta']): string | undefined {
-  const view = meta.view ?? viewFromTags({ viewPosition: meta.viewPosition });
+  const view = viewOfMeta(meta);
   if (view.kind === 'lateral') return 'LAT';
   return view.kind === 'frontal' && (view.said === 'PA' || view.said === 'AP') ? view.said : undefined;
 }

@@ -13,7 +13,7 @@ import { TRANSFER_SYNTAX_NAMES } from '../../models/image/dicom/transfer-syntaxe
 import { imageError } from '../../models/image/image-errors.ts';
 import { type PixelStats, pixelStats, textureStats } from '../../models/image/image-stats.ts';
 import { readImage } from '../../models/image/read-image.ts';
-import type { ViewKind } from '../../models/image/view-projection.ts';
+import { type ViewKind, viewOfMeta } from '../../models/image/view-projection.ts';
 import { type GateScores, inputGate, outputGate } from '../../models/package/chest-gate.ts';
 import type { ModelPackage } from '../../models/package/load-package.ts';
 import { loadPackageFromPath } from '../../models/package/open-package-path.ts';
@@ -76,6 +76,7 @@ async function readOne(file: string, gatekeeper?: Gatekeeper): Promise<ReadRepor
   try {
     const image = await readImage(bytes);
     const { meta } = image;
+    const view = viewOfMeta(meta);
     return {
       file,
       format: image.format,
@@ -91,8 +92,8 @@ async function readOne(file: string, gatekeeper?: Gatekeeper): Promise<ReadRepor
       sha256,
       isChest: image.isChest,
       notChestReason: image.notChestReason,
-      view: meta.view?.kind ?? 'unknown',
-      ...(meta.view && meta.view.kind !== 'unknown' ? { viewFrom: `${meta.view.source} ${meta.view.said}` } : {}),
+      view: view.kind,
+      ...(view.kind !== 'unknown' ? { viewFrom: `${view.source} ${view.said}` } : {}),
       ...(gatekeeper ? { gate: await gateOf(image, gatekeeper) } : {}),
       stats: pixelStats(image.pixels),
       decodeMs: Math.round((performance.now() - started) * 10) / 10,

@@ -113,7 +113,7 @@ const TINT_LEVELS = 64;
 
 /**
  * Colour of an interleaved RGB(A) raster (`top` is the samples' full scale), on an even subsample of at most
- * 65,536 pixels, in two passes over it.
+ * 65,536 pixels: one pass reads them (and sums each grey level's colour), a second measures what is left.
  */
 export function colourStats(
   samples: Uint8Array | Uint16Array,
@@ -122,38 +122,38 @@ export function colourStats(
   top: number,
 ): ColourStats {
   const step = sampleStep(pixels);
+  const n = Math.ceil(pixels / step);
+  if (n === 0) return { chroma: 0, residual: 0 };
+  const rgb = new Float64Array(n * 3);
+  const levels = new Uint8Array(n);
   const sums = new Float64Array(TINT_LEVELS * 3);
   const counts = new Float64Array(TINT_LEVELS);
-  const level = (r: number, g: number, b: number) =>
-    Math.min(TINT_LEVELS - 1, Math.floor(((r + g + b) / (3 * (top + 1))) * TINT_LEVELS));
   let chroma = 0;
-  let n = 0;
-  for (let i = 0; i < pixels; i += step) {
-    const at = i * channels;
+  for (let k = 0; k < n; k++) {
+    const at = k * step * channels;
     const r = samples[at] ?? 0;
     const g = samples[at + 1] ?? 0;
     const b = samples[at + 2] ?? 0;
-    const l = level(r, g, b);
-    sums[l * 3]! += r;
-    sums[l * 3 + 1]! += g;
-    sums[l * 3 + 2]! += b;
-    counts[l]!++;
+    const level = Math.min(TINT_LEVELS - 1, Math.floor(((r + g + b) / (3 * (top + 1))) * TINT_LEVELS));
+    rgb[k * 3] = r;
+    rgb[k * 3 + 1] = g;
+    rgb[k * 3 + 2] = b;
+    levels[k] = level;
+    for (let c = 0; c < 3; c++) sums[level * 3 + c]! += rgb[k * 3 + c]!;
+    counts[level]!++;
     chroma += Math.max(r, g, b) - Math.min(r, g, b);
-    n++;
   }
-  if (n === 0) return { chroma: 0, residual: 0 };
   let residual = 0;
-  for (let i = 0; i < pixels; i += step) {
-    const at = i * channels;
-    const r = samples[at] ?? 0;
-    const g = samples[at + 1] ?? 0;
-    const b = samples[at + 2] ?? 0;
-    const l = level(r, g, b);
-    const c = counts[l]!;
-    const dr = r - sums[l * 3]! / c;
-    const dg = g - sums[l * 3 + 1]! / c;
-    const db = b - sums[l * 3 + 2]! / c;
-    residual += Math.max(dr, dg, db) - Math.min(dr, dg, db);
+  for (let k = 0; k < n; k++) {
+    const level = levels[k]!;
+    let high = Number.NEGATIVE_INFINITY;
+    let low = Number.POSITIVE_INFINITY;
+    for (let c = 0; c < 3; c++) {
+      const d = rgb[k * 3 + c]! - sums[level * 3 + c]! / counts[level]!;
+      if (d > high) high = d;
+      if (d < low) low = d;
+    }
+    residual += high - low;
   }
   return { chroma: chroma / n / top, residual: residual / n / top };
 }

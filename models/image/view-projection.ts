@@ -99,3 +99,8 @@ export function viewFromTags(tags: ViewTags): ViewVerdict {
   }
   return { kind: 'unknown' };
 }
+
+/** The reader's verdict (`meta.view`, DICOM), else what View Position alone says (an image made without the reader). */
+export function viewOfMeta(meta: { view?: ViewVerdict; viewPosition?: string }): ViewVerdict {
+  return meta.view ?? viewFromTags({ viewPosition: meta.viewPosition });
+}

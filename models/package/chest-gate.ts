@@ -17,9 +17,9 @@
  */
 import type { TextureStats } from '../image/image-stats.ts';
 import type { DecodedImage } from '../image/types.ts';
-import { viewFromTags } from '../image/view-projection.ts';
+import { viewOfMeta } from '../image/view-projection.ts';
 import type { ModelOutput } from '../runtime/types.ts';
-import type { Manifest } from './manifest.ts';
+import type { GateSpec, Manifest } from './manifest.ts';
 
 export type GateCode = 'CXR_ERR_NOT_CHEST_XRAY' | 'CXR_ERR_LATERAL_VIEW';
 
@@ -43,7 +43,7 @@ export type GateVerdict =
   | { ok: false; code: GateCode; reason: string; scores: GateScores };
 
 export function viewGate(image: Pick<DecodedImage, 'meta'>): GateVerdict {
-  const view = image.meta.view ?? viewFromTags({ viewPosition: image.meta.viewPosition });
+  const view = viewOfMeta(image.meta);
   if (view.kind === 'lateral') {
     return {
       ok: false,
@@ -53,6 +53,43 @@ export function viewGate(image: Pick<DecodedImage, 'meta'>): GateVerdict {
     };
   }
   return { ok: true, scores: {} };
+}
+
+/** What the pixel rules read of an image: its texture (image-stats.ts) and, for a colour PNG/JPEG, its colour. */
+export interface PixelFacts extends TextureStats {
+  chroma?: number;
+  colourResidual?: number;
+}
+
+export type PixelLimits = Pick<GateSpec, 'minInputStd' | 'maxChroma' | 'maxColourResidual' | 'maxFlatFraction'>;
+
+/**
+ * The pixel rules: why the image is refused, or undefined. The one place they are written: the gate applies them
+ * and the trainer measures its fit with them (trainer/gate/fit-gate.ts). A limit the manifest lacks is not checked.
+ */
+export function pixelRefusal(limits: PixelLimits, facts: PixelFacts): string | undefined {
+  const { std, flat, chroma, colourResidual } = facts;
+  if (std < limits.minInputStd) return `near-uniform image (pixel std ${std.toFixed(4)} < ${limits.minInputStd})`;
+  if (
+    limits.maxColourResidual !== undefined &&
+    colourResidual !== undefined &&
+    colourResidual > limits.maxColourResidual
+  ) {
+    return (
+      `a colour image (colour beyond a tint ${colourResidual.toFixed(3)} > ${limits.maxColourResidual.toFixed(3)}): ` +
+      'radiographs are grey'
+    );
+  }
+  if (limits.maxChroma !== undefined && chroma !== undefined && chroma > limits.maxChroma) {
+    return `a colour image (chroma ${chroma.toFixed(3)} > ${limits.maxChroma.toFixed(3)}): radiographs are grey`;
+  }
+  if (limits.maxFlatFraction !== undefined && flat > limits.maxFlatFraction) {
+    return (
+      `exactly flat over ${(100 * flat).toFixed(0)} % of its grey area (> ${(100 * limits.maxFlatFraction).toFixed(0)} %): ` +
+      'a drawing, pattern or screenshot, not a radiograph'
+    );
+  }
+  return undefined;
 }
 
 /** `stats`: the film's pixel statistics (the agent has its pixel worker compute them beside the model input). */
@@ -71,26 +108,8 @@ export function inputGate(
     ...(chroma !== undefined ? { chroma } : {}),
     ...(colourResidual !== undefined ? { colourResidual } : {}),
   };
-  const refuse = (reason: string): GateVerdict => ({ ok: false, code: 'CXR_ERR_NOT_CHEST_XRAY', reason, scores });
-  if (stats.std < gate.minInputStd) {
-    return refuse(`near-uniform image (pixel std ${stats.std.toFixed(4)} < ${gate.minInputStd})`);
-  }
-  if (gate.maxColourResidual !== undefined && colourResidual !== undefined && colourResidual > gate.maxColourResidual) {
-    return refuse(
-      `a colour image (colour beyond a tint ${colourResidual.toFixed(3)} > ${gate.maxColourResidual.toFixed(3)}): ` +
-        'radiographs are grey',
-    );
-  }
-  if (gate.maxChroma !== undefined && chroma !== undefined && chroma > gate.maxChroma) {
-    return refuse(`a colour image (chroma ${chroma.toFixed(3)} > ${gate.maxChroma.toFixed(3)}): radiographs are grey`);
-  }
-  if (gate.maxFlatFraction !== undefined && stats.flat > gate.maxFlatFraction) {
-    return refuse(
-      `exactly flat over ${(100 * stats.flat).toFixed(0)} % of its grey area (> ${(100 * gate.maxFlatFraction).toFixed(0)} %): ` +
-        'a drawing, pattern or screenshot, not a radiograph',
-    );
-  }
-  return { ok: true, scores };
+  const reason = pixelRefusal(gate, { ...stats, chroma, colourResidual });
+  return reason ? { ok: false, code: 'CXR_ERR_NOT_CHEST_XRAY', reason, scores } : { ok: true, scores };
 }
 
 export function outputGate(manifest: Pick<Manifest, 'gate'>, output: Pick<ModelOutput, 'extra'>): GateVerdict {

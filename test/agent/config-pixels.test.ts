@@ -3,16 +3,9 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { parseAgentConfig } from '../../agent/config.ts';
 import { isCxrError } from '../../models/errors.ts';
+import { minimalAgentConfig } from './fixture.ts';
 
-const base = {
-  site: 'clinic-1',
-  agentId: 'room-2',
-  siteSecret: 'test-site-secret-0123456789',
-  dataDir: '/tmp/cxr-agent-config-pixels',
-  watch: [{ path: '/tmp/cxr-agent-config-pixels-in' }],
-  model: { dir: '/tmp/model' },
-  mqtt: { url: 'mqtt://127.0.0.1:1883' },
-};
+const base = minimalAgentConfig('config-pixels');
 
 it('maps sendPixels to a pixel policy unless pixels.policy says otherwise', () => {
   assert.equal(parseAgentConfig(base, '/').pixels.policy, 'preview');

@@ -26,6 +26,19 @@ export const POOL_INPUT_SPEC: InputSpec = {
   layout: 'NCHW',
 };
 
+/** The smallest file-form agent config that parses (nothing on disk is touched): for tests of config and plans. */
+export function minimalAgentConfig(name: string) {
+  return {
+    site: 'clinic-1',
+    agentId: 'room-2',
+    siteSecret: 'test-site-secret-0123456789',
+    dataDir: `/tmp/cxr-agent-${name}`,
+    watch: [{ path: `/tmp/cxr-agent-${name}-in` }],
+    model: { dir: '/tmp/model' },
+    mqtt: { url: 'mqtt://127.0.0.1:1883' },
+  };
+}
+
 export interface AgentFixture {
   root: string;
   inDir: string;

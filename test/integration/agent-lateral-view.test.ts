@@ -7,13 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import pino from 'pino';
-import { parseAgentConfig } from '../../agent/config.ts';
-import { type RunningAgent, startAgent } from '../../agent/main.ts';
-import { type AgentFixture, agentFixture, SAMPLES } from '../agent/fixture.ts';
+import { SAMPLES } from '../agent/fixture.ts';
+import { type OfflineAgent, quarantined, startOfflineAgent, untilHandled } from '../agent/offline-agent.ts';
 import { tempDir } from '../hub/fixtures.ts';
 
 const DX = join(SAMPLES, 'dicom/nccid/nih_DX_NoFinding_implicitLE.dcm');
@@ -29,14 +27,11 @@ function withTag(dir: string, name: string, assignment: string): string {
 }
 
 describe('lateral films in the agent (bundled model)', { skip: hasDcmodify ? false : 'needs dcmtk (dcmodify)' }, () => {
-  let fx: AgentFixture;
-  let agent: RunningAgent;
+  let offline: OfflineAgent;
   before(async () => {
-    fx = await agentFixture();
-    const config = parseAgentConfig({ ...fx.config('mqtt://127.0.0.1:1'), sendPixels: false }, fx.root);
-    agent = await startAgent(config, { logger: pino({ level: 'silent' }) });
+    offline = await startOfflineAgent();
   });
-  after(() => agent?.close());
+  after(() => offline?.agent.close());
 
   it('quarantines the copies whose tags say lateral, with the tag in the reason, and scores the frontal film', async () => {
     const work = tempDir('cxr-lateral-');
@@ -45,27 +40,14 @@ describe('lateral films in the agent (bundled model)', { skip: hasDcmodify ? fal
       withTag(work, 'view-code.dcm', '(0054,0220)[0].(0008,0104)=left lateral'),
       withTag(work, 'series.dcm', '(0008,103e)=CHEST LAT'),
     ];
+    const { fx, agent } = offline;
     for (const path of made) copyFileSync(path, join(fx.inDir, path.split('/').pop()!));
     copyFileSync(DX, join(fx.inDir, 'frontal.dcm'));
 
-    const quarantine = join(fx.dataDir, 'quarantine');
-    const refusals = () =>
-      Object.fromEntries(
-        (existsSync(quarantine) ? readdirSync(quarantine) : [])
-          .filter((n) => n.endsWith('.error.json'))
-          .map((n) => {
-            const error = JSON.parse(readFileSync(join(quarantine, n), 'utf8')) as { code: string; message: string };
-            return [n.replace('.error.json', ''), `${error.code}: ${error.message}`];
-          }),
-      );
-    const deadline = Date.now() + 90_000;
-    for (;;) {
-      const counts = agent.store.fileCounts();
-      if (counts.quarantined === 3 && counts.scored === 1) break;
-      assert.ok(Date.now() < deadline, `timed out: ${JSON.stringify(counts)}, ${JSON.stringify(refusals())}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const found = refusals();
+    await untilHandled(offline, { quarantined: 3, scored: 1 });
+    const found = Object.fromEntries(
+      Object.entries(quarantined(fx)).map(([name, error]) => [name, `${error.code}: ${error.message}`]),
+    );
     assert.deepEqual(Object.keys(found).sort(), ['orientation.dcm', 'series.dcm', 'view-code.dcm']);
     assert.match(found['orientation.dcm']!, /^CXR_ERR_LATERAL_VIEW: .*Patient Orientation A\\F/);
     assert.match(found['view-code.dcm']!, /^CXR_ERR_LATERAL_VIEW: .*View Code Sequence left lateral/);

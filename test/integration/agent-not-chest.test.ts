@@ -7,15 +7,13 @@
  * white paper (10 % margins) are scored.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import pino from 'pino';
 import sharp from 'sharp';
-import { parseAgentConfig } from '../../agent/config.ts';
-import { type RunningAgent, startAgent } from '../../agent/main.ts';
 import { readImageFile } from '../../models/image/read-image.ts';
-import { type AgentFixture, agentFixture, SAMPLES } from '../agent/fixture.ts';
+import { SAMPLES } from '../agent/fixture.ts';
+import { type OfflineAgent, quarantined, startOfflineAgent, untilHandled } from '../agent/offline-agent.ts';
 
 const FILM = join(SAMPLES, 'nih/images/00000017_000.png');
 const ON_PAPER = join(SAMPLES, 'nih/images/00001281_000.png');
@@ -32,25 +30,15 @@ const png = (data: Buffer, channels: 1 | 3) =>
     .png()
     .toBuffer();
 
-async function until(what: string, predicate: () => boolean, state: () => string, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    assert.ok(Date.now() < deadline, `timed out waiting for ${what} (${state()})`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 describe('the not-a-chest gate in the agent (bundled model)', () => {
-  let fx: AgentFixture;
-  let agent: RunningAgent;
+  let offline: OfflineAgent;
   before(async () => {
-    fx = await agentFixture();
-    const config = parseAgentConfig({ ...fx.config('mqtt://127.0.0.1:1'), sendPixels: false }, fx.root);
-    agent = await startAgent(config, { logger: pino({ level: 'silent' }) });
+    offline = await startOfflineAgent();
   });
-  after(() => agent?.close());
+  after(() => offline?.agent.close());
 
   it('quarantines colour, drawn, gradient and other-body-part images with CXR_ERR_NOT_CHEST_XRAY and scores the chest films', async () => {
+    const { fx, agent } = offline;
     assert.ok(
       agent.model.manifest.gate?.maxColourResidual !== undefined,
       'the bundled gate has the tint-aware colour rule',
@@ -99,30 +87,16 @@ describe('the not-a-chest gate in the agent (bundled model)', () => {
       .toBuffer();
     writeFileSync(join(fx.inDir, 'film-on-paper.png'), onPaper);
 
-    const quarantine = join(fx.dataDir, 'quarantine');
-    const codes = () =>
-      Object.fromEntries(
-        (existsSync(quarantine) ? readdirSync(quarantine) : [])
-          .filter((n) => n.endsWith('.error.json'))
-          .map((n) => [n.replace('.error.json', ''), JSON.parse(readFileSync(join(quarantine, n), 'utf8')).code]),
-      );
-    await until(
-      'four refusals and four scores',
-      () => {
-        const counts = agent.store.fileCounts();
-        return counts.quarantined === 4 && counts.scored === 4;
-      },
-      () => `${JSON.stringify(agent.store.fileCounts())}, quarantine ${JSON.stringify(codes())}`,
-    );
-    assert.deepEqual(codes(), {
+    await untilHandled(offline, { quarantined: 4, scored: 4 });
+    const refused = quarantined(fx);
+    assert.deepEqual(Object.fromEntries(Object.entries(refused).map(([name, error]) => [name, error.code])), {
       'photo.png': 'CXR_ERR_NOT_CHEST_XRAY',
       'drawing.png': 'CXR_ERR_NOT_CHEST_XRAY',
       'gradient.png': 'CXR_ERR_NOT_CHEST_XRAY',
       'dental.png': 'CXR_ERR_NOT_CHEST_XRAY',
     });
-    const reasons = readdirSync(quarantine)
-      .filter((n) => n.endsWith('.error.json'))
-      .map((n) => JSON.parse(readFileSync(join(quarantine, n), 'utf8')).message as string)
+    const reasons = Object.values(refused)
+      .map((error) => error.message)
       .join('\n');
     assert.match(reasons, /a colour image/);
     assert.match(reasons, /exactly flat over/);

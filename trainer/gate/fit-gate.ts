@@ -19,9 +19,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { type TextureStats, textureStats } from '../../models/image/image-stats.ts';
+import { textureStats } from '../../models/image/image-stats.ts';
 import { readImageFile } from '../../models/image/read-image.ts';
 import type { DecodedImage } from '../../models/image/types.ts';
+import { type PixelFacts, pixelRefusal } from '../../models/package/chest-gate.ts';
 import { preprocess } from '../../models/preprocess/preprocess.ts';
 import { augmentImage } from '../data/augment.ts';
 import { csvRecords } from '../data/csv.ts';
@@ -67,20 +68,15 @@ export interface GateFit {
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
-interface InputFacts extends TextureStats {
-  chroma: number;
-  colourResidual: number;
-}
-
 /** What the gate's pixel rules read of an image, as the agent reads it (full resolution, from its file). */
-const factsOf = (image: DecodedImage): InputFacts => ({
+const factsOf = (image: DecodedImage): PixelFacts => ({
   ...textureStats(image.pixels, image.cols, image.rows),
-  chroma: image.meta.chroma ?? 0,
-  colourResidual: image.meta.colourResidual ?? 0,
+  chroma: image.meta.chroma,
+  colourResidual: image.meta.colourResidual,
 });
 
-async function filesFacts(paths: string[]): Promise<InputFacts[]> {
-  const out: InputFacts[] = [];
+async function filesFacts(paths: string[]): Promise<PixelFacts[]> {
+  const out: PixelFacts[] = [];
   for (const path of paths) out.push(factsOf(await readImageFile(path)));
   return out;
 }
@@ -97,7 +93,7 @@ export async function fitGate(o: GateFitInput): Promise<GateFit> {
   const valAug = await o.features(o.val.map((img) => augmentImage(img, R, o.rng)));
 
   const records = csvRecords(await readFile(o.negativesCsv, 'utf8')).filter((r) => r.kind !== 'chest');
-  const negatives: { kind: string; plain: Float32Array; augmented: Float32Array[]; facts: InputFacts }[] = [];
+  const negatives: { kind: string; plain: Float32Array; augmented: Float32Array[]; facts: PixelFacts }[] = [];
   for (const r of records) {
     const image = await readImageFile(join(dirname(o.negativesCsv), r.file!)).catch(() => undefined);
     if (!image) continue;
@@ -117,10 +113,10 @@ export async function fitGate(o: GateFitInput): Promise<GateFit> {
   const valFacts = await filesFacts(o.valFiles);
   const minInputStd = Math.min(0.03, Math.min(...trainFacts.map((f) => f.std)) / 4);
   const maxFlatFraction = Math.min(0.6, Math.max(0.4, 2 * Math.max(...trainFacts.map((f) => f.flat))));
-  const maxColourResidual = Math.max(0.025, 2 * Math.max(...trainFacts.map((f) => f.colourResidual)));
-  const maxChroma = Math.max(0.3, 2 * Math.max(...trainFacts.map((f) => f.chroma)));
-  const refusedByPixels = (f: InputFacts) =>
-    f.std < minInputStd || f.flat > maxFlatFraction || f.colourResidual > maxColourResidual || f.chroma > maxChroma;
+  const maxColourResidual = Math.max(0.025, 2 * Math.max(...trainFacts.map((f) => f.colourResidual ?? 0)));
+  const maxChroma = Math.max(0.3, 2 * Math.max(...trainFacts.map((f) => f.chroma ?? 0)));
+  const limits = { minInputStd, maxFlatFraction, maxChroma, maxColourResidual };
+  const refusedByPixels = (f: PixelFacts) => pixelRefusal(limits, f) !== undefined;
 
   const fitHead = (kinds: (k: string) => boolean) => {
     const negs = negatives.filter((n) => kinds(n.kind)).flatMap((n) => [n.plain, ...n.augmented]);
@@ -129,7 +125,7 @@ export async function fitGate(o: GateFitInput): Promise<GateFit> {
     const threshold = Math.min(0.5, quantile([...valPlain, ...valAug].map(p), 0.005));
     return { head, threshold, p };
   };
-  const refuses = (g: ReturnType<typeof fitHead>, f: Float32Array, facts: InputFacts) =>
+  const refuses = (g: ReturnType<typeof fitHead>, f: Float32Array, facts: PixelFacts) =>
     refusedByPixels(facts) || g.p(f) < g.threshold || distance(f) > distanceThreshold;
 
   const kinds = [...new Set(negatives.map((n) => n.kind))].sort();
@@ -146,10 +142,7 @@ export async function fitGate(o: GateFitInput): Promise<GateFit> {
     whitening,
     headThreshold: final.threshold,
     distanceThreshold,
-    minInputStd,
-    maxFlatFraction,
-    maxChroma,
-    maxColourResidual,
+    ...limits,
     report: {
       fitting: { chestFilms: o.train.length, negatives: counts },
       validationRefused: {

@@ -4,16 +4,9 @@ import { it } from 'node:test';
 import { parseAgentConfig } from '../../../agent/config.ts';
 import { planPixelWork } from '../../../agent/pipeline/pixel-work.ts';
 import { detectorGrowthBytes } from '../../../models/deid/detector-memory.ts';
+import { minimalAgentConfig } from '../fixture.ts';
 
-const base = {
-  site: 'clinic-1',
-  agentId: 'room-2',
-  siteSecret: 'test-site-secret-0123456789',
-  dataDir: '/tmp/cxr-agent-pixel-work',
-  watch: [{ path: '/tmp/cxr-agent-pixel-work-in' }],
-  model: { dir: '/tmp/model' },
-  mqtt: { url: 'mqtt://127.0.0.1:1883' },
-};
+const base = minimalAgentConfig('pixel-work');
 const config = (extra: Record<string, unknown> = {}) => parseAgentConfig({ ...base, ...extra }, '/');
 
 it('by default: one worker per core, one detector per GiB of budget holding the cores it leaves', () => {

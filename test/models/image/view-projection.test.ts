@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { viewFromTags } from '../../../models/image/view-projection.ts';
+import { viewFromTags, viewOfMeta } from '../../../models/image/view-projection.ts';
 
 describe('viewFromTags', () => {
   it('reads View Position first', () => {
@@ -61,5 +61,12 @@ describe('viewFromTags', () => {
       'frontal',
       'a coded tag before free text',
     );
+  });
+
+  it("takes the reader's verdict from meta, else View Position alone", () => {
+    const fromReader = { kind: 'lateral' as const, source: 'Patient Orientation' as const, said: 'A\\F' };
+    assert.equal(viewOfMeta({ view: fromReader, viewPosition: 'PA' }), fromReader);
+    assert.equal(viewOfMeta({ viewPosition: 'LL' }).kind, 'lateral');
+    assert.deepEqual(viewOfMeta({}), { kind: 'unknown' });
   });
 });
