@@ -6,7 +6,9 @@
  * - screenshot / document: pages rendered by headless Chromium (the hub dashboard, HTML reports, the project's
  *   Markdown docs shown as plain text pages), at several window sizes;
  * - ct, mr, us, nm, other-xray, photo: DICOM files (pydicom's and pydicom-data's test files, the repo's non-chest
- *   samples) decoded by the agent's reader and written as 8-bit PNG; a chest CR found there becomes `chest`.
+ *   samples) decoded by the agent's reader and written as 8-bit PNG; a chest CR found there becomes `chest`;
+ *   CT slices also in lung, mediastinum and bone windows, MR/NM/PT also over their full range
+ *   (display-windows.ts), as they appear when shown or captured elsewhere.
  * Out: `<out>/<kind>/<name>.png` and `<out>/negatives.csv` (file,kind,source,licence). Unreadable or tiny
  * files are skipped; DICOMs with the same pixels (transfer-syntax copies) are written once.
  */
@@ -20,6 +22,7 @@ import sharp from 'sharp';
 import { readImageFile } from '../../models/image/read-image.ts';
 import { resizeGrey } from '../../models/preprocess/resize-grey.ts';
 import { mulberry32 } from '../data/random.ts';
+import { displayWindows } from './display-windows.ts';
 import { SYNTHETIC_KINDS, syntheticImage } from './synthetic-images.ts';
 
 /** scikit-image sample images whose docstrings state public domain or CC0 (skimage/data/_fetchers.py). */
@@ -68,10 +71,15 @@ const KIND_BY_MODALITY: Record<string, string> = {
   MR: 'mr',
   US: 'us',
   NM: 'nm',
+  PT: 'nm',
   SEG: 'ct',
   CR: 'other-xray',
   DX: 'other-xray',
   RG: 'other-xray',
+  XA: 'other-xray',
+  RF: 'other-xray',
+  MG: 'other-xray',
+  PX: 'other-xray',
 };
 
 async function filesUnder(dir: string): Promise<string[]> {
@@ -122,25 +130,36 @@ export async function buildNegatives(o: NegativesOptions): Promise<NegativeRecor
     }
   }
   const seen = new Set<string>();
+  const greyPng = (pixels: Float32Array, width: number, height: number) =>
+    sharp(
+      Uint8Array.from(pixels, (v) => Math.round(255 * v)),
+      { raw: { width, height, channels: 1 } },
+    )
+      .png()
+      .toBuffer();
   for (const { dir, licence, kind: given } of o.dicomDirs) {
     for (const path of await filesUnder(dir)) {
-      const image = await readImageFile(path).catch(() => undefined);
+      const image = await readImageFile(path, { diagnostic: true }).catch(() => undefined);
       if (image?.format !== 'dicom' || image.rows < 32 || image.cols < 32) continue;
-      const print = thumbprint(image.pixels, image.cols, image.rows);
-      if (seen.has(print)) continue;
-      seen.add(print);
       const modality = image.meta.modality ?? '';
       const body = image.meta.bodyPart ?? '';
       const kind = body === 'CHEST' ? 'chest' : (given ?? KIND_BY_MODALITY[modality] ?? 'photo');
-      const png = await sharp(
-        Uint8Array.from(image.pixels, (v) => Math.round(255 * v)),
-        {
-          raw: { width: image.cols, height: image.rows, channels: 1 },
-        },
-      )
-        .png()
-        .toBuffer();
-      await write(kind, `dicom-${basename(path).replace(/\.\w+$/, '')}`, png, relative(dir, path), licence);
+      const name = `dicom-${basename(path).replace(/\.\w+$/, '')}`;
+      const renders = [
+        { suffix: '', pixels: image.pixels },
+        ...(kind === 'chest' || !image.diagnostic ? [] : displayWindows(image.diagnostic, modality)).map((w) => ({
+          suffix: `-${w.name}`,
+          pixels: w.pixels,
+        })),
+      ];
+      for (const { suffix, pixels } of renders) {
+        const print = thumbprint(pixels, image.cols, image.rows);
+        if (seen.has(print)) continue;
+        seen.add(print);
+        const png = await greyPng(pixels, image.cols, image.rows);
+        const source = `${relative(dir, path)}${suffix ? ` (${suffix.slice(1)} window)` : ''}`;
+        await write(kind, `${name}${suffix}`, png, source, licence);
+      }
     }
   }
   if (o.pages.length) await renderPages(o, write);
