@@ -8,9 +8,11 @@
  * height, or undefined when the image has no such margins — then nothing changes.
  * A margin line is a row or column with at least 98 % of its pixels at or below 0.04 (black) or at or above 0.96
  * (white); each side's margin is the run of such lines from that edge, at most a quarter of the image. The box is
- * cut only when a side's margin has a white line, or is black and at least 15 % of the image across: black
- * margins narrower than that are common on films themselves (collimation, padding: 8 of 1,313 training films have
- * one of 10 % or more, 1 of 15 % or more, none of the test films) and the model was trained with them there.
+ * cut only when a side's margin has a white line, or is black and at least `wideBlack` of the image across (the
+ * model's InputSpec.blackMarginCut): a model is trained with the cut it is used with, so this is the package's,
+ * not a constant — 0.15 for packages up to 3.1.x (trained with black margins under 15 % left on: 8 of 1,313
+ * training films have one of 10 % or more), 0.05 for those trained since (a portrait film in a wide capture,
+ * black bars of 20 % of its width on both sides, is then cut too).
  */
 
 export interface ContentBox {
@@ -25,7 +27,8 @@ const BLACK = 0.04;
 const WHITE = 0.96;
 const LINE_SHARE = 0.98;
 const MAX_SIDE = 0.25;
-const WIDE_BLACK = 0.15;
+/** The black-margin cut of packages whose InputSpec has none (up to 3.1.x). */
+export const LEGACY_BLACK_MARGIN_CUT = 0.15;
 
 type Line = 'black' | 'white' | undefined;
 
@@ -58,7 +61,12 @@ function margin(length: number, kindAt: (k: number) => Line): Margin {
   return { lines, white };
 }
 
-export function contentBox(pixels: Float32Array, cols: number, rows: number): ContentBox | undefined {
+export function contentBox(
+  pixels: Float32Array,
+  cols: number,
+  rows: number,
+  wideBlack = LEGACY_BLACK_MARGIN_CUT,
+): ContentBox | undefined {
   if (cols < 8 || rows < 8) return undefined;
   const top = margin(rows, (k) => lineKind(pixels, k * cols, 1, cols));
   const bottom = margin(rows, (k) => lineKind(pixels, (rows - 1 - k) * cols, 1, cols));
@@ -66,8 +74,8 @@ export function contentBox(pixels: Float32Array, cols: number, rows: number): Co
   const right = margin(cols, (k) => lineKind(pixels, cols - 1 - k, cols, rows));
   const cut =
     [top, bottom, left, right].some((m) => m.white) ||
-    Math.max(top.lines, bottom.lines) >= WIDE_BLACK * rows ||
-    Math.max(left.lines, right.lines) >= WIDE_BLACK * cols;
+    Math.max(top.lines, bottom.lines) >= wideBlack * rows ||
+    Math.max(left.lines, right.lines) >= wideBlack * cols;
   if (!cut) return undefined;
   return { x0: left.lines / cols, y0: top.lines / rows, x1: 1 - right.lines / cols, y1: 1 - bottom.lines / rows };
 }

@@ -14,6 +14,11 @@ export const InputSpecSchema = Type.Object({
   resize: Type.Union([Type.Literal('letterbox'), Type.Literal('stretch'), Type.Literal('center-crop')]),
   padValue: Type.Number({ minimum: 0, maximum: 1 }),
   layout: Type.Literal('NCHW'),
+  /**
+   * Uniform black margins at least this wide (fraction of the image across) are cut off before resizing
+   * (content-box.ts); absent: 0.15, what packages up to 3.1.x were trained with. White margins are always cut.
+   */
+  blackMarginCut: Type.Optional(Type.Number({ minimum: 0.01, maximum: 0.25 })),
 });
 export type InputSpec = Static<typeof InputSpecSchema>;
 

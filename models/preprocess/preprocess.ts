@@ -63,7 +63,7 @@ function crop(pixels: Float32Array, cols: number, g: ResizeGeometry): Float32Arr
 
 export function preprocess(image: Pick<DecodedImage, 'rows' | 'cols' | 'pixels'>, spec: InputSpec): ModelInput {
   const { size, mean, std, channels } = spec;
-  const content = contentBox(image.pixels, image.cols, image.rows);
+  const content = contentBox(image.pixels, image.cols, image.rows, spec.blackMarginCut);
   const g = resizeGeometry(image.cols, image.rows, spec, content);
   const resized = resizeGrey(crop(image.pixels, image.cols, g), g.cropW, g.cropH, g.width, g.height);
   const plane = size * size;

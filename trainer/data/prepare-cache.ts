@@ -36,6 +36,8 @@ export interface CacheIndex {
   patients: Record<SplitName, number>;
   /** Classes left out for having too few images, with how many images went with them. */
   dropped: { name: string; images: number }[];
+  /** The black-margin cut the cached pixels were made with (InputSpec.blackMarginCut); absent: the legacy 0.15. */
+  blackMarginCut?: number;
 }
 
 export interface PrepareOptions extends SplitOptions {
@@ -48,8 +50,21 @@ export function sitesOf(index: CacheIndex): string[] {
   return index.sites ?? [index.source];
 }
 
-export function cacheSpec(resolution: number): InputSpec {
-  return { size: resolution, channels: 1, mean: 0, std: 1, resize: 'letterbox', padValue: 0, layout: 'NCHW' };
+/** The black-margin cut of caches prepared now, and so of the models trained on them (content-box.ts). */
+export const BLACK_MARGIN_CUT = 0.05;
+
+/** The cache's preprocessing: [0,1] pixels (mean 0, std 1) at the resolution, with the index's margin cut. */
+export function cacheSpec(resolution: number, index: Pick<CacheIndex, 'blackMarginCut'>): InputSpec {
+  return {
+    size: resolution,
+    channels: 1,
+    mean: 0,
+    std: 1,
+    resize: 'letterbox',
+    padValue: 0,
+    layout: 'NCHW',
+    ...(index.blackMarginCut ? { blackMarginCut: index.blackMarginCut } : {}),
+  };
 }
 
 export async function prepareIndex(
@@ -86,6 +101,7 @@ export async function prepareIndex(
     counts: { train: count(splits.train), val: count(splits.val), test: count(splits.test) },
     countsBySite,
     dropped,
+    blackMarginCut: BLACK_MARGIN_CUT,
     patients: {
       train: new Set(splits.train.map((i) => i.patientId)).size,
       val: new Set(splits.val.map((i) => i.patientId)).size,
@@ -133,7 +149,7 @@ export async function loadPixels(
       throw new CxrError('CXR_ERR_DATASET_INVALID', `${file} does not match index.json`);
   } else {
     all = new Float32Array(total * plane);
-    const spec = cacheSpec(resolution);
+    const spec = cacheSpec(resolution, index);
     let k = 0;
     for (const s of SPLITS) {
       for (const [i, item] of index.splits[s].entries()) {

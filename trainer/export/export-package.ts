@@ -21,7 +21,7 @@ import { writeModelPackage } from '../../models/package/write-package.ts';
 import type { InputSpec, ModelInput } from '../../models/preprocess/input-spec.ts';
 import { preprocess } from '../../models/preprocess/preprocess.ts';
 import { type BackendPreference, selectBackend } from '../backend/select-backend.ts';
-import { loadPixels, readIndex } from '../data/prepare-cache.ts';
+import { cacheSpec, loadPixels, readIndex } from '../data/prepare-cache.ts';
 import { mulberry32 } from '../data/random.ts';
 import { fitGate, type GateFit } from '../gate/fit-gate.ts';
 import { GATE_OUTPUTS, withGate } from '../gate/gate-head.ts';
@@ -107,15 +107,7 @@ export async function exportPackage(o: ExportOptions): Promise<ExportReport> {
     ...(o.targetSensitivity ? { targetSensitivity: o.targetSensitivity } : {}),
     ...(o.urgentSpecificity ? { urgentSpecificity: o.urgentSpecificity } : {}),
   });
-  const spec: InputSpec = {
-    size: R,
-    channels: 1,
-    mean: state.normalisation.mean,
-    std: state.normalisation.std,
-    resize: 'letterbox',
-    padValue: 0,
-    layout: 'NCHW',
-  };
+  const spec: InputSpec = { ...cacheSpec(R, index), mean: state.normalisation.mean, std: state.normalisation.std };
   const plane = R * R;
   const normalise = (img: Float32Array) => Float32Array.from(img, (v) => (v - spec.mean) / spec.std);
   const featureLayer = model.layers.some((l) => l.name === 'gap_cat') ? 'gap_cat' : 'gap';
@@ -145,6 +137,7 @@ export async function exportPackage(o: ExportOptions): Promise<ExportReport> {
         trainFiles: index.splits.train.map((i) => i.path),
         valFiles: index.splits.val.map((i) => i.path),
         negativesCsv: o.negativesCsv,
+        ...(index.blackMarginCut ? { blackMarginCut: index.blackMarginCut } : {}),
         rng: mulberry32(state.config.seed + 7),
       })
     : null;

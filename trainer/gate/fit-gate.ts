@@ -41,6 +41,8 @@ export interface GateFitInput {
   trainFiles: string[];
   valFiles: string[];
   negativesCsv: string;
+  /** The cache's black-margin cut (CacheIndex.blackMarginCut): negatives are preprocessed as the films were. */
+  blackMarginCut?: number;
   rng: Rng;
 }
 
@@ -97,7 +99,7 @@ export async function fitGate(o: GateFitInput): Promise<GateFit> {
   for (const r of records) {
     const image = await readImageFile(join(dirname(o.negativesCsv), r.file!)).catch(() => undefined);
     if (!image) continue;
-    const input = preprocess(image, cacheSpec(R)).data;
+    const input = preprocess(image, cacheSpec(R, o)).data;
     const [plain, ...augmented] = await o.features([
       input,
       augmentImage(input, R, o.rng),

@@ -34,15 +34,37 @@ async function framed(margin: { top?: number; bottom?: number; left?: number; ri
   return readImage(png);
 }
 
-test('a film as it is, or with narrow black margins, is left whole', async () => {
+test('a film as it is, or with black margins narrower than the package says, is left whole', async () => {
   const film = await readImage(readFileSync(FILM));
   assert.equal(contentBox(film.pixels, film.cols, film.rows), undefined);
+  assert.equal(contentBox(film.pixels, film.cols, film.rows, 0.05), undefined);
   const narrow = await framed({ top: 0.1, bottom: 0.1, left: 0.1, right: 0.1 }, '#000');
-  assert.equal(contentBox(narrow.pixels, narrow.cols, narrow.rows), undefined, 'black margins of 10 %: as trained');
+  assert.equal(
+    contentBox(narrow.pixels, narrow.cols, narrow.rows),
+    undefined,
+    'black margins of 10 %: 3.1.x kept them',
+  );
+  const thin = await framed({ top: 0.03, bottom: 0.03, left: 0.03, right: 0.03 }, '#000');
+  assert.equal(contentBox(thin.pixels, thin.cols, thin.rows, 0.05), undefined, 'black margins of 3 %: under 5 %');
   assert.equal(contentBox(new Float32Array(16).fill(1), 4, 4), undefined, 'too small to say');
 });
 
-test('white margins, and black ones of 15 % or more, are cut off: the box is the film', async () => {
+test("black margins at least the package's cut are cut: 10 % ones at 0.05, not at the legacy 0.15", async () => {
+  const narrow = await framed({ top: 0.1, bottom: 0.1, left: 0.1, right: 0.1 }, '#000');
+  const box = contentBox(narrow.pixels, narrow.cols, narrow.rows, 0.05);
+  const side = 0.1 / 1.2;
+  assert.ok(box && Math.abs(box.x0 - side) < 0.01 && Math.abs(box.y1 - (1 - side)) < 0.01, JSON.stringify(box));
+  const film = await readImage(readFileSync(FILM));
+  const plain = preprocess(film, { ...spec, blackMarginCut: 0.05 });
+  const cut = preprocess(narrow, { ...spec, blackMarginCut: 0.05 });
+  assert.ok(cut.content, "preprocess applies the spec's cut");
+  assert.equal(preprocess(narrow, spec).content, undefined, 'a spec without a cut keeps the legacy 0.15');
+  let diff = 0;
+  for (let i = 0; i < plain.data.length; i++) diff += Math.abs(plain.data[i]! - cut.data[i]!);
+  assert.ok(diff / plain.data.length < 0.05, `mean |difference| ${diff / plain.data.length} (resampling only)`);
+});
+
+test('white margins, and (legacy cut) black ones of 15 % or more, are cut off: the box is the film', async () => {
   const white = await framed({ top: 0.1, bottom: 0.1, left: 0.1, right: 0.1 }, '#fff');
   const box = contentBox(white.pixels, white.cols, white.rows)!;
   assert.ok(box, 'white margins found');

@@ -60,6 +60,7 @@ test('exported package runs on ONNX Runtime and OpenVINO like tfjs (<= 1e-4) on 
   );
   const manifest = JSON.parse(await readFile(join(outDir, 'manifest.json'), 'utf8'));
   assert.equal(manifest.input.size, 32);
+  assert.equal(manifest.input.blackMarginCut, 0.05, 'the cache\'s black-margin cut travels with the model');
   assert.equal(manifest.golden.length, 2);
   assert.equal(manifest.params, state.cost.params);
   assert.ok(manifest.thresholds['Lung Opacity'].threshold >= 0);
