@@ -35,6 +35,8 @@ export interface ModelLease {
   readonly needsPixels: boolean;
   /** `image` is the decoded film `input` was made from (a shadow model may need another input size). */
   infer(input: ModelInput, image: DecodedFilm): Promise<ModelOutput>;
+  /** Runs the model on an input derived from the film (the gate's orientation copies); no observer sees it. */
+  probe(input: ModelInput): Promise<ModelOutput>;
   release(): void;
 }
 
@@ -89,6 +91,7 @@ export class ModelSlot {
         await Promise.all(observers.map((observe) => observe({ model: entry.model, image, output })));
         return output;
       },
+      probe: (input) => entry.batcher.infer(input),
       release: () => {
         if (released) return;
         released = true;

@@ -4,7 +4,7 @@
  * compile. A stage that decides the file's fate returns a Verdict and the flow ends there; the commit stage is
  * the one place a verdict is recorded.
  *
- *   read ─▶ verify ─▶ decode+preprocess* ─▶ check ─▶ infer ─▶ check ─▶ shadow ─▶ render* ─▶ result ─▶ commit
+ *   read ─▶ verify ─▶ decode+preprocess* ─▶ check ─▶ infer ─▶ check (─▶ orientation) ─▶ shadow ─▶ render* ─▶ result ─▶ commit
  *   (* on the pixel pool: worker threads, one per core; buffers are moved to and from them, never copied. Decode
  *   and preprocess are one task: the film's pixels stay in the worker, and come back to this thread only when
  *   render (pixel policy other than `none`) or a live shadow with its own input needs them.)
@@ -29,7 +29,7 @@ import { decodeCostBytes, type MemoryAdmission, type Ticket } from './memory-adm
 import { pixelCount } from './pixel-count.ts';
 import type { PixelPool } from './pool/pixel-pool.ts';
 import { StageClock } from './stage-clock.ts';
-import { checkInput, checkOutput } from './stages/check.ts';
+import { checkInput, checkOrientation, checkOutput } from './stages/check.ts';
 import type { VerdictRecorder } from './stages/commit.ts';
 import { decode } from './stages/decode.ts';
 import { infer } from './stages/infer.ts';
@@ -110,7 +110,7 @@ async function score(deps: PipelineDeps, source: SourceFile, ticket: Ticket, clo
     if (refused) return refused;
     const inferred = await clock.time('infer', () => infer(decoded, lease));
     const outOfScope = checkOutput(inferred, lease.manifest);
-    if (outOfScope) return outOfScope;
+    if (outOfScope) return await clock.time('check', () => checkOrientation(outOfScope, inferred, lease));
     const shadow = await shadowScore(inferred, lease.manifest, shadowLease, deps.log);
     const pool = deps.pool.timed(clock);
     const rendered = await clock.time('render', () => render(inferred, lease.manifest, deps.pixels, pool, deps.log));

@@ -124,7 +124,7 @@ export const evalCommand: CommandModule = {
               ...(r.notChest
                 ? [
                     `not-a-chest images refused: ${Object.entries(r.notChest.byKind)
-                      .map(([k, v]) => `${k} ${v.refused}/${v.images}`)
+                      .map(([k, v]) => `${k} ${v.refused}/${v.images}${turned(v.codes)}`)
                       .join(', ')}`,
                     ...r.notChest.passed.map((p) => `  let through: ${p}`),
                   ]
@@ -134,3 +134,9 @@ export const evalCommand: CommandModule = {
       });
   },
 };
+
+/** ' (n as a film turned or inverted)' when the gate said so of some (CXR_ERR_FILM_ORIENTATION). */
+function turned(codes: Record<string, number>): string {
+  const n = codes.CXR_ERR_FILM_ORIENTATION;
+  return n ? ` (${n} as a film turned or inverted)` : '';
+}

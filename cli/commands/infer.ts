@@ -14,6 +14,7 @@ import { textureStats } from '../../models/image/image-stats.ts';
 import { readImageFile } from '../../models/image/read-image.ts';
 import { calibrateProbabilities } from '../../models/package/calibration.ts';
 import { inputGate, outputGate } from '../../models/package/chest-gate.ts';
+import { orientedRefusal, runOn } from '../../models/package/film-orientation.ts';
 import { flaggedClasses, probabilitiesByClass } from '../../models/package/flags.ts';
 import type { ModelPackage } from '../../models/package/load-package.ts';
 import { loadPackageFromPath } from '../../models/package/open-package-path.ts';
@@ -54,9 +55,13 @@ async function inferFile(file: string, pkg: ModelPackage, session: InferenceSess
     if (!image.isChest) return refuse('CXR_ERR_AGENT_NOT_CHEST', `not a chest radiograph: ${image.notChestReason}`);
     const before = inputGate(pkg.manifest, image, textureStats(image.pixels, image.cols, image.rows));
     if (!before.ok) return refuse(before.code, before.reason);
-    const [output] = await session.infer([preprocess(image, pkg.manifest.input)]);
+    const input = preprocess(image, pkg.manifest.input);
+    const [output] = await session.infer([input]);
     const after = outputGate(pkg.manifest, output!);
-    if (!after.ok) return refuse(after.code, after.reason);
+    if (!after.ok) {
+      const refused = await orientedRefusal(pkg.manifest, image, input, after, runOn(session));
+      return refuse(refused.code, refused.reason);
+    }
     const probabilities = calibrateProbabilities(pkg.manifest, output!.probabilities);
     return {
       ...base,

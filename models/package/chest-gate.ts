@@ -21,7 +21,7 @@ import { viewOfMeta } from '../image/view-projection.ts';
 import type { ModelOutput } from '../runtime/types.ts';
 import type { GateSpec, Manifest } from './manifest.ts';
 
-export type GateCode = 'CXR_ERR_NOT_CHEST_XRAY' | 'CXR_ERR_LATERAL_VIEW';
+export type GateCode = 'CXR_ERR_NOT_CHEST_XRAY' | 'CXR_ERR_LATERAL_VIEW' | 'CXR_ERR_FILM_ORIENTATION';
 
 export interface GateScores {
   /** Standard deviation of the image's [0,1] pixels (sampled). */

@@ -37,7 +37,10 @@ export function quarantined(fx: AgentFixture): Record<string, QuarantineRecord> 
   );
 }
 
-/** Waits until the agent has quarantined and scored exactly these many files (fails with what it has). */
+/**
+ * Waits until the agent has quarantined and scored exactly these many files, and every quarantined file's
+ * `.error.json` is written (the agent records a verdict before it moves the file: fails with what it has).
+ */
 export async function untilHandled(
   { fx, agent }: OfflineAgent,
   want: { quarantined: number; scored: number },
@@ -46,7 +49,8 @@ export async function untilHandled(
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const counts = agent.store.fileCounts();
-    if (counts.quarantined === want.quarantined && counts.scored === want.scored) return;
+    const moved = Object.keys(quarantined(fx)).length;
+    if (counts.quarantined === want.quarantined && counts.scored === want.scored && moved === want.quarantined) return;
     assert.ok(
       Date.now() < deadline,
       `timed out waiting for ${JSON.stringify(want)}: ${JSON.stringify(counts)}, ${JSON.stringify(quarantined(fx))}`,

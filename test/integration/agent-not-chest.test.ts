@@ -4,7 +4,7 @@
  * (flat shapes), a grey gradient and a real radiograph of another body part saved as PNG (the repository's dental
  * panoramic CR, so no DICOM tag can refuse it: the model's gate must) are quarantined with CXR_ERR_NOT_CHEST_XRAY and
  * never scored; a real chest film dropped beside them, its JPEG copy, a sepia-tinted colour JPEG of it and the film on
- * white paper (10 % margins) are scored.
+ * white paper (10 % margins) are scored; the film turned 90° is refused with CXR_ERR_FILM_ORIENTATION.
  */
 import assert from 'node:assert/strict';
 import { copyFileSync, writeFileSync } from 'node:fs';
@@ -86,15 +86,19 @@ describe('the not-a-chest gate in the agent (bundled model)', () => {
       .png()
       .toBuffer();
     writeFileSync(join(fx.inDir, 'film-on-paper.png'), onPaper);
+    // the film scanned on its side: refused, and the clinic is told how it came (models/package/film-orientation.ts)
+    writeFileSync(join(fx.inDir, 'film-turned.png'), await sharp(FILM).rotate(90).png().toBuffer());
 
-    await untilHandled(offline, { quarantined: 4, scored: 4 });
+    await untilHandled(offline, { quarantined: 5, scored: 4 });
     const refused = quarantined(fx);
     assert.deepEqual(Object.fromEntries(Object.entries(refused).map(([name, error]) => [name, error.code])), {
       'photo.png': 'CXR_ERR_NOT_CHEST_XRAY',
       'drawing.png': 'CXR_ERR_NOT_CHEST_XRAY',
       'gradient.png': 'CXR_ERR_NOT_CHEST_XRAY',
       'dental.png': 'CXR_ERR_NOT_CHEST_XRAY',
+      'film-turned.png': 'CXR_ERR_FILM_ORIENTATION',
     });
+    assert.match(refused['film-turned.png']!.message, /a chest film turned 90° clockwise: send it upright/);
     const reasons = Object.values(refused)
       .map((error) => error.message)
       .join('\n');

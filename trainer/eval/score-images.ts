@@ -7,8 +7,10 @@
 import { asCxrError } from '../../models/errors.ts';
 import { textureStats } from '../../models/image/image-stats.ts';
 import { readImageFile } from '../../models/image/read-image.ts';
+import type { DecodedImage } from '../../models/image/types.ts';
 import { calibrateProbabilities } from '../../models/package/calibration.ts';
 import { inputGate, outputGate } from '../../models/package/chest-gate.ts';
+import { orientedRefusal, runOn } from '../../models/package/film-orientation.ts';
 import type { Manifest } from '../../models/package/manifest.ts';
 import { preprocess } from '../../models/preprocess/preprocess.ts';
 import type { InferenceSession } from '../../models/runtime/types.ts';
@@ -40,11 +42,12 @@ export async function scoreImages(
     try {
       const image = await readImageFile(item.path);
       const before = inputGate(manifest, image, textureStats(image.pixels, image.cols, image.rows));
-      const [output] = await session.infer([preprocess(image, manifest.input)]);
+      const input = preprocess(image, manifest.input);
+      const [output] = await session.infer([input]);
       const after = outputGate(manifest, output!);
       if (!image.isChest) record.refused = 'CXR_ERR_AGENT_NOT_CHEST';
       else if (!before.ok) record.refused = before.code;
-      else if (!after.ok) record.refused = after.code;
+      else if (!after.ok) record.refused = (await orientedRefusal(manifest, image, input, after, runOn(session))).code;
       record.raw = output!.probabilities;
       record.calibrated = calibrateProbabilities(manifest, output!.probabilities);
       if (options.shortcuts) {
@@ -67,24 +70,45 @@ export async function gateOnNegatives(
   items: { path: string; kind: string }[],
   manifest: Manifest,
   session: InferenceSession,
-): Promise<{ byKind: Record<string, { images: number; refused: number }>; passed: string[] }> {
-  const byKind: Record<string, { images: number; refused: number }> = {};
+): Promise<{ byKind: Record<string, KindRefusals>; passed: string[] }> {
+  const byKind: Record<string, KindRefusals> = {};
   const passed: string[] = [];
   for (const item of items) {
-    const entry = byKind[item.kind] ?? { images: 0, refused: 0 };
+    const entry = byKind[item.kind] ?? { images: 0, refused: 0, codes: {} };
     byKind[item.kind] = entry;
     entry.images++;
-    let refused = true;
+    let code: string | undefined = 'CXR_ERR_DECODE_FAILED';
     try {
-      const image = await readImageFile(item.path);
-      const pass = image.isChest && inputGate(manifest, image, textureStats(image.pixels, image.cols, image.rows)).ok;
-      const [output] = pass ? await session.infer([preprocess(image, manifest.input)]) : [];
-      refused = !output || !outputGate(manifest, output).ok;
-    } catch {
-      // an image the reader refuses is refused too (with its own CXR_ERR_* code)
+      code = await refusalOf(await readImageFile(item.path), manifest, session);
+    } catch (thrown) {
+      code = asCxrError(thrown).code; // an image the reader refuses is refused too
     }
-    if (refused) entry.refused++;
-    else passed.push(item.path);
+    if (code) {
+      entry.refused++;
+      entry.codes[code] = (entry.codes[code] ?? 0) + 1;
+    } else passed.push(item.path);
   }
   return { byKind, passed };
+}
+
+export interface KindRefusals {
+  images: number;
+  refused: number;
+  /** Refusals by CXR_ERR_* code (a chest film the wrong way round: CXR_ERR_FILM_ORIENTATION). */
+  codes: Record<string, number>;
+}
+
+/** The code the production path refuses a decoded image with, or undefined when it would be scored. */
+async function refusalOf(
+  image: DecodedImage,
+  manifest: Manifest,
+  session: InferenceSession,
+): Promise<string | undefined> {
+  if (!image.isChest) return 'CXR_ERR_AGENT_NOT_CHEST';
+  const before = inputGate(manifest, image, textureStats(image.pixels, image.cols, image.rows));
+  if (!before.ok) return before.code;
+  const input = preprocess(image, manifest.input);
+  const [output] = await session.infer([input]);
+  const after = outputGate(manifest, output!);
+  return after.ok ? undefined : (await orientedRefusal(manifest, image, input, after, runOn(session))).code;
 }

@@ -175,7 +175,10 @@ for (const model of args.model) {
     const version = pkg.manifest.version;
     writeFileSync(join(out, `refused-${version}.json`), `${JSON.stringify(refused, null, 1)}\n`);
     results[version] = Object.fromEntries(
-      Object.entries(byKind).map(([kind, n]) => [kind, `${n.refused}/${n.images} refused`]),
+      Object.entries(byKind).map(([kind, n]) => {
+        const turned = n.codes.CXR_ERR_FILM_ORIENTATION;
+        return [kind, `${n.refused}/${n.images} refused${turned ? `, ${turned} as a film turned or inverted` : ''}`];
+      }),
     );
   } finally {
     await session.close();

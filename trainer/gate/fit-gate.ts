@@ -2,8 +2,10 @@
  * Fits the not-a-chest gate on a trained model's classifier features (docs/trainer.md, "Not-a-chest gate").
  * In: a feature function (normalised inputs -> feature rows), the training and validation chest films ([0,1]
  * R x R pixels from the cache), the negatives folder (`cxr train negatives`), an Rng.
- * - head: logistic regression, training films (plain + one augmented copy each) against every negative (plain +
- *   two augmented copies); threshold: the 0.5 % quantile of the validation films' head probability (at most 0.5);
+ * - head: logistic regression, training films (plain + one augmented copy each) against every negative (plain,
+ *   two augmented copies and one turned 90° either way, upside down or inverted); threshold: the 0.5 % quantile
+ *   of the validation films' head probability (at most 0.5); every fourth training film turned or inverted is a
+ *   negative too (kind `turned-film`: the model reads upright, positive films only);
  * - distance: whitening of the training films' features; threshold: 1.5 x the 99.5 % quantile of the validation
  *   films' mean(z^2);
  * - minInputStd: a quarter of the smallest pixel std of a training film, at most 0.03; maxFlatFraction: twice the
@@ -23,7 +25,8 @@ import { textureStats } from '../../models/image/image-stats.ts';
 import { readImageFile } from '../../models/image/read-image.ts';
 import type { DecodedImage } from '../../models/image/types.ts';
 import { type PixelFacts, pixelRefusal } from '../../models/package/chest-gate.ts';
-import { preprocess } from '../../models/preprocess/preprocess.ts';
+import { ORIENTATIONS, uprightCopy } from '../../models/package/film-orientation.ts';
+import { preprocess, resizeGeometry } from '../../models/preprocess/preprocess.ts';
 import { augmentImage } from '../data/augment.ts';
 import { csvRecords } from '../data/csv.ts';
 import { cacheSpec } from '../data/prepare-cache.ts';
@@ -83,6 +86,26 @@ async function filesFacts(paths: string[]): Promise<PixelFacts[]> {
   return out;
 }
 
+/**
+ * Chest films the wrong way round are not what the model reads (it must not score them): every fourth training
+ * film, turned 90° either way, upside down or inverted (in turn), is a negative of kind `turned-film`.
+ */
+async function turnedFilms(o: GateFitInput) {
+  const spec = cacheSpec(o.resolution, o);
+  const copies: Float32Array[] = [];
+  const facts: PixelFacts[] = [];
+  for (let i = 0; i < o.trainFiles.length; i += 4) {
+    const image = await readImageFile(o.trainFiles[i]!);
+    const prepared = preprocess(image, spec);
+    const how = ORIENTATIONS[(i / 4) % ORIENTATIONS.length]!;
+    const placed = resizeGeometry(image.cols, image.rows, spec, prepared.content);
+    copies.push(uprightCopy(prepared, how, placed, spec).data);
+    facts.push(factsOf(image));
+  }
+  const features = await o.features(copies);
+  return features.map((plain, i) => ({ kind: 'turned-film', plain, augmented: [], facts: facts[i]! }));
+}
+
 /** Negative kinds grouped for leave-one-kind-out: every synthetic pattern is one kind. */
 const group = (kind: string) => (kind.startsWith('synthetic-') ? 'synthetic' : kind);
 
@@ -99,14 +122,22 @@ export async function fitGate(o: GateFitInput): Promise<GateFit> {
   for (const r of records) {
     const image = await readImageFile(join(dirname(o.negativesCsv), r.file!)).catch(() => undefined);
     if (!image) continue;
-    const input = preprocess(image, cacheSpec(R, o)).data;
+    const spec = cacheSpec(R, o);
+    const prepared = preprocess(image, spec);
+    const input = prepared.data;
+    // and one copy turned or inverted: the gate's orientation check (film-orientation.ts) runs the model on such
+    // copies of refused images, so the head must know that a CT slice upside down is still no chest film
+    const how = ORIENTATIONS[Math.floor(o.rng() * ORIENTATIONS.length)]!;
+    const placed = resizeGeometry(image.cols, image.rows, spec, prepared.content);
     const [plain, ...augmented] = await o.features([
       input,
       augmentImage(input, R, o.rng),
       augmentImage(input, R, o.rng),
+      uprightCopy(prepared, how, placed, spec).data,
     ]);
     negatives.push({ kind: group(r.kind!), plain: plain!, augmented, facts: factsOf(image) });
   }
+  negatives.push(...(await turnedFilms(o)));
   const whitening = fitWhitening(trainF);
   const distance = (f: Float32Array) => meanSquare(applyLinear(whitening, f));
   const valDistances = [...valPlain, ...valAug].map(distance);

@@ -3,11 +3,15 @@
  * film and the model's manifest; after inference, the model's output too. Out: nothing (go on), or a quarantine
  * verdict: CXR_ERR_AGENT_NOT_CHEST (the tags name another anatomy or modality), CXR_ERR_LATERAL_VIEW,
  * CXR_ERR_NOT_CHEST_XRAY (a near-uniform, colour or mostly flat image; the gate head or the feature distance says it
- * is no chest film).
+ * is no chest film); then, for an image refused after inference, CXR_ERR_FILM_ORIENTATION when the model input
+ * turned or inverted passes the gate (models/package/film-orientation.ts: a chest film on its side, upside down or
+ * negative; 4 more inferences, only for refused images).
  */
 import { inputGate, outputGate } from '../../../models/package/chest-gate.ts';
+import { orientedRefusal } from '../../../models/package/film-orientation.ts';
 import type { Manifest } from '../../../models/package/manifest.ts';
 import type { ModelOutput } from '../../../models/runtime/types.ts';
+import type { ModelLease } from '../../model/model-slot.ts';
 import { quarantine, type Verdict } from '../verdict.ts';
 import type { DecodedFile } from './decode.ts';
 
@@ -27,4 +31,16 @@ export function checkOutput(
 ): Verdict | undefined {
   const gate = outputGate(manifest, scored.output);
   return gate.ok ? undefined : quarantine(scored.source, gate.code, gate.reason);
+}
+
+/** A film the gate refused after inference: is it a chest film the wrong way round? Else the refusal stands. */
+export async function checkOrientation(
+  refused: Verdict,
+  scored: DecodedFile & { output: ModelOutput },
+  lease: Pick<ModelLease, 'manifest' | 'probe'>,
+): Promise<Verdict> {
+  const gate = outputGate(lease.manifest, scored.output);
+  if (gate.ok) return refused;
+  const turned = await orientedRefusal(lease.manifest, scored.image, scored.input, gate, (copy) => lease.probe(copy));
+  return turned.code === gate.code ? refused : quarantine(scored.source, turned.code, turned.reason);
 }

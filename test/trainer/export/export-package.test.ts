@@ -60,7 +60,7 @@ test('exported package runs on ONNX Runtime and OpenVINO like tfjs (<= 1e-4) on 
   );
   const manifest = JSON.parse(await readFile(join(outDir, 'manifest.json'), 'utf8'));
   assert.equal(manifest.input.size, 32);
-  assert.equal(manifest.input.blackMarginCut, 0.05, 'the cache\'s black-margin cut travels with the model');
+  assert.equal(manifest.input.blackMarginCut, 0.05, "the cache's black-margin cut travels with the model");
   assert.equal(manifest.golden.length, 2);
   assert.equal(manifest.params, state.cost.params);
   assert.ok(manifest.thresholds['Lung Opacity'].threshold >= 0);
@@ -94,7 +94,7 @@ test('with negatives: the gate is fitted, exported as extra outputs, self-tested
   });
   const openvino = report.verification.find((c) => c.runtime === 'openvino')!;
   assert.ok(openvino.ok && openvino.vsOnnxRuntime!.extra <= 1e-4 && openvino.vsOnnxRuntime!.cam <= 1e-4);
-  assert.deepEqual(report.gate!.leaveOneKindOut.map((k) => k.kind).sort(), ['other-xray', 'synthetic']);
+  assert.deepEqual(report.gate!.leaveOneKindOut.map((k) => k.kind).sort(), ['other-xray', 'synthetic', 'turned-film']);
   const pkg = await loadModelPackage(outDir, { trustedPublicKeysPem: [keys.publicKeyPem] });
   const m = pkg.manifest;
   assert.deepEqual(m.outputs.extra, ['gate_chest', 'gate_embedding']);
