@@ -4,7 +4,8 @@
  * (flat shapes), a grey gradient and a real radiograph of another body part saved as PNG (the repository's dental
  * panoramic CR, so no DICOM tag can refuse it: the model's gate must) are quarantined with CXR_ERR_NOT_CHEST_XRAY and
  * never scored; a real chest film dropped beside them, its JPEG copy, a sepia-tinted colour JPEG of it and the film on
- * white paper (10 % margins) are scored; the film turned 90° is refused with CXR_ERR_FILM_ORIENTATION.
+ * white paper (10 % margins) are scored; the film turned 90° and the film saved as a negative are refused with
+ * CXR_ERR_FILM_ORIENTATION, saying how they came.
  */
 import assert from 'node:assert/strict';
 import { copyFileSync, writeFileSync } from 'node:fs';
@@ -78,8 +79,8 @@ describe('the not-a-chest gate in the agent (bundled model)', () => {
       .jpeg({ quality: 85 })
       .toBuffer();
     writeFileSync(join(fx.inDir, 'film-sepia.jpg'), sepiaJpeg);
-    // another film on white paper (10 % margins; refused as it is by 3.1.1's gate head before margins were cut,
-    // 0.05 < 0.43): the margins are cut before the model (models/preprocess/content-box.ts)
+    // another film on white paper (10 % margins; refused by 3.1.0's gate head before margins were cut, 0.05 < 0.43):
+    // the margins are cut before the model (models/preprocess/content-box.ts)
     const margin = 26;
     const onPaper = await sharp(ON_PAPER)
       .extend({ top: margin, bottom: margin, left: margin, right: margin, background: '#fff' })
@@ -88,8 +89,10 @@ describe('the not-a-chest gate in the agent (bundled model)', () => {
     writeFileSync(join(fx.inDir, 'film-on-paper.png'), onPaper);
     // the film scanned on its side: refused, and the clinic is told how it came (models/package/film-orientation.ts)
     writeFileSync(join(fx.inDir, 'film-turned.png'), await sharp(FILM).rotate(90).png().toBuffer());
+    // and saved as a negative (a MONOCHROME1 film exported without its inversion): 3.1.1's gate scored it
+    writeFileSync(join(fx.inDir, 'film-negative.png'), await sharp(FILM).negate({ alpha: false }).png().toBuffer());
 
-    await untilHandled(offline, { quarantined: 5, scored: 4 });
+    await untilHandled(offline, { quarantined: 6, scored: 4 });
     const refused = quarantined(fx);
     assert.deepEqual(Object.fromEntries(Object.entries(refused).map(([name, error]) => [name, error.code])), {
       'photo.png': 'CXR_ERR_NOT_CHEST_XRAY',
@@ -97,8 +100,10 @@ describe('the not-a-chest gate in the agent (bundled model)', () => {
       'gradient.png': 'CXR_ERR_NOT_CHEST_XRAY',
       'dental.png': 'CXR_ERR_NOT_CHEST_XRAY',
       'film-turned.png': 'CXR_ERR_FILM_ORIENTATION',
+      'film-negative.png': 'CXR_ERR_FILM_ORIENTATION',
     });
     assert.match(refused['film-turned.png']!.message, /a chest film turned 90° clockwise: send it upright/);
+    assert.match(refused['film-negative.png']!.message, /black and white swapped/);
     const reasons = Object.values(refused)
       .map((error) => error.message)
       .join('\n');
