@@ -1,13 +1,15 @@
 /**
  * The diagnostic viewer end to end in REAL headless Chromium: a real agent process (pixel policy `diagnostic`,
  * the bundled model) scores two real chest DICOMs of one patient (the TorchXRayVision CR with PixelSpacing 0.168 mm,
- * and its MONOCHROME1 twin) and uploads their lossless films; a radiologist opens the later one in the Cornerstone3D
+ * and a later study of it: the same film with new study, series and instance UIDs, made by DCMTK's dcmodify; the
+ * repository's MONOCHROME1 twin shows the film as a negative and the model's gate refuses it) and uploads their
+ * lossless films; a radiologist opens the later one in the Cornerstone3D
  * viewer: the film is the diagnostic image (not the preview), window presets and invert change the rendered
  * values, 1:1 is one film pixel per screen pixel, a length drawn over 100 screen pixels at 1:1 reads 16.8 mm, the
  * earlier study is listed and opens beside it with zoom linked. Screenshots: test-artifacts/viewer-*.png.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,7 +23,7 @@ import { ARTIFACTS, chromiumAvailable, launchChromium } from './browser.ts';
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const TXV = join(REPO, 'models/samples/dicom/torchxrayvision');
 const FIRST = '1.2.276.0.7230010.3.1.4.8323329.6904.1517875201.850819.dcm';
-const SECOND = 'Fake_MONOHR1.dcm';
+const SECOND = 'later-study.dcm';
 const A = { site: 'clinic-view', agent: 'xr-1' };
 
 let hub: RunningHub;
@@ -65,7 +67,8 @@ before(async () => {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   for (const file of [FIRST, SECOND]) {
-    copyFileSync(join(TXV, file), join(work, `${file}.part`));
+    copyFileSync(join(TXV, FIRST), join(work, `${file}.part`));
+    if (file === SECOND) execFileSync('dcmodify', ['-nb', '-gst', '-gse', '-gin', join(work, `${file}.part`)]);
     renameSync(join(work, `${file}.part`), join(inbox, file));
     // one after the other, so the second is the later study of the patient
     const before = Date.now();

@@ -48,7 +48,6 @@ describe('agent intake (real broker, real images)', () => {
       'nih/images/00001280_004.png',
       'nih-fullres/00000061_012.png',
       'dicom/nccid/nih_DX_NoFinding_implicitLE.dcm',
-      'dicom/torchxrayvision/Fake_MONOHR1.dcm',
       'dicom/derived_transcodes/nih_DX_jpegls_lossless_4.80.dcm',
     ];
     for (const rel of dropped) copyFileSync(join(SAMPLES, rel), join(fx.inDir, rel.replace(/\//g, '_')));
@@ -65,6 +64,9 @@ describe('agent intake (real broker, real images)', () => {
       join(fx.inDir, 'dental.dcm'),
     );
     writeFileSync(join(fx.inDir, 'notes.txt'), 'not an image at all\n');
+    // A chest film's pixels tagged MONOCHROME1 (torchxrayvision's test file): shown as the tag says, a negative —
+    // refused by the model's gate and named (3.1.x scored it).
+    copyFileSync(join(SAMPLES, 'dicom/torchxrayvision/Fake_MONOHR1.dcm'), join(fx.inDir, 'shown-inverted.dcm'));
     // A truncated DICOM whose writer is long gone (mtime an hour ago): quarantined, not waited for.
     const full = sample('dicom/derived_transcodes/nih_DX_explicitLE.dcm');
     writeFileSync(join(fx.inDir, 'truncated.dcm'), full.subarray(0, Math.floor(full.length * 0.6)));
@@ -93,6 +95,7 @@ describe('agent intake (real broker, real images)', () => {
       'abdomen.dcm': 'CXR_ERR_AGENT_NOT_CHEST',
       'dental.dcm': 'CXR_ERR_AGENT_NOT_CHEST',
       'notes.txt': 'CXR_ERR_NOT_AN_IMAGE',
+      'shown-inverted.dcm': 'CXR_ERR_FILM_ORIENTATION',
       'truncated.dcm': 'CXR_ERR_DICOM_TRUNCATED',
     });
     for (const name of Object.keys(reasons))
@@ -107,6 +110,7 @@ describe('agent intake (real broker, real images)', () => {
     assert.match(metrics, new RegExp(`^cxr_agent_files_scored_total ${expectedScored}$`, 'm'));
     assert.match(metrics, /^cxr_agent_files_duplicate_total 1$/m);
     assert.match(metrics, /^cxr_agent_files_quarantined_total\{code="CXR_ERR_AGENT_NOT_CHEST"\} 2$/m);
+    assert.match(metrics, /^cxr_agent_files_quarantined_total\{code="CXR_ERR_FILM_ORIENTATION"\} 1$/m);
     assert.match(metrics, /^cxr_agent_outbox_size 0$/m);
     const health = (await (await fetch(`http://127.0.0.1:${agent.httpPort}/healthz`)).json()) as Record<
       string,
@@ -114,7 +118,7 @@ describe('agent intake (real broker, real images)', () => {
     >;
     assert.equal(health.ok, true);
     assert.equal(health.broker, 'connected');
-    assert.equal(health.quarantined, 4);
+    assert.equal(health.quarantined, 5);
   });
 
   it('sends a de-identified preview, the triage and an activation map per finding class (never Normal)', () => {
@@ -135,7 +139,7 @@ describe('agent intake (real broker, real images)', () => {
 
   it('publishes a retained online status with backlog, outbox, model and runtime', async () => {
     await hub.waitFor(
-      () => hub.statuses.some((s) => s.online && s.outbox === 0 && s.quarantined === 4),
+      () => hub.statuses.some((s) => s.online && s.outbox === 0 && s.quarantined === 5),
       5000,
       'status',
     );
