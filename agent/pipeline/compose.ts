@@ -29,7 +29,7 @@ import { decodeCostBytes, type MemoryAdmission, type Ticket } from './memory-adm
 import { pixelCount } from './pixel-count.ts';
 import type { PixelPool } from './pool/pixel-pool.ts';
 import { StageClock } from './stage-clock.ts';
-import { checkInput, checkOrientation, checkOutput } from './stages/check.ts';
+import { checkInput, checkOutput } from './stages/check.ts';
 import type { VerdictRecorder } from './stages/commit.ts';
 import { decode } from './stages/decode.ts';
 import { infer } from './stages/infer.ts';
@@ -109,8 +109,8 @@ async function score(deps: PipelineDeps, source: SourceFile, ticket: Ticket, clo
     const refused = await clock.time('check', () => checkInput(decoded, lease.manifest));
     if (refused) return refused;
     const inferred = await clock.time('infer', () => infer(decoded, lease));
-    const outOfScope = checkOutput(inferred, lease.manifest);
-    if (outOfScope) return await clock.time('check', () => checkOrientation(outOfScope, inferred, lease));
+    const outOfScope = await clock.time('check', () => checkOutput(inferred, lease));
+    if (outOfScope) return outOfScope;
     const shadow = await shadowScore(inferred, lease.manifest, shadowLease, deps.log);
     const pool = deps.pool.timed(clock);
     const rendered = await clock.time('render', () => render(inferred, lease.manifest, deps.pixels, pool, deps.log));

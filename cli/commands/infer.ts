@@ -13,8 +13,8 @@ import { asCxrError } from '../../models/errors.ts';
 import { textureStats } from '../../models/image/image-stats.ts';
 import { readImageFile } from '../../models/image/read-image.ts';
 import { calibrateProbabilities } from '../../models/package/calibration.ts';
-import { inputGate, outputGate } from '../../models/package/chest-gate.ts';
-import { orientedRefusal, runOn } from '../../models/package/film-orientation.ts';
+import { inputGate } from '../../models/package/chest-gate.ts';
+import { outputGateOriented, runOn } from '../../models/package/film-orientation.ts';
 import { flaggedClasses, probabilitiesByClass } from '../../models/package/flags.ts';
 import type { ModelPackage } from '../../models/package/load-package.ts';
 import { loadPackageFromPath } from '../../models/package/open-package-path.ts';
@@ -57,11 +57,8 @@ async function inferFile(file: string, pkg: ModelPackage, session: InferenceSess
     if (!before.ok) return refuse(before.code, before.reason);
     const input = preprocess(image, pkg.manifest.input);
     const [output] = await session.infer([input]);
-    const after = outputGate(pkg.manifest, output!);
-    if (!after.ok) {
-      const refused = await orientedRefusal(pkg.manifest, image, input, after, runOn(session));
-      return refuse(refused.code, refused.reason);
-    }
+    const after = await outputGateOriented(pkg.manifest, image, input, output!, runOn(session));
+    if (!after.ok) return refuse(after.code, after.reason);
     const probabilities = calibrateProbabilities(pkg.manifest, output!.probabilities);
     return {
       ...base,

@@ -14,8 +14,8 @@ import { imageError } from '../../models/image/image-errors.ts';
 import { type PixelStats, pixelStats, textureStats } from '../../models/image/image-stats.ts';
 import { readImage } from '../../models/image/read-image.ts';
 import { type ViewKind, viewOfMeta } from '../../models/image/view-projection.ts';
-import { type GateScores, inputGate, outputGate } from '../../models/package/chest-gate.ts';
-import { orientedRefusal, runOn } from '../../models/package/film-orientation.ts';
+import { type GateScores, inputGate } from '../../models/package/chest-gate.ts';
+import { outputGateOriented, runOn } from '../../models/package/film-orientation.ts';
 import type { ModelPackage } from '../../models/package/load-package.ts';
 import { loadPackageFromPath } from '../../models/package/open-package-path.ts';
 import { readTrustedKeys } from '../../models/package/trusted-keys.ts';
@@ -60,11 +60,9 @@ async function gateOf(image: Awaited<ReturnType<typeof readImage>>, g: Gatekeepe
   if (!before.ok) return { ok: false, code: before.code, reason: before.reason, scores: before.scores };
   const input = preprocess(image, g.pkg.manifest.input);
   const [output] = await g.session.infer([input]);
-  const after = outputGate(g.pkg.manifest, output!);
+  const after = await outputGateOriented(g.pkg.manifest, image, input, output!, runOn(g.session));
   const scores = { ...before.scores, ...after.scores };
-  if (after.ok) return { ok: true, scores };
-  const refused = await orientedRefusal(g.pkg.manifest, image, input, after, runOn(g.session));
-  return { ok: false, code: refused.code, reason: refused.reason, scores };
+  return after.ok ? { ok: true, scores } : { ok: false, code: after.code, reason: after.reason, scores };
 }
 
 async function readOne(file: string, gatekeeper?: Gatekeeper): Promise<ReadReport> {

@@ -100,22 +100,26 @@ export function orientationReason(how: FilmOrientation): string {
 }
 
 /**
- * The gate's refusal after inference as the clinic should read it: CXR_ERR_FILM_ORIENTATION when a turned or
- * inverted copy of the input passes (filmOrientation), else `refused` as it was. `image`: the film's size.
+ * The gate after inference as every caller applies it (agent, `cxr infer`, `cxr read`, `cxr eval`): outputGate,
+ * and for a refusal, CXR_ERR_FILM_ORIENTATION when a turned or inverted copy of the input passes (filmOrientation);
+ * the scores stay those of the image as it came. `image`: the film's size; `input`/`output`: its model input and
+ * the model's output on it; `run`: the model, for the copies.
  */
-export async function orientedRefusal(
+export async function outputGateOriented(
   manifest: Pick<Manifest, 'gate' | 'input'>,
   image: { cols: number; rows: number },
   input: ModelInput,
-  refused: Extract<GateVerdict, { ok: false }>,
+  output: Pick<ModelOutput, 'extra'>,
   run: (copy: ModelInput) => Promise<Pick<ModelOutput, 'extra'>>,
-): Promise<Extract<GateVerdict, { ok: false }>> {
+): Promise<GateVerdict> {
+  const verdict = outputGate(manifest, output);
+  if (verdict.ok) return verdict;
   const placed = resizeGeometry(image.cols, image.rows, manifest.input, input.content);
   const how = await filmOrientation(manifest, input, placed, run);
-  return how ? { ...refused, code: 'CXR_ERR_FILM_ORIENTATION', reason: orientationReason(how) } : refused;
+  return how ? { ...verdict, code: 'CXR_ERR_FILM_ORIENTATION', reason: orientationReason(how) } : verdict;
 }
 
-/** `run` for orientedRefusal on a runtime session (`cxr infer`, `cxr read`, `cxr eval`): one copy per call. */
+/** `run` for outputGateOriented on a runtime session (`cxr infer`, `cxr read`, `cxr eval`): one copy per call. */
 export function runOn(session: Pick<InferenceSession, 'infer'>): (copy: ModelInput) => Promise<ModelOutput> {
   return async (copy) => {
     const [output] = await session.infer([copy]);

@@ -9,11 +9,12 @@ import { textureStats } from '../../models/image/image-stats.ts';
 import { readImageFile } from '../../models/image/read-image.ts';
 import type { DecodedImage } from '../../models/image/types.ts';
 import { calibrateProbabilities } from '../../models/package/calibration.ts';
-import { inputGate, outputGate } from '../../models/package/chest-gate.ts';
-import { orientedRefusal, runOn } from '../../models/package/film-orientation.ts';
+import { inputGate } from '../../models/package/chest-gate.ts';
+import { outputGateOriented, runOn } from '../../models/package/film-orientation.ts';
 import type { Manifest } from '../../models/package/manifest.ts';
+import type { ModelInput } from '../../models/preprocess/input-spec.ts';
 import { preprocess } from '../../models/preprocess/preprocess.ts';
-import type { InferenceSession } from '../../models/runtime/types.ts';
+import type { InferenceSession, ModelOutput } from '../../models/runtime/types.ts';
 import { imageStatistics, REPROCESSING, type Reprocessing, reprocess, type Statistic } from './shortcut-checks.ts';
 
 export interface ScoredImage {
@@ -41,13 +42,10 @@ export async function scoreImages(
     out.push(record);
     try {
       const image = await readImageFile(item.path);
-      const before = inputGate(manifest, image, textureStats(image.pixels, image.cols, image.rows));
       const input = preprocess(image, manifest.input);
       const [output] = await session.infer([input]);
-      const after = outputGate(manifest, output!);
-      if (!image.isChest) record.refused = 'CXR_ERR_AGENT_NOT_CHEST';
-      else if (!before.ok) record.refused = before.code;
-      else if (!after.ok) record.refused = (await orientedRefusal(manifest, image, input, after, runOn(session))).code;
+      const refused = await refusalOf(image, manifest, session, { input, output: output! });
+      if (refused) record.refused = refused;
       record.raw = output!.probabilities;
       record.calibrated = calibrateProbabilities(manifest, output!.probabilities);
       if (options.shortcuts) {
@@ -98,17 +96,22 @@ export interface KindRefusals {
   codes: Record<string, number>;
 }
 
-/** The code the production path refuses a decoded image with, or undefined when it would be scored. */
+/**
+ * The code the production path refuses a decoded image with, or undefined when it would be scored. `scored`: its
+ * model input and output when the caller has them already (else the model runs here, only if the pixels pass).
+ */
 async function refusalOf(
   image: DecodedImage,
   manifest: Manifest,
   session: InferenceSession,
+  scored?: { input: ModelInput; output: ModelOutput },
 ): Promise<string | undefined> {
   if (!image.isChest) return 'CXR_ERR_AGENT_NOT_CHEST';
   const before = inputGate(manifest, image, textureStats(image.pixels, image.cols, image.rows));
   if (!before.ok) return before.code;
-  const input = preprocess(image, manifest.input);
-  const [output] = await session.infer([input]);
-  const after = outputGate(manifest, output!);
-  return after.ok ? undefined : (await orientedRefusal(manifest, image, input, after, runOn(session))).code;
+  const run = runOn(session);
+  const input = scored?.input ?? preprocess(image, manifest.input);
+  const output = scored?.output ?? (await run(input));
+  const after = await outputGateOriented(manifest, image, input, output, run);
+  return after.ok ? undefined : after.code;
 }

@@ -87,23 +87,24 @@ async function filesFacts(paths: string[]): Promise<PixelFacts[]> {
 }
 
 /**
- * Chest films the wrong way round are not what the model reads (it must not score them): every fourth training
- * film, turned 90° either way, upside down or inverted (in turn), is a negative of kind `turned-film`.
+ * The training films, each read once from its file: what the pixel rules read of each, and — chest films the wrong
+ * way round are not what the model reads, it must not score them — every fourth one turned 90° either way, upside
+ * down or inverted (in turn), a negative of kind `turned-film`.
  */
-async function turnedFilms(o: GateFitInput) {
+async function trainingFilms(o: GateFitInput) {
   const spec = cacheSpec(o.resolution, o);
-  const copies: Float32Array[] = [];
   const facts: PixelFacts[] = [];
-  for (let i = 0; i < o.trainFiles.length; i += 4) {
-    const image = await readImageFile(o.trainFiles[i]!);
+  const turned: { input: Float32Array; facts: PixelFacts }[] = [];
+  for (const [i, file] of o.trainFiles.entries()) {
+    const image = await readImageFile(file);
+    facts.push(factsOf(image));
+    if (i % 4) continue;
     const prepared = preprocess(image, spec);
     const how = ORIENTATIONS[(i / 4) % ORIENTATIONS.length]!;
     const placed = resizeGeometry(image.cols, image.rows, spec, prepared.content);
-    copies.push(uprightCopy(prepared, how, placed, spec).data);
-    facts.push(factsOf(image));
+    turned.push({ input: uprightCopy(prepared, how, placed, spec).data, facts: facts[i]! });
   }
-  const features = await o.features(copies);
-  return features.map((plain, i) => ({ kind: 'turned-film', plain, augmented: [], facts: facts[i]! }));
+  return { facts, turned };
 }
 
 /** Negative kinds grouped for leave-one-kind-out: every synthetic pattern is one kind. */
@@ -119,10 +120,10 @@ export async function fitGate(o: GateFitInput): Promise<GateFit> {
 
   const records = csvRecords(await readFile(o.negativesCsv, 'utf8')).filter((r) => r.kind !== 'chest');
   const negatives: { kind: string; plain: Float32Array; augmented: Float32Array[]; facts: PixelFacts }[] = [];
+  const spec = cacheSpec(R, o);
   for (const r of records) {
     const image = await readImageFile(join(dirname(o.negativesCsv), r.file!)).catch(() => undefined);
     if (!image) continue;
-    const spec = cacheSpec(R, o);
     const prepared = preprocess(image, spec);
     const input = prepared.data;
     // and one copy turned or inverted: the gate's orientation check (film-orientation.ts) runs the model on such
@@ -137,12 +138,16 @@ export async function fitGate(o: GateFitInput): Promise<GateFit> {
     ]);
     negatives.push({ kind: group(r.kind!), plain: plain!, augmented, facts: factsOf(image) });
   }
-  negatives.push(...(await turnedFilms(o)));
+  const films = await trainingFilms(o);
+  const turnedFeatures = await o.features(films.turned.map((t) => t.input));
+  negatives.push(
+    ...turnedFeatures.map((plain, i) => ({ kind: 'turned-film', plain, augmented: [], facts: films.turned[i]!.facts })),
+  );
   const whitening = fitWhitening(trainF);
   const distance = (f: Float32Array) => meanSquare(applyLinear(whitening, f));
   const valDistances = [...valPlain, ...valAug].map(distance);
   const distanceThreshold = 1.5 * quantile(valDistances, 0.995);
-  const trainFacts = await filesFacts(o.trainFiles);
+  const trainFacts = films.facts;
   const valFacts = await filesFacts(o.valFiles);
   const minInputStd = Math.min(0.03, Math.min(...trainFacts.map((f) => f.std)) / 4);
   const maxFlatFraction = Math.min(0.6, Math.max(0.4, 2 * Math.max(...trainFacts.map((f) => f.flat))));

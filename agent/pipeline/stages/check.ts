@@ -7,8 +7,8 @@
  * turned or inverted passes the gate (models/package/film-orientation.ts: a chest film on its side, upside down or
  * negative; 4 more inferences, only for refused images).
  */
-import { inputGate, outputGate } from '../../../models/package/chest-gate.ts';
-import { orientedRefusal } from '../../../models/package/film-orientation.ts';
+import { inputGate } from '../../../models/package/chest-gate.ts';
+import { outputGateOriented } from '../../../models/package/film-orientation.ts';
 import type { Manifest } from '../../../models/package/manifest.ts';
 import type { ModelOutput } from '../../../models/runtime/types.ts';
 import type { ModelLease } from '../../model/model-slot.ts';
@@ -25,22 +25,13 @@ export function checkInput(decoded: DecodedFile, manifest: Pick<Manifest, 'gate'
   return gate.ok ? undefined : quarantine(source, gate.code, gate.reason);
 }
 
-export function checkOutput(
-  scored: DecodedFile & { output: ModelOutput },
-  manifest: Pick<Manifest, 'gate'>,
-): Verdict | undefined {
-  const gate = outputGate(manifest, scored.output);
-  return gate.ok ? undefined : quarantine(scored.source, gate.code, gate.reason);
-}
-
-/** A film the gate refused after inference: is it a chest film the wrong way round? Else the refusal stands. */
-export async function checkOrientation(
-  refused: Verdict,
+export async function checkOutput(
   scored: DecodedFile & { output: ModelOutput },
   lease: Pick<ModelLease, 'manifest' | 'probe'>,
-): Promise<Verdict> {
-  const gate = outputGate(lease.manifest, scored.output);
-  if (gate.ok) return refused;
-  const turned = await orientedRefusal(lease.manifest, scored.image, scored.input, gate, (copy) => lease.probe(copy));
-  return turned.code === gate.code ? refused : quarantine(scored.source, turned.code, turned.reason);
+): Promise<Verdict | undefined> {
+  const { manifest } = lease;
+  const gate = await outputGateOriented(manifest, scored.image, scored.input, scored.output, (copy) =>
+    lease.probe(copy),
+  );
+  return gate.ok ? undefined : quarantine(scored.source, gate.code, gate.reason);
 }

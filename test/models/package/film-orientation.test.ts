@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { GateVerdict } from '../../../models/package/chest-gate.ts';
 import {
   filmOrientation,
   ORIENTATION_MIN_CHEST,
   ORIENTATIONS,
-  orientedRefusal,
+  outputGateOriented,
   uprightCopy,
 } from '../../../models/package/film-orientation.ts';
 import type { Manifest } from '../../../models/package/manifest.ts';
@@ -75,18 +74,24 @@ test('the orientation whose copy passes the gate confidently is the answer; none
   assert.equal(ORIENTATIONS.length, 4);
 });
 
-test('the refusal says how the film came, or stays as it was', async () => {
-  const refused: Extract<GateVerdict, { ok: false }> = {
-    ok: false,
-    code: 'CXR_ERR_NOT_CHEST_XRAY',
-    reason: 'does not look like a chest radiograph (gate 0.050 < 0.430)',
-    scores: { chest: 0.05 },
-  };
+test('the gate after inference: a pass stays a pass; a refusal says how the film came, or stays as it was', async () => {
   const image = { cols: SIZE, rows: SIZE };
-  const turned = await orientedRefusal(manifest, image, input(turnedClockwise(upright)), refused, model(0.99));
+  const output = (chest: number) => ({
+    extra: { gate_chest: Float32Array.of(chest), gate_embedding: Float32Array.of(0.1, 0.1) },
+  });
+  const film = input(upright);
+  assert.deepEqual(await outputGateOriented(manifest, image, film, output(0.99), model(0.99)), {
+    ok: true,
+    scores: { chest: Math.fround(0.99), distance: Math.fround(0.1) ** 2 },
+  });
+  const turned = await outputGateOriented(manifest, image, input(turnedClockwise(upright)), output(0.05), model(0.99));
+  assert.ok(!turned.ok);
   assert.equal(turned.code, 'CXR_ERR_FILM_ORIENTATION');
   assert.match(turned.reason, /a chest film turned 90° clockwise: send it upright/);
-  assert.deepEqual(turned.scores, refused.scores, 'the scores are those of the film as it came');
-  const photo = Float32Array.from({ length: SIZE * SIZE }, (_, i) => ((i * 7) % 5) / 5);
-  assert.deepEqual(await orientedRefusal(manifest, image, input(photo), refused, model(0.99)), refused);
+  assert.equal(turned.scores.chest, Math.fround(0.05), 'the scores are those of the film as it came');
+  const photo = input(Float32Array.from({ length: SIZE * SIZE }, (_, i) => ((i * 7) % 5) / 5));
+  const refused = await outputGateOriented(manifest, image, photo, output(0.05), model(0.99));
+  assert.ok(!refused.ok);
+  assert.equal(refused.code, 'CXR_ERR_NOT_CHEST_XRAY');
+  assert.match(refused.reason, /does not look like a chest radiograph/);
 });
