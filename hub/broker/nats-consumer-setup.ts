@@ -5,7 +5,8 @@
  * Out: the consumer exists (created, or its ack wait / limit updated) and, on a cluster, has a leader. The stream itself is the MQTT
  * gateway's, made when the first MQTT client of the account connects: until it exists this waits (up to
  * `waitMs`). A consumer of that name with another filter or ack policy is refused (CXR_ERR_HUB_NATS): it was
- * made for something else and the hub must not take it over.
+ * made for something else and the hub must not take it over. A cluster not answering yet (timeouts, no responders,
+ * 503 while it elects leaders) is waited for within the same limit.
  */
 import {
   AckPolicy,
@@ -15,7 +16,7 @@ import {
   JetStreamApiError,
   type JetStreamManager,
 } from '@nats-io/jetstream';
-import { nanos } from '@nats-io/transport-node';
+import { NoRespondersError, nanos, TimeoutError } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { CxrError } from '../../models/errors.ts';
 import { MQTT_MESSAGES_STREAM, RESULTS_FILTER } from './nats-subjects.ts';
@@ -50,6 +51,15 @@ class NoLeaderYet extends Error {}
 
 const isApiError = (error: unknown, code: number) => error instanceof JetStreamApiError && error.code === code;
 
+/**
+ * A cluster still electing its JetStream leaders answers an API request late, with no responder, or with 503
+ * ("JetStream system temporarily unavailable"): a replica started then waits for it instead of exiting.
+ */
+const isTransient = (error: unknown) =>
+  error instanceof TimeoutError ||
+  error instanceof NoRespondersError ||
+  (error instanceof JetStreamApiError && error.status === 503);
+
 export async function ensureResultsConsumer(setup: ConsumerSetup): Promise<void> {
   const { jsm, name, log } = setup;
   const wanted = resultsConsumerConfig(setup);
@@ -79,7 +89,8 @@ export async function ensureResultsConsumer(setup: ConsumerSetup): Promise<void>
         log.info({ consumer: name, filter: wanted.filter_subject }, 'results consumer created');
         continue; // and wait for its leader
       }
-      const waiting = error instanceof NoLeaderYet || isApiError(error, JetStreamApiCodes.StreamNotFound);
+      const waiting =
+        error instanceof NoLeaderYet || isApiError(error, JetStreamApiCodes.StreamNotFound) || isTransient(error);
       if (!waiting || Date.now() > deadline) {
         if (error instanceof CxrError) throw error;
         throw new CxrError('CXR_ERR_HUB_NATS', `cannot set up the results consumer: ${(error as Error).message}`, {

@@ -79,7 +79,8 @@ export async function startNatsResults(options: NatsResultsOptions): Promise<Nat
     });
   }
   const setup = {
-    jsm: await jetstreamManager(nc),
+    // No account check here: a cluster still electing leaders fails it; the consumer setup below waits for it.
+    jsm: await jetstreamManager(nc, { checkAPI: false }),
     name: options.consumer,
     ackWaitMs: options.ackWaitMs,
     maxAckPending: options.maxAckPending,

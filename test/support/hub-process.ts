@@ -7,6 +7,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const CXR = fileURLToPath(new URL('../../bin/cxr.mjs', import.meta.url));
+/** A replica not serving by then is stuck (its log lines go into the error). */
+const START_WITHIN_MS = 120_000;
 
 export interface HubProcess {
   url: string;
@@ -33,11 +35,21 @@ export async function startHubProcess(configFile: string, port: number): Promise
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`hub not serving within ${START_WITHIN_MS} ms:\n${stderr}\n${lines.slice(-20).join('\n')}`));
+    }, START_WITHIN_MS);
     child.stderr!.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
-      if (stderr.includes('cxr hub: dashboard')) resolve();
+      if (stderr.includes('cxr hub: dashboard')) {
+        clearTimeout(timer);
+        resolve();
+      }
     });
-    void exited.then(() => reject(new Error(`hub exited at start:\n${stderr}\n${lines.slice(-20).join('\n')}`)));
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`hub exited at start:\n${stderr}\n${lines.slice(-20).join('\n')}`));
+    });
   });
   const end = async (signal: NodeJS.Signals) => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);

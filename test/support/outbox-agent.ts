@@ -15,6 +15,8 @@ export interface OutboxAgentOptions {
   password: string;
   window?: number;
   resendMs?: number;
+  /** How long the first connect may take, refusals retried meanwhile (default 60 s). */
+  connectWithinMs?: number;
 }
 
 export interface OutboxAgent {
@@ -33,6 +35,29 @@ export interface OutboxAgent {
   close(): Promise<void>;
 }
 
+/**
+ * Resolves on the client's first CONNACK. A refusal before it is retried, as the agent retries (mqtt.js's
+ * connectAsync gives up on the first one: a NATS node still making the account's MQTT streams answers a new
+ * client "server unavailable" for a moment, which failed the scale-out test's set-up on a loaded CI machine).
+ */
+function firstConnect(client: MqttClient, withinMs: number): Promise<void> {
+  const errors: string[] = [];
+  return new Promise<void>((resolve, reject) => {
+    const onError = (error: Error) => errors.push(error.message);
+    const timer = setTimeout(() => {
+      client.off('error', onError);
+      client.end(true);
+      reject(new Error(`MQTT client not connected within ${withinMs} ms: ${errors.join('; ') || 'no answer'}`));
+    }, withinMs);
+    client.on('error', onError);
+    client.once('connect', () => {
+      clearTimeout(timer);
+      client.off('error', onError);
+      resolve();
+    });
+  });
+}
+
 export async function connectOutboxAgent(options: OutboxAgentOptions): Promise<OutboxAgent> {
   const { address } = options;
   const window = options.window ?? 16;
@@ -41,7 +66,7 @@ export async function connectOutboxAgent(options: OutboxAgentOptions): Promise<O
     const parsed = new URL(url);
     return { host: parsed.hostname, port: Number(parsed.port), protocol: 'mqtt' as const };
   });
-  const client = await mqtt.connectAsync(options.urls[0]!, {
+  const client = mqtt.connect(options.urls[0]!, {
     servers,
     username: `${address.site}/${address.agent}`,
     password: options.password,
@@ -52,6 +77,7 @@ export async function connectOutboxAgent(options: OutboxAgentOptions): Promise<O
     connectTimeout: 5_000,
     reconnectOnConnackError: true, // as the agent (agent/sync/mqtt-options.ts): a refused CONNACK is retried
   });
+  await firstConnect(client, options.connectWithinMs ?? 60_000);
   const queue: ResultMessage[] = [];
   const inFlight = new Map<string, { message: ResultMessage; sentMs: number }>();
   const acks = new Map<string, AckMessage['status'][]>();
