@@ -1,7 +1,8 @@
 /**
  * `cxr train prepare --data <csv|rsna root|class folders> [--data <another site> ...] --cache <dir>
  *    [--val 0.15 --test 0.2 --seed 1 --resolution 128 --min-class-images 0]`
- * `cxr train negatives --out <dir> [--skimage <dir>] [--dicom <dir>...] [--page <html|md>...] [--document <md>...]`
+ * `cxr train negatives --out <dir> [--skimage <dir>] [--dicom <dir>...] [--images <dir>...] [--page <html|md>...]
+ *   [--document <md>...]`
  * `cxr train --cache <dir> --out <dir> [family options] [--epochs --batch --lr --patience --seed --head --resume
  *    --cam-from-block 2 --samples-per-epoch <n>]`
  *
@@ -58,6 +59,7 @@ interface NegativesCliOptions {
   out: string;
   skimage?: string;
   dicom: string[];
+  images: string[];
   page: string[];
   document: string[];
   synthetic: string;
@@ -150,6 +152,7 @@ export const trainCommand: CommandModule = {
       .option('--out <dir>', 'output folder (<kind>/<name>.png and negatives.csv)')
       .option('--skimage <dir>', 'folder holding skimage/data/ unpacked from the scikit-image wheel')
       .option('--dicom <dir>', 'folder searched for DICOM files (repeatable): dir[=licence[=kind]]', collect, [])
+      .option('--images <dir>', 'folder searched for PNG/JPEG/GIF images (repeatable): dir=licence=kind', collect, [])
       .option('--page <file>', 'HTML page to screenshot (repeatable)', collect, [])
       .option('--document <file>', 'text or Markdown file to render as a document page (repeatable)', collect, [])
       .option('--synthetic <n>', 'synthetic images per kind', '40')
@@ -168,6 +171,11 @@ export const trainCommand: CommandModule = {
               dicomDirs: o.dicom.map((d) => {
                 const [dir, licence, kind] = d.split('=');
                 return { dir: dir!, licence: licence ?? 'see the source', ...(kind ? { kind } : {}) };
+              }),
+              imageDirs: o.images.map((d) => {
+                const [dir, licence, kind] = d.split('=');
+                if (!kind) throw new CxrError('CXR_ERR_DATASET_INVALID', `--images ${d}: give dir=licence=kind`);
+                return { dir: dir!, licence: licence!, kind };
               }),
               pages: [
                 ...o.page.map((path) => ({ path, kind: 'screenshot' as const, licence: 'this project' })),

@@ -8,7 +8,9 @@
  * - ct, mr, us, nm, other-xray, photo: DICOM files (pydicom's and pydicom-data's test files, the repo's non-chest
  *   samples) decoded by the agent's reader and written as 8-bit PNG; a chest CR found there becomes `chest`;
  *   CT slices also in lung, mediastinum and bone windows, MR/NM/PT also over their full range
- *   (display-windows.ts), as they appear when shown or captured elsewhere.
+ *   (display-windows.ts), as they appear when shown or captured elsewhere;
+ * - any kind: folders of ready-made PNG/JPEG/GIF images (screenshots in another program's manual, …), their kind
+ *   given.
  * Out: `<out>/<kind>/<name>.png` and `<out>/negatives.csv` (file,kind,source,licence). Unreadable or tiny
  * files are skipped; DICOMs with the same pixels (transfer-syntax copies) are written once.
  */
@@ -52,6 +54,8 @@ export interface NegativesOptions {
   skimageDir?: string;
   /** Folders searched (recursively) for DICOM files, with the licence that applies and, optionally, their kind. */
   dicomDirs: { dir: string; licence: string; kind?: string }[];
+  /** Folders searched (recursively) for PNG/JPEG/GIF images, all of the given kind. */
+  imageDirs?: { dir: string; licence: string; kind: string }[];
   /** HTML pages to render, with their kind. */
   pages: { path: string; kind: 'screenshot' | 'document'; licence: string }[];
   chromiumPath?: string;
@@ -160,6 +164,17 @@ export async function buildNegatives(o: NegativesOptions): Promise<NegativeRecor
         const source = `${relative(dir, path)}${suffix ? ` (${suffix.slice(1)} window)` : ''}`;
         await write(kind, `${name}${suffix}`, png, source, licence);
       }
+    }
+  }
+  for (const { dir, licence, kind } of o.imageDirs ?? []) {
+    for (const path of await filesUnder(dir)) {
+      if (!/\.(png|jpe?g|gif)$/i.test(path)) continue;
+      const meta = await sharp(path)
+        .metadata()
+        .catch(() => undefined);
+      if (!meta?.width || !meta.height || meta.width < 32 || meta.height < 32) continue;
+      const name = `image-${basename(path).replace(/\.\w+$/, '')}`;
+      await write(kind, name, await sharp(path).png().toBuffer(), relative(dir, path), licence);
     }
   }
   if (o.pages.length) await renderPages(o, write);
