@@ -14,7 +14,9 @@ test('ready-made images are written as PNG with their kind, source and licence; 
   const shots = join(root, 'manual', 'images');
   mkdirSync(join(shots, 'sub'), { recursive: true });
   await grey(120, 80).png().toFile(join(shots, 'MainPanel.png'));
-  await grey(64, 64).jpeg().toFile(join(shots, 'sub', 'viewer.jpg'));
+  await grey(64, 64)
+    .jpeg()
+    .toFile(join(shots, 'sub', 'viewer.jpg'));
   await grey(16, 16).png().toFile(join(shots, 'icon.png')); // too small to be a picture of anything
   writeFileSync(join(shots, 'notes.txt'), 'not an image');
   writeFileSync(join(shots, 'broken.png'), 'not a png either');
@@ -36,5 +38,8 @@ test('ready-made images are written as PNG with their kind, source and licence; 
   );
   const written = await sharp(join(out, 'screenshot/image-viewer.png')).metadata();
   assert.equal(written.format, 'png');
-  assert.match(readFileSync(join(out, 'negatives.csv'), 'utf8'), /^file,kind,source,licence\nscreenshot\/image-MainPanel/);
+  assert.match(
+    readFileSync(join(out, 'negatives.csv'), 'utf8'),
+    /^file,kind,source,licence\nscreenshot\/image-MainPanel/,
+  );
 });
