@@ -6,7 +6,8 @@
  * refused an image after inference, the model input turned 90° either way, upside down and inverted is run once
  * more (4 copies); if a copy passes the gate confidently (ORIENTATION_MIN_CHEST), the refusal says how the film
  * came: CXR_ERR_FILM_ORIENTATION. It is never scored in that orientation: the clinic sends the film again as it
- * should be.
+ * should be. A negative the gate lets through, less surely than its inverted copy, is refused the same way
+ * (passedInverted).
  * In: the refused image's model input, where the film lies in it (preprocess.ts resizeGeometry), the input spec, the
  * gate and a function that runs the model. Out: the orientation whose copy passes (the highest gate-head
  * probability among those that pass), or undefined.
@@ -92,6 +93,31 @@ export async function filmOrientation(
   return best?.how;
 }
 
+/**
+ * A negative can pass the gate: the head sees a chest, less surely than in the film put right (3.2.0: 22 of 312
+ * validation films saved as negatives passed, every one with head ≤ 0.90 and its inverted copy ≥ 0.965, 0.095 or more
+ * above it). So an image that passes with a head below INVERTED_PROBE_BELOW is run once more inverted; if that copy
+ * passes with a head of ORIENTATION_MIN_CHEST or more and INVERTED_MIN_GAIN above the image's own, the image is the
+ * negative of a chest film. Chosen on validation films: of the 312 as they are, 11 are probed and none is named
+ * (their inverted copies' heads are at least 0.045 below their own); test films, measured once: docs/trainer.md.
+ */
+export const INVERTED_PROBE_BELOW = 0.95;
+export const INVERTED_MIN_GAIN = 0.05;
+
+/** Is an image the gate passed with head `chest` the negative of a chest film? (one more inference, if probed) */
+export async function passedInverted(
+  manifest: Pick<Manifest, 'gate' | 'input'>,
+  chest: number,
+  input: ModelInput,
+  placed: Placed,
+  run: (copy: ModelInput) => Promise<Pick<ModelOutput, 'extra'>>,
+): Promise<boolean> {
+  if (!manifest.gate || !(chest < INVERTED_PROBE_BELOW)) return false;
+  const copy = outputGate(manifest, await run(uprightCopy(input, 'inverted', placed, manifest.input)));
+  const copyChest = copy.scores.chest ?? 0;
+  return copy.ok && copyChest >= Math.max(ORIENTATION_MIN_CHEST, chest + INVERTED_MIN_GAIN);
+}
+
 /** The refusal's words for the clinic. */
 export function orientationReason(how: FilmOrientation): string {
   return how === 'inverted'
@@ -100,10 +126,11 @@ export function orientationReason(how: FilmOrientation): string {
 }
 
 /**
- * The gate after inference as every caller applies it (agent, `cxr infer`, `cxr read`, `cxr eval`): outputGate,
- * and for a refusal, CXR_ERR_FILM_ORIENTATION when a turned or inverted copy of the input passes (filmOrientation);
- * the scores stay those of the image as it came. `image`: the film's size; `input`/`output`: its model input and
- * the model's output on it; `run`: the model, for the copies.
+ * The gate after inference as every caller applies it (agent, `cxr infer`, `cxr read`, `cxr eval`): outputGate;
+ * for a refusal, CXR_ERR_FILM_ORIENTATION when a turned or inverted copy of the input passes (filmOrientation); for a
+ * pass with a less than sure head, CXR_ERR_FILM_ORIENTATION when it is a negative (passedInverted). The scores stay
+ * those of the image as it came. `image`: the film's size; `input`/`output`: its model input and the model's output
+ * on it; `run`: the model, for the copies.
  */
 export async function outputGateOriented(
   manifest: Pick<Manifest, 'gate' | 'input'>,
@@ -113,8 +140,16 @@ export async function outputGateOriented(
   run: (copy: ModelInput) => Promise<Pick<ModelOutput, 'extra'>>,
 ): Promise<GateVerdict> {
   const verdict = outputGate(manifest, output);
-  if (verdict.ok) return verdict;
   const placed = resizeGeometry(image.cols, image.rows, manifest.input, input.content);
+  if (verdict.ok) {
+    if (!(await passedInverted(manifest, verdict.scores.chest ?? 1, input, placed, run))) return verdict;
+    return {
+      ok: false,
+      code: 'CXR_ERR_FILM_ORIENTATION',
+      reason: orientationReason('inverted'),
+      scores: verdict.scores,
+    };
+  }
   const how = await filmOrientation(manifest, input, placed, run);
   return how ? { ...verdict, code: 'CXR_ERR_FILM_ORIENTATION', reason: orientationReason(how) } : verdict;
 }

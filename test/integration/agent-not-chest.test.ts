@@ -5,7 +5,7 @@
  * panoramic CR, so no DICOM tag can refuse it: the model's gate must) are quarantined with CXR_ERR_NOT_CHEST_XRAY and
  * never scored; a real chest film dropped beside them, its JPEG copy, a sepia-tinted colour JPEG of it and the film on
  * white paper (10 % margins) are scored; the film turned 90° and the film saved as a negative are refused with
- * CXR_ERR_FILM_ORIENTATION, saying how they came.
+ * CXR_ERR_FILM_ORIENTATION, saying how they came, as is another film saved as a negative that the gate itself passes.
  */
 import assert from 'node:assert/strict';
 import { copyFileSync, writeFileSync } from 'node:fs';
@@ -18,6 +18,7 @@ import { type OfflineAgent, quarantined, startOfflineAgent, untilHandled } from 
 
 const FILM = join(SAMPLES, 'nih/images/00000017_000.png');
 const ON_PAPER = join(SAMPLES, 'nih/images/00001281_000.png');
+const PASSING_NEGATIVE = join(SAMPLES, 'nih/images/00000013_009.png');
 const DENTAL = join(SAMPLES, 'dicom/non_chest/fo-dicom_CR-ModalitySequenceLUT_dental-panoramic.dcm');
 const SIDE = 256;
 
@@ -91,8 +92,12 @@ describe('the not-a-chest gate in the agent (bundled model)', () => {
     writeFileSync(join(fx.inDir, 'film-turned.png'), await sharp(FILM).rotate(90).png().toBuffer());
     // and saved as a negative (a MONOCHROME1 film exported without its inversion): 3.1.1's gate scored it
     writeFileSync(join(fx.inDir, 'film-negative.png'), await sharp(FILM).negate({ alpha: false }).png().toBuffer());
+    // a negative the model's gate passes (head 0.13 ≥ 0.101 with 3.2.0), less surely than the film put right (0.999):
+    // the agent runs its inverted copy and refuses it the same way (passedInverted)
+    const passing = await sharp(PASSING_NEGATIVE).negate({ alpha: false }).png().toBuffer();
+    writeFileSync(join(fx.inDir, 'other-film-negative.png'), passing);
 
-    await untilHandled(offline, { quarantined: 6, scored: 4 });
+    await untilHandled(offline, { quarantined: 7, scored: 4 });
     const refused = quarantined(fx);
     assert.deepEqual(Object.fromEntries(Object.entries(refused).map(([name, error]) => [name, error.code])), {
       'photo.png': 'CXR_ERR_NOT_CHEST_XRAY',
@@ -101,9 +106,11 @@ describe('the not-a-chest gate in the agent (bundled model)', () => {
       'dental.png': 'CXR_ERR_NOT_CHEST_XRAY',
       'film-turned.png': 'CXR_ERR_FILM_ORIENTATION',
       'film-negative.png': 'CXR_ERR_FILM_ORIENTATION',
+      'other-film-negative.png': 'CXR_ERR_FILM_ORIENTATION',
     });
     assert.match(refused['film-turned.png']!.message, /a chest film turned 90° clockwise: send it upright/);
     assert.match(refused['film-negative.png']!.message, /black and white swapped/);
+    assert.match(refused['other-film-negative.png']!.message, /black and white swapped/);
     const reasons = Object.values(refused)
       .map((error) => error.message)
       .join('\n');
