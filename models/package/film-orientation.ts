@@ -95,7 +95,7 @@ export async function filmOrientation(
 
 /**
  * A negative can pass the gate: the head sees a chest, less surely than in the film put right (3.2.0: 22 of 312
- * validation films saved as negatives passed, every one with head ≤ 0.90 and its inverted copy ≥ 0.965, 0.095 or more
+ * validation films saved as negatives passed, every one with head ≤ 0.90 and its inverted copy ≥ 0.965, 0.094 or more
  * above it). So an image that passes with a head below INVERTED_PROBE_BELOW is run once more inverted; if that copy
  * passes with a head of ORIENTATION_MIN_CHEST or more and INVERTED_MIN_GAIN above the image's own, the image is the
  * negative of a chest film. Chosen on validation films: of the 312 as they are, 11 are probed and none is named
