@@ -6,8 +6,8 @@
  * refused an image after inference, the model input turned 90° either way, upside down and inverted is run once
  * more (4 copies); if a copy passes the gate confidently (ORIENTATION_MIN_CHEST), the refusal says how the film
  * came: CXR_ERR_FILM_ORIENTATION. It is never scored in that orientation: the clinic sends the film again as it
- * should be. A negative the gate lets through, less surely than its inverted copy, is refused the same way
- * (passedInverted).
+ * should be. A film the wrong way round that the gate lets through, less surely than a copy put right, is refused
+ * the same way (passedWrongWay).
  * In: the refused image's model input, where the film lies in it (preprocess.ts resizeGeometry), the input spec, the
  * gate and a function that runs the model. Out: the orientation whose copy passes (the highest gate-head
  * probability among those that pass), or undefined.
@@ -82,40 +82,41 @@ export async function filmOrientation(
   input: ModelInput,
   placed: Placed,
   run: (copy: ModelInput) => Promise<Pick<ModelOutput, 'extra'>>,
+  minChest = ORIENTATION_MIN_CHEST,
 ): Promise<FilmOrientation | undefined> {
   if (!manifest.gate) return undefined;
   let best: { how: FilmOrientation; chest: number } | undefined;
   for (const how of ORIENTATIONS) {
     const verdict = outputGate(manifest, await run(uprightCopy(input, how, placed, manifest.input)));
     const chest = verdict.scores.chest ?? 0;
-    if (verdict.ok && chest >= ORIENTATION_MIN_CHEST && (!best || chest > best.chest)) best = { how, chest };
+    if (verdict.ok && chest >= minChest && (!best || chest > best.chest)) best = { how, chest };
   }
   return best?.how;
 }
 
 /**
- * A negative can pass the gate: the head sees a chest, less surely than in the film put right (3.2.0: 22 of 312
- * validation films saved as negatives passed, every one with head ≤ 0.90 and its inverted copy ≥ 0.965, 0.094 or more
- * above it). So an image that passes with a head below INVERTED_PROBE_BELOW is run once more inverted; if that copy
- * passes with a head of ORIENTATION_MIN_CHEST or more and INVERTED_MIN_GAIN above the image's own, the image is the
- * negative of a chest film. Chosen on validation films: of the 312 as they are, 11 are probed and none is named
- * (their inverted copies' heads are at least 0.045 below their own); test films, measured once: docs/trainer.md.
+ * A film the wrong way round can pass the gate: the head sees a chest, less surely than in the film put right (3.2.0,
+ * validation films: upside down 122 of 312 passed, turned 90° 20 and 18, saved as negatives 22). So an image that
+ * passes with a head below WRONG_WAY_PROBE_BELOW is run as the 4 copies of filmOrientation; if one passes with a head
+ * of ORIENTATION_MIN_CHEST or more and WRONG_WAY_MIN_GAIN above the image's own, the image is that film the wrong
+ * way round. Chosen on validation films: of the 312 as they are, 11 are probed and none is named (the closest, a
+ * film at head 0.258 whose upside-down copy reaches 0.763); of the wrong-way copies that passed, 20/20, 17/18,
+ * 107/122 and 22/22 are named (the rest pass with a head of 0.95 or more, or gain less); test films, measured once,
+ * in docs/trainer.md.
  */
-export const INVERTED_PROBE_BELOW = 0.95;
-export const INVERTED_MIN_GAIN = 0.05;
+export const WRONG_WAY_PROBE_BELOW = 0.95;
+export const WRONG_WAY_MIN_GAIN = 0.05;
 
-/** Is an image the gate passed with head `chest` the negative of a chest film? (one more inference, if probed) */
-export async function passedInverted(
+/** How a film the gate passed with head `chest` came, when it is one the wrong way round (4 inferences, if probed). */
+export async function passedWrongWay(
   manifest: Pick<Manifest, 'gate' | 'input'>,
   chest: number,
   input: ModelInput,
   placed: Placed,
   run: (copy: ModelInput) => Promise<Pick<ModelOutput, 'extra'>>,
-): Promise<boolean> {
-  if (!manifest.gate || !(chest < INVERTED_PROBE_BELOW)) return false;
-  const copy = outputGate(manifest, await run(uprightCopy(input, 'inverted', placed, manifest.input)));
-  const copyChest = copy.scores.chest ?? 0;
-  return copy.ok && copyChest >= Math.max(ORIENTATION_MIN_CHEST, chest + INVERTED_MIN_GAIN);
+): Promise<FilmOrientation | undefined> {
+  if (!(chest < WRONG_WAY_PROBE_BELOW)) return undefined;
+  return filmOrientation(manifest, input, placed, run, Math.max(ORIENTATION_MIN_CHEST, chest + WRONG_WAY_MIN_GAIN));
 }
 
 /** The refusal's words for the clinic. */
@@ -128,7 +129,7 @@ export function orientationReason(how: FilmOrientation): string {
 /**
  * The gate after inference as every caller applies it (agent, `cxr infer`, `cxr read`, `cxr eval`): outputGate;
  * for a refusal, CXR_ERR_FILM_ORIENTATION when a turned or inverted copy of the input passes (filmOrientation); for a
- * pass with a less than sure head, CXR_ERR_FILM_ORIENTATION when it is a negative (passedInverted). The scores stay
+ * pass with a less than sure head, CXR_ERR_FILM_ORIENTATION when it is a film the wrong way round (passedWrongWay). The scores stay
  * those of the image as it came. `image`: the film's size; `input`/`output`: its model input and the model's output
  * on it; `run`: the model, for the copies.
  */
@@ -141,17 +142,11 @@ export async function outputGateOriented(
 ): Promise<GateVerdict> {
   const verdict = outputGate(manifest, output);
   const placed = resizeGeometry(image.cols, image.rows, manifest.input, input.content);
-  if (verdict.ok) {
-    if (!(await passedInverted(manifest, verdict.scores.chest ?? 1, input, placed, run))) return verdict;
-    return {
-      ok: false,
-      code: 'CXR_ERR_FILM_ORIENTATION',
-      reason: orientationReason('inverted'),
-      scores: verdict.scores,
-    };
-  }
-  const how = await filmOrientation(manifest, input, placed, run);
-  return how ? { ...verdict, code: 'CXR_ERR_FILM_ORIENTATION', reason: orientationReason(how) } : verdict;
+  const how = verdict.ok
+    ? await passedWrongWay(manifest, verdict.scores.chest ?? 1, input, placed, run)
+    : await filmOrientation(manifest, input, placed, run);
+  if (!how) return verdict;
+  return { ok: false, code: 'CXR_ERR_FILM_ORIENTATION', reason: orientationReason(how), scores: verdict.scores };
 }
 
 /** `run` for outputGateOriented on a runtime session (`cxr infer`, `cxr read`, `cxr eval`): one copy per call. */

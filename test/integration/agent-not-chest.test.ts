@@ -5,7 +5,8 @@
  * panoramic CR, so no DICOM tag can refuse it: the model's gate must) are quarantined with CXR_ERR_NOT_CHEST_XRAY and
  * never scored; a real chest film dropped beside them, its JPEG copy, a sepia-tinted colour JPEG of it and the film on
  * white paper (10 % margins) are scored; the film turned 90° and the film saved as a negative are refused with
- * CXR_ERR_FILM_ORIENTATION, saying how they came, as is another film saved as a negative that the gate itself passes.
+ * CXR_ERR_FILM_ORIENTATION, saying how they came, as are a negative and an upside-down film that the gate itself
+ * passes (the wrong-way check).
  */
 import assert from 'node:assert/strict';
 import { copyFileSync, writeFileSync } from 'node:fs';
@@ -93,11 +94,13 @@ describe('the not-a-chest gate in the agent (bundled model)', () => {
     // and saved as a negative (a MONOCHROME1 film exported without its inversion): 3.1.1's gate scored it
     writeFileSync(join(fx.inDir, 'film-negative.png'), await sharp(FILM).negate({ alpha: false }).png().toBuffer());
     // a negative the model's gate passes (head 0.13 ≥ 0.101 with 3.2.0), less surely than the film put right (0.999):
-    // the agent runs its inverted copy and refuses it the same way (passedInverted)
+    // the agent runs its turned and inverted copies and refuses it the same way (passedWrongWay)
     const passing = await sharp(PASSING_NEGATIVE).negate({ alpha: false }).png().toBuffer();
     writeFileSync(join(fx.inDir, 'other-film-negative.png'), passing);
+    // the film upside down: the gate passes it too (head 0.20), the film put right reaches 1.00
+    writeFileSync(join(fx.inDir, 'film-upside-down.png'), await sharp(FILM).rotate(180).png().toBuffer());
 
-    await untilHandled(offline, { quarantined: 7, scored: 4 });
+    await untilHandled(offline, { quarantined: 8, scored: 4 });
     const refused = quarantined(fx);
     assert.deepEqual(Object.fromEntries(Object.entries(refused).map(([name, error]) => [name, error.code])), {
       'photo.png': 'CXR_ERR_NOT_CHEST_XRAY',
@@ -107,10 +110,12 @@ describe('the not-a-chest gate in the agent (bundled model)', () => {
       'film-turned.png': 'CXR_ERR_FILM_ORIENTATION',
       'film-negative.png': 'CXR_ERR_FILM_ORIENTATION',
       'other-film-negative.png': 'CXR_ERR_FILM_ORIENTATION',
+      'film-upside-down.png': 'CXR_ERR_FILM_ORIENTATION',
     });
     assert.match(refused['film-turned.png']!.message, /a chest film turned 90° clockwise: send it upright/);
     assert.match(refused['film-negative.png']!.message, /black and white swapped/);
     assert.match(refused['other-film-negative.png']!.message, /black and white swapped/);
+    assert.match(refused['film-upside-down.png']!.message, /a chest film upside down: send it upright/);
     const reasons = Object.values(refused)
       .map((error) => error.message)
       .join('\n');

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   filmOrientation,
-  INVERTED_MIN_GAIN,
-  INVERTED_PROBE_BELOW,
   ORIENTATION_MIN_CHEST,
   ORIENTATIONS,
   outputGateOriented,
   uprightCopy,
+  WRONG_WAY_MIN_GAIN,
+  WRONG_WAY_PROBE_BELOW,
 } from '../../../models/package/film-orientation.ts';
 import type { Manifest } from '../../../models/package/manifest.ts';
 import type { ModelInput } from '../../../models/preprocess/input-spec.ts';
@@ -98,19 +98,20 @@ test('the gate after inference: a pass stays a pass; a refusal says how the film
   assert.match(refused.reason, /does not look like a chest radiograph/);
 });
 
-test('a negative that passes the gate less surely than the film put right is refused as inverted', async () => {
+test('a film the wrong way round that the gate passes less surely than the film put right is refused, named', async () => {
   const image = { cols: SIZE, rows: SIZE };
   const negative = input(Float32Array.from(upright, (v) => 1 - v));
+  const half = input(turnedClockwise(turnedClockwise(upright)));
   const film = input(upright);
-  /** The model: `heads.upright` for the upright film, `heads.negative` for its negative, and counts its calls. */
-  const counted = (heads: { upright: number; negative: number }) => {
+  /** The model: `heads.upright` for the upright film, `heads.other` for anything else; counts its calls. */
+  const counted = (heads: { upright: number; other: number }) => {
     const calls = { n: 0 };
     const run = async (copy: ModelInput) => {
       calls.n++;
       const same = copy.data.every((v, i) => Math.abs(v - (upright[i] as number)) < 1e-6);
       return {
         extra: {
-          gate_chest: Float32Array.of(same ? heads.upright : heads.negative),
+          gate_chest: Float32Array.of(same ? heads.upright : heads.other),
           gate_embedding: Float32Array.of(0.1, 0.1),
         },
       };
@@ -121,26 +122,36 @@ test('a negative that passes the gate less surely than the film put right is ref
     extra: { gate_chest: Float32Array.of(chest), gate_embedding: Float32Array.of(0.1, 0.1) },
   });
   // a negative passing with 0.6 whose inverted copy (the film) reaches 0.99: named, scores as it came
-  const a = counted({ upright: 0.99, negative: 0.6 });
+  const a = counted({ upright: 0.99, other: 0.6 });
   const named = await outputGateOriented(manifest, image, negative, output(0.6), a.run);
   assert.ok(!named.ok);
   assert.equal(named.code, 'CXR_ERR_FILM_ORIENTATION');
   assert.match(named.reason, /black and white swapped/);
   assert.equal(named.scores.chest, Math.fround(0.6));
-  assert.equal(a.calls.n, 1, 'one more inference: the inverted copy');
+  assert.equal(a.calls.n, 4, 'the 4 copies');
+  // an upside-down film passing with 0.7
+  const upsideDown = await outputGateOriented(
+    manifest,
+    image,
+    half,
+    output(0.7),
+    counted({ upright: 0.98, other: 0.7 }).run,
+  );
+  assert.ok(!upsideDown.ok);
+  assert.match(upsideDown.reason, /a chest film upside down: send it upright/);
   // a film the head is sure of is not probed at all
-  const b = counted({ upright: 0.99, negative: 0.6 });
-  assert.ok(0.99 >= INVERTED_PROBE_BELOW);
+  const b = counted({ upright: 0.99, other: 0.6 });
+  assert.ok(0.99 >= WRONG_WAY_PROBE_BELOW);
   assert.ok((await outputGateOriented(manifest, image, film, output(0.99), b.run)).ok);
   assert.equal(b.calls.n, 0);
-  // an upright film passed less surely is probed, and stays a pass: its negative is no chest film to the model
-  const c = counted({ upright: 0.8, negative: 0.05 });
+  // an upright film passed less surely is probed, and stays a pass: no copy of it is a chest film to the model
+  const c = counted({ upright: 0.8, other: 0.05 });
   assert.ok((await outputGateOriented(manifest, image, film, output(0.8), c.run)).ok);
-  assert.equal(c.calls.n, 1);
-  // the copy must beat the image by INVERTED_MIN_GAIN and reach ORIENTATION_MIN_CHEST
+  assert.equal(c.calls.n, 4);
+  // the copy must beat the image by WRONG_WAY_MIN_GAIN and reach ORIENTATION_MIN_CHEST
   const close = 0.93;
-  const d = counted({ upright: close + INVERTED_MIN_GAIN / 2, negative: close });
+  const d = counted({ upright: close + WRONG_WAY_MIN_GAIN / 2, other: close });
   assert.ok((await outputGateOriented(manifest, image, negative, output(close), d.run)).ok);
-  const e = counted({ upright: ORIENTATION_MIN_CHEST - 0.01, negative: 0.5 });
+  const e = counted({ upright: ORIENTATION_MIN_CHEST - 0.01, other: 0.5 });
   assert.ok((await outputGateOriented(manifest, image, negative, output(0.5), e.run)).ok);
 });

@@ -1,28 +1,30 @@
 /**
- * The gate's inverted check for images it passes (models/package/film-orientation.ts, passedInverted), measured on
- * a split's films as they are and saved as negatives (docs/trainer.md, "Not-a-chest gate", stage 6). Per image: the
- * gate head on the image (after the pixel rules) and on its inverted model input. Printed per form: images, passed
- * by the gate, probed (head below INVERTED_PROBE_BELOW), named inverted; and for choosing the limits (validation
- * only): the highest head a passing negative has, the lowest gain its inverted copy has over it, and the highest gain
- * a film as it is has. Not-a-chest images can be given with --files (PNG folders): none should be named.
+ * The gate's check for films the wrong way round that it passes (models/package/film-orientation.ts,
+ * passedWrongWay), measured on a split's films as they are, turned 90° clockwise and anticlockwise, upside down and
+ * saved as negatives (docs/trainer.md, "Not-a-chest gate", stage 6). Per image: the gate head on the image (after the
+ * pixel rules) and on each of its 4 copies put right (0 for a copy the gate refuses). Printed per form: images,
+ * passed by the gate, probed (head below WRONG_WAY_PROBE_BELOW), named as a film the wrong way round, and for
+ * choosing the limits (validation only): the highest head a passing image has and the lowest and highest gain of its
+ * best copy over it. Not-a-chest images can be given with --files (PNG folders): none should be named.
  *
- *   node --import tsx trainer/experiments/inverted-films.ts --cache var/cache-2site --split val \
+ *   node --import tsx trainer/experiments/wrong-way-films.ts --cache var/cache-2site --split val \
  *     --model models/baseline [--files var/negatives]
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { textureStats } from '../../models/image/image-stats.ts';
 import { readImage, readImageFile } from '../../models/image/read-image.ts';
 import type { DecodedImage } from '../../models/image/types.ts';
 import { inputGate, outputGate } from '../../models/package/chest-gate.ts';
 import {
-  INVERTED_MIN_GAIN,
-  INVERTED_PROBE_BELOW,
   ORIENTATION_MIN_CHEST,
+  ORIENTATIONS,
   runOn,
   uprightCopy,
+  WRONG_WAY_MIN_GAIN,
+  WRONG_WAY_PROBE_BELOW,
 } from '../../models/package/film-orientation.ts';
 import { loadPackageFromPath } from '../../models/package/open-package-path.ts';
 import { readTrustedKeys } from '../../models/package/trusted-keys.ts';
@@ -40,7 +42,7 @@ const { values: args } = parseArgs({
   },
 });
 if (!args.cache || !args.model) {
-  throw new Error('usage: inverted-films.ts --cache <dir> --split val|test --model <package> [--files <png folder>]');
+  throw new Error('usage: wrong-way-films.ts --cache <dir> --split val|test --model <package> [--files <png folder>]');
 }
 const cache = resolve(args.cache);
 
@@ -51,35 +53,39 @@ const { session } = await openSession(pkg, { runtime: 'auto' });
 const manifest = pkg.manifest;
 const run = runOn(session);
 
-/** The gate head on the image and on its inverted copy; undefined when the pixel rules refuse it first. */
-async function heads(image: DecodedImage): Promise<{ passed: boolean; chest: number; inverted: number } | undefined> {
+/** The gate head on the image and the best of its 4 copies put right; undefined when the pixel rules refuse it. */
+async function heads(image: DecodedImage): Promise<{ passed: boolean; chest: number; best: number } | undefined> {
   if (!inputGate(manifest, image, textureStats(image.pixels, image.cols, image.rows)).ok) return undefined;
   const input = preprocess(image, manifest.input);
   const verdict = outputGate(manifest, await run(input));
   const placed = resizeGeometry(image.cols, image.rows, manifest.input, input.content);
-  const copy = outputGate(manifest, await run(uprightCopy(input, 'inverted', placed, manifest.input)));
-  return { passed: verdict.ok, chest: verdict.scores.chest ?? 0, inverted: copy.ok ? (copy.scores.chest ?? 0) : 0 };
+  let best = 0;
+  for (const how of ORIENTATIONS) {
+    const copy = outputGate(manifest, await run(uprightCopy(input, how, placed, manifest.input)));
+    if (copy.ok) best = Math.max(best, copy.scores.chest ?? 0);
+  }
+  return { passed: verdict.ok, chest: verdict.scores.chest ?? 0, best };
 }
 
-const named = (h: { chest: number; inverted: number }) =>
-  h.chest < INVERTED_PROBE_BELOW && h.inverted >= Math.max(ORIENTATION_MIN_CHEST, h.chest + INVERTED_MIN_GAIN);
+const named = (h: { chest: number; best: number }) =>
+  h.chest < WRONG_WAY_PROBE_BELOW && h.best >= Math.max(ORIENTATION_MIN_CHEST, h.chest + WRONG_WAY_MIN_GAIN);
 
 async function measure(form: string, images: AsyncIterable<DecodedImage>) {
   let count = 0;
-  const passed: { chest: number; inverted: number }[] = [];
+  const passed: { chest: number; best: number }[] = [];
   for await (const image of images) {
     count++;
     const h = await heads(image);
     if (h?.passed) passed.push(h);
   }
-  const probed = passed.filter((h) => h.chest < INVERTED_PROBE_BELOW);
-  const gains = passed.map((h) => h.inverted - h.chest);
+  const probed = passed.filter((h) => h.chest < WRONG_WAY_PROBE_BELOW);
+  const gains = passed.map((h) => h.best - h.chest);
   return {
     form,
     images: count,
     passedGate: passed.length,
     probed: probed.length,
-    namedInverted: passed.filter(named).length,
+    namedWrongWay: passed.filter(named).length,
     highestHead: Math.max(...passed.map((h) => h.chest)),
     lowestGain: Math.min(...gains),
     highestGain: Math.max(...gains),
@@ -90,11 +96,15 @@ const films = csvRecords(readFileSync(join(cache, `${args.split}.csv`), 'utf8'))
 async function* asTheyAre(paths: string[]) {
   for (const path of paths) yield await readImageFile(path);
 }
-async function* asNegatives(paths: string[]) {
-  for (const path of paths) {
-    const negative = await sharp(path).greyscale().negate({ alpha: false }).png().toBuffer();
-    yield await readImage(negative);
-  }
+/** The films as a clinic might send them the wrong way round (each is put right by one of the 4 copies). */
+const WRONG_WAYS: Record<string, (film: Sharp) => Sharp> = {
+  'turned 90° clockwise': (f) => f.rotate(90),
+  'turned 90° anticlockwise': (f) => f.rotate(270),
+  'upside down': (f) => f.rotate(180),
+  'saved as negatives': (f) => f.negate({ alpha: false }),
+};
+async function* wrongWay(paths: string[], make: (film: Sharp) => Sharp) {
+  for (const path of paths) yield await readImage(await make(sharp(path).greyscale()).png().toBuffer());
 }
 const notChest = args.files.flatMap((dir) =>
   readdirSync(dir, { recursive: true, withFileTypes: true })
@@ -104,11 +114,11 @@ const notChest = args.files.flatMap((dir) =>
 );
 
 try {
-  const rows = [
-    await measure(`${args.split} films as they are`, asTheyAre(films)),
-    await measure(`${args.split} films saved as negatives`, asNegatives(films)),
-    ...(notChest.length ? [await measure('not-a-chest images (--files)', asTheyAre(notChest))] : []),
-  ];
+  const rows = [await measure(`${args.split} films as they are`, asTheyAre(films))];
+  for (const [form, make] of Object.entries(WRONG_WAYS)) {
+    rows.push(await measure(`${args.split} films ${form}`, wrongWay(films, make)));
+  }
+  if (notChest.length) rows.push(await measure('not-a-chest images (--files)', asTheyAre(notChest)));
   process.stdout.write(`${JSON.stringify({ model: manifest.version, rows }, null, 1)}\n`);
 } finally {
   await session.close();
