@@ -1,8 +1,8 @@
 /**
  * `cxr train prepare --data <csv|rsna root|class folders> [--data <another site> ...] --cache <dir>
  *    [--val 0.15 --test 0.2 --seed 1 --resolution 128 --min-class-images 0]`
- * `cxr train negatives --out <dir> [--skimage <dir>] [--dicom <dir>...] [--images <dir>...] [--page <html|md>...]
- *   [--document <md>...]`
+ * `cxr train negatives --out <dir> [--skimage <dir>] [--dicom <dir>...] [--images <dir>... --grey-copies]
+ *   [--page <html|md>...] [--document <md>...]`
  * `cxr train --cache <dir> --out <dir> [family options] [--epochs --batch --lr --patience --seed --head --resume
  *    --cam-from-block 2 --samples-per-epoch <n>]`
  *
@@ -60,6 +60,7 @@ interface NegativesCliOptions {
   skimage?: string;
   dicom: string[];
   images: string[];
+  greyCopies?: boolean;
   page: string[];
   document: string[];
   synthetic: string;
@@ -152,7 +153,13 @@ export const trainCommand: CommandModule = {
       .option('--out <dir>', 'output folder (<kind>/<name>.png and negatives.csv)')
       .option('--skimage <dir>', 'folder holding skimage/data/ unpacked from the scikit-image wheel')
       .option('--dicom <dir>', 'folder searched for DICOM files (repeatable): dir[=licence[=kind]]', collect, [])
-      .option('--images <dir>', 'folder searched for PNG/JPEG/GIF images (repeatable): dir=licence=kind', collect, [])
+      .option(
+        '--images <dir>',
+        'folder searched for PNG/JPEG/GIF/WebP images (repeatable): dir=licence=kind',
+        collect,
+        [],
+      )
+      .option('--grey-copies', 'write each colour image of --images also in grey')
       .option('--page <file>', 'HTML page to screenshot (repeatable)', collect, [])
       .option('--document <file>', 'text or Markdown file to render as a document page (repeatable)', collect, [])
       .option('--synthetic <n>', 'synthetic images per kind', '40')
@@ -177,6 +184,7 @@ export const trainCommand: CommandModule = {
                 if (!kind) throw new CxrError('CXR_ERR_DATASET_INVALID', `--images ${d}: give dir=licence=kind`);
                 return { dir: dir!, licence: licence!, kind };
               }),
+              greyCopies: o.greyCopies === true,
               pages: [
                 ...o.page.map((path) => ({ path, kind: 'screenshot' as const, licence: 'this project' })),
                 ...o.document.map((path) => ({ path, kind: 'document' as const, licence: 'this project' })),

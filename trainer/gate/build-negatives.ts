@@ -9,10 +9,13 @@
  *   samples) decoded by the agent's reader and written as 8-bit PNG; a chest CR found there becomes `chest`;
  *   CT slices also in lung, mediastinum and bone windows, MR/NM/PT also over their full range
  *   (display-windows.ts), as they appear when shown or captured elsewhere;
- * - any kind: folders of ready-made PNG/JPEG/GIF images (screenshots in another program's manual, …), their kind
- *   given.
+ * - any kind: folders of ready-made PNG/JPEG/GIF/WebP images (screenshots in another program's manual, wallpapers,
+ *   logos, …), their kind given; one larger than the reader takes is shrunk to 2048 px; with `greyCopies`, a colour
+ *   image is also written in grey (a photograph printed or captured in grey: the colour rule cannot refuse it, the
+ *   model's gate must).
  * Out: `<out>/<kind>/<name>.png` and `<out>/negatives.csv` (file,kind,source,licence). Unreadable or tiny
- * files are skipped; DICOMs with the same pixels (transfer-syntax copies) are written once.
+ * files are skipped; DICOMs with the same pixels (transfer-syntax copies) are written once; files of one name in
+ * different folders are all kept (`<name>-2`, …).
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -21,7 +24,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import sharp from 'sharp';
-import { readImageFile } from '../../models/image/read-image.ts';
+import { DEFAULT_MAX_PIXELS, readImageFile } from '../../models/image/read-image.ts';
 import { resizeGrey } from '../../models/preprocess/resize-grey.ts';
 import { mulberry32 } from '../data/random.ts';
 import { displayWindows } from './display-windows.ts';
@@ -54,8 +57,10 @@ export interface NegativesOptions {
   skimageDir?: string;
   /** Folders searched (recursively) for DICOM files, with the licence that applies and, optionally, their kind. */
   dicomDirs: { dir: string; licence: string; kind?: string }[];
-  /** Folders searched (recursively) for PNG/JPEG/GIF images, all of the given kind. */
+  /** Folders searched (recursively) for PNG/JPEG/GIF/WebP images, all of the given kind. */
   imageDirs?: { dir: string; licence: string; kind: string }[];
+  /** Write each colour image of `imageDirs` also as a grey copy (`<name>-grey`). */
+  greyCopies?: boolean;
   /** HTML pages to render, with their kind. */
   pages: { path: string; kind: 'screenshot' | 'document'; licence: string }[];
   chromiumPath?: string;
@@ -94,6 +99,15 @@ async function filesUnder(dir: string): Promise<string[]> {
     .sort();
 }
 
+/** Whether an RGB(A) image has any colour (its channels differ somewhere). */
+async function inColour(path: string): Promise<boolean> {
+  const { data, info } = await sharp(path).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  for (let i = 0; i + 2 < data.length; i += info.channels) {
+    if (data[i] !== data[i + 1] || data[i] !== data[i + 2]) return true;
+  }
+  return false;
+}
+
 function thumbprint(pixels: Float32Array, w: number, h: number): string {
   const t = resizeGrey(pixels, w, h, 16, 16);
   return createHash('sha256')
@@ -103,9 +117,12 @@ function thumbprint(pixels: Float32Array, w: number, h: number): string {
 
 export async function buildNegatives(o: NegativesOptions): Promise<NegativeRecord[]> {
   const records: NegativeRecord[] = [];
+  const taken = new Set<string>();
   const write = async (kind: string, name: string, png: Buffer, source: string, licence: string) => {
     await mkdir(join(o.outDir, kind), { recursive: true });
-    const file = join(kind, `${name}.png`);
+    let file = join(kind, `${name}.png`);
+    for (let n = 2; taken.has(file); n++) file = join(kind, `${name}-${n}.png`);
+    taken.add(file);
     await writeFile(join(o.outDir, file), png);
     records.push({ file, kind, source, licence });
   };
@@ -168,13 +185,22 @@ export async function buildNegatives(o: NegativesOptions): Promise<NegativeRecor
   }
   for (const { dir, licence, kind } of o.imageDirs ?? []) {
     for (const path of await filesUnder(dir)) {
-      if (!/\.(png|jpe?g|gif)$/i.test(path)) continue;
+      if (!/\.(png|jpe?g|gif|webp)$/i.test(path)) continue;
       const meta = await sharp(path)
         .metadata()
         .catch(() => undefined);
       if (!meta?.width || !meta.height || meta.width < 32 || meta.height < 32) continue;
       const name = `image-${basename(path).replace(/\.\w+$/, '')}`;
-      await write(kind, name, await sharp(path).png().toBuffer(), relative(dir, path), licence);
+      // one larger than the reader takes (a 4096² wallpaper) is shrunk, so that the gate is measured, not the limit
+      const image = () =>
+        meta.width! * meta.height! * (meta.channels ?? 3) > DEFAULT_MAX_PIXELS
+          ? sharp(path).resize({ width: 2048, height: 2048, fit: 'inside' })
+          : sharp(path);
+      await write(kind, name, await image().png().toBuffer(), relative(dir, path), licence);
+      if (o.greyCopies && (meta.channels ?? 1) >= 3 && (await inColour(path))) {
+        const grey = await image().greyscale().png().toBuffer();
+        await write(kind, `${name}-grey`, grey, `${relative(dir, path)} (grey copy)`, licence);
+      }
     }
   }
   if (o.pages.length) await renderPages(o, write);
