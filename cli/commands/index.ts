@@ -19,6 +19,7 @@ export const COMMANDS: Readonly<Record<string, () => Promise<CommandModule>>> = 
   train: async () => (await import('./train.ts')).trainCommand,
   eval: async () => (await import('./eval.ts')).evalCommand,
   export: async () => (await import('./export.ts')).exportCommand,
+  'refit-gate': async () => (await import('./refit-gate.ts')).refitGateCommand,
   search: async () => (await import('./search.ts')).searchCommand,
   bench: async () => (await import('./bench.ts')).benchCommand,
   publish: async () => (await import('./publish.ts')).publishCommand,

@@ -19,7 +19,8 @@ import { type OfflineAgent, quarantined, startOfflineAgent, untilHandled } from 
 
 const FILM = join(SAMPLES, 'nih/images/00000017_000.png');
 const ON_PAPER = join(SAMPLES, 'nih/images/00001281_000.png');
-const PASSING_NEGATIVE = join(SAMPLES, 'nih/images/00000013_009.png');
+const OTHER_NEGATIVE = join(SAMPLES, 'nih/images/00000013_009.png');
+const PASSING_UPSIDE_DOWN = join(SAMPLES, 'nih/images/00001304_001.png');
 const DENTAL = join(SAMPLES, 'dicom/non_chest/fo-dicom_CR-ModalitySequenceLUT_dental-panoramic.dcm');
 const SIDE = 256;
 
@@ -93,14 +94,19 @@ describe('the not-a-chest gate in the agent (bundled model)', () => {
     writeFileSync(join(fx.inDir, 'film-turned.png'), await sharp(FILM).rotate(90).png().toBuffer());
     // and saved as a negative (a MONOCHROME1 film exported without its inversion): 3.1.1's gate scored it
     writeFileSync(join(fx.inDir, 'film-negative.png'), await sharp(FILM).negate({ alpha: false }).png().toBuffer());
-    // a negative the model's gate passes (head 0.13 ≥ 0.101 with 3.2.0), less surely than the film put right (0.999):
-    // the agent runs its turned and inverted copies and refuses it the same way (passedWrongWay)
-    const passing = await sharp(PASSING_NEGATIVE).negate({ alpha: false }).png().toBuffer();
-    writeFileSync(join(fx.inDir, 'other-film-negative.png'), passing);
-    // the film upside down: the gate passes it too (head 0.20), the film put right reaches 1.00
+    // another film saved as a negative (3.2.0's gate passed it, head 0.13; 3.2.1's refuses it, head 0.011)
+    const negative = await sharp(OTHER_NEGATIVE).negate({ alpha: false }).png().toBuffer();
+    writeFileSync(join(fx.inDir, 'other-film-negative.png'), negative);
+    // the film upside down: refused by the gate (head 0.007), named from its copy put right (1.00)
     writeFileSync(join(fx.inDir, 'film-upside-down.png'), await sharp(FILM).rotate(180).png().toBuffer());
+    // a film upside down that the gate passes (3.2.1: head 0.50 ≥ 0.48), less surely than the film put right
+    // (1.00): the agent runs its turned and inverted copies and refuses it the same way (passedWrongWay)
+    writeFileSync(
+      join(fx.inDir, 'passing-upside-down.png'),
+      await sharp(PASSING_UPSIDE_DOWN).rotate(180).png().toBuffer(),
+    );
 
-    await untilHandled(offline, { quarantined: 8, scored: 4 });
+    await untilHandled(offline, { quarantined: 9, scored: 4 });
     const refused = quarantined(fx);
     assert.deepEqual(Object.fromEntries(Object.entries(refused).map(([name, error]) => [name, error.code])), {
       'photo.png': 'CXR_ERR_NOT_CHEST_XRAY',
@@ -111,11 +117,13 @@ describe('the not-a-chest gate in the agent (bundled model)', () => {
       'film-negative.png': 'CXR_ERR_FILM_ORIENTATION',
       'other-film-negative.png': 'CXR_ERR_FILM_ORIENTATION',
       'film-upside-down.png': 'CXR_ERR_FILM_ORIENTATION',
+      'passing-upside-down.png': 'CXR_ERR_FILM_ORIENTATION',
     });
     assert.match(refused['film-turned.png']!.message, /a chest film turned 90° clockwise: send it upright/);
     assert.match(refused['film-negative.png']!.message, /black and white swapped/);
     assert.match(refused['other-film-negative.png']!.message, /black and white swapped/);
     assert.match(refused['film-upside-down.png']!.message, /a chest film upside down: send it upright/);
+    assert.match(refused['passing-upside-down.png']!.message, /a chest film upside down: send it upright/);
     const reasons = Object.values(refused)
       .map((error) => error.message)
       .join('\n');

@@ -3,7 +3,10 @@
  * In: a feature function (normalised inputs -> feature rows), the training and validation chest films ([0,1]
  * R x R pixels from the cache), the negatives folder (`cxr train negatives`), an Rng.
  * - head: logistic regression, training films (plain + one augmented copy each) against every negative (plain,
- *   two augmented copies and one turned 90° either way, upside down or inverted); threshold: the 0.5 % quantile
+ *   two augmented copies and one turned 90° either way, upside down or inverted), fitted on the features whitened
+ *   as for the distance below and stored as a map on the raw ones (gradient descent on the raw, strongly
+ *   correlated features stops short where negatives differ from films in small joint moves; gate-math.ts);
+ *   threshold: the 0.5 % quantile
  *   of the validation films' head probability (at most 0.5); every fourth training film turned or inverted is a
  *   negative too (kind `turned-film`: the model reads upright, positive films only);
  * - distance: whitening of the training films' features; threshold: 1.5 x the 99.5 % quantile of the validation
@@ -31,7 +34,15 @@ import { augmentImage } from '../data/augment.ts';
 import { csvRecords } from '../data/csv.ts';
 import { cacheSpec } from '../data/prepare-cache.ts';
 import type { Rng } from '../data/random.ts';
-import { applyLinear, fitLogistic, fitWhitening, type Linear, meanSquare, quantile } from './gate-math.ts';
+import {
+  applyLinear,
+  composeLinear,
+  fitLogistic,
+  fitWhitening,
+  type Linear,
+  meanSquare,
+  quantile,
+} from './gate-math.ts';
 
 export type FeatureFn = (inputs01: Float32Array[]) => Promise<Float32Array[]>;
 
@@ -115,11 +126,16 @@ export async function fitGate(o: GateFitInput): Promise<GateFit> {
   const withAugmented = (images: Float32Array[], copies: number) =>
     images.flatMap((img) => [img, ...Array.from({ length: copies }, () => augmentImage(img, R, o.rng))]);
   const trainF = await o.features(withAugmented(o.train, 1));
+  const whitening = fitWhitening(trainF);
+  const whiten = (f: Float32Array) => Float32Array.from(applyLinear(whitening, f));
+  const distance = (f: Float32Array) => meanSquare(whiten(f));
+  const trainWhite = trainF.map(whiten);
   const valPlain = await o.features(o.val);
   const valAug = await o.features(o.val.map((img) => augmentImage(img, R, o.rng)));
 
   const records = csvRecords(await readFile(o.negativesCsv, 'utf8')).filter((r) => r.kind !== 'chest');
-  const negatives: { kind: string; plain: Float32Array; augmented: Float32Array[]; facts: PixelFacts }[] = [];
+  type Negative = { kind: string; plain: Float32Array; white: Float32Array; whiteAugmented: Float32Array[] };
+  const negatives: (Negative & { facts: PixelFacts })[] = [];
   const spec = cacheSpec(R, o);
   for (const r of records) {
     const image = await readImageFile(join(dirname(o.negativesCsv), r.file!)).catch(() => undefined);
@@ -136,15 +152,25 @@ export async function fitGate(o: GateFitInput): Promise<GateFit> {
       augmentImage(input, R, o.rng),
       uprightCopy(prepared, how, placed, spec).data,
     ]);
-    negatives.push({ kind: group(r.kind!), plain: plain!, augmented, facts: factsOf(image) });
+    negatives.push({
+      kind: group(r.kind!),
+      plain: plain!,
+      white: whiten(plain!),
+      whiteAugmented: augmented.map(whiten),
+      facts: factsOf(image),
+    });
   }
   const films = await trainingFilms(o);
   const turnedFeatures = await o.features(films.turned.map((t) => t.input));
   negatives.push(
-    ...turnedFeatures.map((plain, i) => ({ kind: 'turned-film', plain, augmented: [], facts: films.turned[i]!.facts })),
+    ...turnedFeatures.map((plain, i) => ({
+      kind: 'turned-film',
+      plain,
+      white: whiten(plain),
+      whiteAugmented: [],
+      facts: films.turned[i]!.facts,
+    })),
   );
-  const whitening = fitWhitening(trainF);
-  const distance = (f: Float32Array) => meanSquare(applyLinear(whitening, f));
   const valDistances = [...valPlain, ...valAug].map(distance);
   const distanceThreshold = 1.5 * quantile(valDistances, 0.995);
   const trainFacts = films.facts;
@@ -157,8 +183,9 @@ export async function fitGate(o: GateFitInput): Promise<GateFit> {
   const refusedByPixels = (f: PixelFacts) => pixelRefusal(limits, f) !== undefined;
 
   const fitHead = (kinds: (k: string) => boolean) => {
-    const negs = negatives.filter((n) => kinds(n.kind)).flatMap((n) => [n.plain, ...n.augmented]);
-    const head = fitLogistic(trainF, negs);
+    const negs = negatives.filter((n) => kinds(n.kind)).flatMap((n) => [n.white, ...n.whiteAugmented]);
+    const whiteHead = fitLogistic(trainWhite, negs);
+    const head = composeLinear(whitening, whiteHead);
     const p = (f: Float32Array) => sigmoid(applyLinear(head, f)[0]!);
     const threshold = Math.min(0.5, quantile([...valPlain, ...valAug].map(p), 0.005));
     return { head, threshold, p };

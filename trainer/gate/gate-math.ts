@@ -1,6 +1,7 @@
 /**
  * The math of the not-a-chest gate (pure, Float64 on plain arrays): an L2-regularised logistic regression fitted
- * by full-batch gradient descent on standardised features, and a whitening map from chest-film features
+ * by full-batch gradient descent on standardised features, composition of two dense maps into one (the gate's
+ * head is fitted on whitened features and stored on the raw ones), and a whitening map from chest-film features
  * (shrunk covariance, Cholesky factor L, W = L^-1) so that mean(z^2) with z = W (f - mean) is the squared
  * Mahalanobis distance per dimension. Both end up as dense layers in the ONNX graph (trainer/gate/gate-head.ts).
  */
@@ -121,6 +122,21 @@ export function fitWhitening(rows: Float32Array[], shrink = 0.1): Linear {
     bias[i] = -s;
   }
   return { weight, bias, inFeatures: d, units: d };
+}
+
+/** The map x -> second(first(x)) as one dense map (Float64 sums): what the graph computes with either. */
+export function composeLinear(first: Linear, second: Linear): Linear {
+  if (first.units !== second.inFeatures) throw new Error('composeLinear: the maps do not chain');
+  const [d, m, k] = [first.inFeatures, first.units, second.units];
+  const weight = new Float32Array(d * k);
+  for (let i = 0; i < d; i++) {
+    for (let u = 0; u < k; u++) {
+      let s = 0;
+      for (let j = 0; j < m; j++) s += first.weight[i * m + j]! * second.weight[j * k + u]!;
+      weight[i * k + u] = s;
+    }
+  }
+  return { weight, bias: Float32Array.from(applyLinear(second, first.bias)), inFeatures: d, units: k };
 }
 
 /** mean(z^2) of a whitened vector. */

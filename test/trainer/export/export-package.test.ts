@@ -1,7 +1,7 @@
 /**
  * End to end on the sample images: prepare -> train a tiny member 1 epoch -> export a signed package ->
  * ONNX Runtime and OpenVINO (through the production loader and openSession) match tfjs within 1e-4; then the same
- * run exported with a not-a-chest gate fitted on a few generated negatives.
+ * run exported with a not-a-chest gate fitted on a few generated negatives, and that package's gate refitted.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -17,12 +17,16 @@ import { prepareIndex } from '../../../trainer/data/prepare-cache.ts';
 import { gateOnNegatives } from '../../../trainer/eval/score-images.ts';
 import { exportPackage } from '../../../trainer/export/export-package.ts';
 import { buildNegatives } from '../../../trainer/gate/build-negatives.ts';
+import { refitPackageGate } from '../../../trainer/gate/refit-package-gate.ts';
 import { DEFAULT_TRAIN } from '../../../trainer/train/train-config.ts';
 import { trainModel } from '../../../trainer/train/train-loop.ts';
 
 const samples = fileURLToPath(new URL('../../../models/samples/nih/', import.meta.url));
 const work = await mkdtemp(join(tmpdir(), 'cxr-export-'));
 after(() => rm(work, { recursive: true, force: true }));
+const pkgKeys = generateKeyPair();
+const gateKeys = generateKeyPair();
+let records: Awaited<ReturnType<typeof buildNegatives>> = [];
 
 test('exported package runs on ONNX Runtime and OpenVINO like tfjs (<= 1e-4) on real images', async () => {
   const cacheDir = join(work, 'cache');
@@ -39,7 +43,7 @@ test('exported package runs on ONNX Runtime and OpenVINO like tfjs (<= 1e-4) on 
     batchSize: 4,
   });
   assert.equal(state.history.length, 1);
-  const keys = generateKeyPair();
+  const keys = pkgKeys;
   const outDir = join(work, 'pkg');
   const report = await exportPackage({
     trainDir,
@@ -72,7 +76,7 @@ test('exported package runs on ONNX Runtime and OpenVINO like tfjs (<= 1e-4) on 
 
 test('with negatives: the gate is fitted, exported as extra outputs, self-tested, and refuses them', async () => {
   const negatives = join(work, 'negatives');
-  const records = await buildNegatives({
+  records = await buildNegatives({
     outDir: negatives,
     dicomDirs: [{ dir: join(samples, '../dicom/non_chest'), licence: 'test', kind: 'other-xray' }],
     pages: [],
@@ -80,7 +84,7 @@ test('with negatives: the gate is fitted, exported as extra outputs, self-tested
     seed: 1,
   });
   assert.equal(records.filter((r) => r.kind === 'other-xray').length, 2);
-  const keys = generateKeyPair();
+  const keys = gateKeys;
   const outDir = join(work, 'pkg-gate');
   const report = await exportPackage({
     trainDir: join(work, 'run'),
@@ -115,4 +119,66 @@ test('with negatives: the gate is fitted, exported as extra outputs, self-tested
     const refused = Object.values(gated.byKind).reduce((n, k) => n + k.refused, 0);
     assert.equal(refused, items.length, `${runtime} let through ${gated.passed.join(', ')}`);
   }
+});
+
+test("a package's gate refitted on its own features: same probabilities, new gate, signed, self-tested", async () => {
+  const from = join(work, 'pkg-gate');
+  const keys = generateKeyPair();
+  const outDir = join(work, 'pkg-refit');
+  const negativesCsv = join(work, 'negatives', 'negatives.csv');
+  const report = await refitPackageGate({
+    modelDir: from,
+    cacheDir: join(work, 'cache'),
+    negativesCsv,
+    outDir,
+    version: '0.0.2',
+    privateKeyPem: keys.privateKeyPem,
+    trustedPublicKeysPem: [gateKeys.publicKeyPem],
+  });
+  assert.equal(report.from, '0.0.1');
+  const [onnxruntime, openvino] = ['onnxruntime', 'openvino'].map(
+    (r) => report.verification.find((c) => c.runtime === r)!,
+  );
+  assert.equal(onnxruntime!.maxAbsDiff, 0, 'the weights and classifier are untouched');
+  assert.ok(openvino!.ok && openvino!.vsOnnxRuntime!.extra <= 1e-4);
+  const before = await loadModelPackage(from, { trustedPublicKeysPem: [gateKeys.publicKeyPem] });
+  const pkg = await loadModelPackage(outDir, { trustedPublicKeysPem: [keys.publicKeyPem] });
+  const m = pkg.manifest;
+  assert.equal(m.version, '0.0.2');
+  assert.deepEqual(m.gate!.fittedOn.refittedFrom, {
+    version: '0.0.1',
+    modelSha256: before.manifest.modelSha256,
+    on: 'its own gate embedding; weights unchanged',
+  });
+  assert.notEqual(m.modelSha256, before.manifest.modelSha256, 'the gate tensors are new');
+  assert.deepEqual(
+    m.golden.map((g) => g.expectedProbabilities),
+    before.manifest.golden.map((g) => g.expectedProbabilities),
+  );
+  assert.notDeepEqual(m.golden[0]!.expectedExtra, before.manifest.golden[0]!.expectedExtra);
+  for (const runtime of ['onnxruntime', 'openvino'] as const) {
+    const { session } = await openSession(pkg, { runtime });
+    await selfTest(session, m);
+    const items = records
+      .filter((r) => r.kind.startsWith('synthetic'))
+      .map((r) => ({ path: join(work, 'negatives', r.file), kind: r.kind }));
+    const gated = await gateOnNegatives(items, m, session);
+    await session.close();
+    assert.equal(
+      Object.values(gated.byKind).reduce((n, k) => n + k.refused, 0),
+      items.length,
+    );
+  }
+  await assert.rejects(
+    refitPackageGate({
+      modelDir: join(work, 'pkg'),
+      cacheDir: join(work, 'cache'),
+      negativesCsv,
+      outDir: join(work, 'pkg-refit-none'),
+      version: '0.0.2',
+      privateKeyPem: keys.privateKeyPem,
+      trustedPublicKeysPem: [pkgKeys.publicKeyPem],
+    }),
+    /CXR_ERR_PACKAGE_MANIFEST_INVALID|no gate to refit/,
+  );
 });
