@@ -34,3 +34,6 @@ export async function runCommand<T>(
     process.exitCode = error.kind === 'input' ? 2 : 1;
   }
 }
+
+/** commander's parser for a repeatable option: every value, in order. */
+export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];

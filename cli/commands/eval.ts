@@ -13,7 +13,7 @@ import { csvRecords } from '../../trainer/data/csv.ts';
 import { type EvalReport, evaluatePackage } from '../../trainer/eval/evaluate.ts';
 import { htmlReport } from '../../trainer/eval/html-report.ts';
 import type { TrainState } from '../../trainer/train/train-config.ts';
-import { runCommand } from '../output.ts';
+import { collect, runCommand } from '../output.ts';
 import type { CommandModule } from './index.ts';
 
 interface EvalCliOptions {
@@ -58,7 +58,6 @@ export function siteLines(r: EvalReport): string[] {
 }
 
 const fmt = f3;
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 export const evalCommand: CommandModule = {
   register(program: Command): void {

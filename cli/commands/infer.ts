@@ -23,7 +23,7 @@ import { preprocess } from '../../models/preprocess/preprocess.ts';
 import { openSession } from '../../models/runtime/open-session.ts';
 import { selfTest } from '../../models/runtime/self-test.ts';
 import type { InferenceSession, RuntimeChoice } from '../../models/runtime/types.ts';
-import { runCommand } from '../output.ts';
+import { collect, runCommand } from '../output.ts';
 import type { CommandModule } from './index.ts';
 
 export interface InferResult {
@@ -107,7 +107,6 @@ async function run(files: string[], options: InferOptions): Promise<{ results: I
   }
 }
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
 const RUNTIMES: RuntimeChoice[] = ['auto', 'openvino', 'onnxruntime'];
 
 export const inferCommand: CommandModule = {

@@ -22,7 +22,7 @@ import { readTrustedKeys } from '../../models/package/trusted-keys.ts';
 import { preprocess } from '../../models/preprocess/preprocess.ts';
 import { openSession } from '../../models/runtime/open-session.ts';
 import type { InferenceSession, RuntimeChoice } from '../../models/runtime/types.ts';
-import { runCommand } from '../output.ts';
+import { collect, runCommand } from '../output.ts';
 import type { CommandModule } from './index.ts';
 
 export interface ReadReport {
@@ -106,7 +106,6 @@ async function readOne(file: string, gatekeeper?: Gatekeeper): Promise<ReadRepor
 }
 
 const f3 = (x: number): string => x.toFixed(3);
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 interface ReadCliOptions {
   json?: boolean;

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { readTrustedKeys } from '../../models/package/trusted-keys.ts';
 import { refitPackageGate } from '../../trainer/gate/refit-package-gate.ts';
-import { runCommand } from '../output.ts';
+import { collect, runCommand } from '../output.ts';
 import type { CommandModule } from './index.ts';
 
 interface RefitGateCliOptions {
@@ -22,8 +22,6 @@ interface RefitGateCliOptions {
   seed: string;
   json?: boolean;
 }
-
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 export const refitGateCommand: CommandModule = {
   register(program: Command): void {

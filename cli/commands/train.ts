@@ -19,7 +19,7 @@ import { loadPixels, prepareIndex } from '../../trainer/data/prepare-cache.ts';
 import { buildNegatives } from '../../trainer/gate/build-negatives.ts';
 import { DEFAULT_TRAIN, type TrainState } from '../../trainer/train/train-config.ts';
 import { trainModel } from '../../trainer/train/train-loop.ts';
-import { runCommand } from '../output.ts';
+import { collect, runCommand } from '../output.ts';
 import type { CommandModule } from './index.ts';
 
 interface PrepareOptions {
@@ -52,8 +52,6 @@ interface TrainOptions extends ScalingCliOptions {
   samplesPerEpoch?: string;
   json?: boolean;
 }
-
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 interface NegativesCliOptions {
   out: string;

@@ -25,14 +25,14 @@ import { cacheSpec, loadPixels, readIndex } from '../data/prepare-cache.ts';
 import { mulberry32 } from '../data/random.ts';
 import { fitGate, type GateFit } from '../gate/fit-gate.ts';
 import { GATE_OUTPUTS, withGate } from '../gate/gate-head.ts';
-import { applyLinear } from '../gate/gate-math.ts';
 import { buildDenseNet } from '../model/build-densenet.ts';
 import { loadCheckpoint } from '../train/checkpoint.ts';
 import type { TrainState } from '../train/train-config.ts';
 import { predictScores } from '../train/train-loop.ts';
+import { writeGateGolden } from './gate-golden.ts';
 import { modelMetrics } from './model-metrics.ts';
 import { tfjsToOnnxGraph } from './tfjs-to-onnx-graph.ts';
-import { goldenExtras, type RuntimeCheck, verifyRuntimes } from './verify-runtimes.ts';
+import { assertRuntimesAgree, type RuntimeCheck, verifyRuntimes } from './verify-runtimes.ts';
 
 export interface ExportOptions {
   trainDir: string;
@@ -149,7 +149,6 @@ export async function exportPackage(o: ExportOptions): Promise<ExportReport> {
     : [];
   const graph = tfjsToOnnxGraph(model, o.name);
   const onnx = writeOnnx(gate ? withGate(graph, gate) : graph);
-  const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
   const manifest: UnsignedManifest = {
     formatVersion: 1,
     name: o.name,
@@ -212,18 +211,8 @@ export async function exportPackage(o: ExportOptions): Promise<ExportReport> {
   };
   await writeModelPackage(o.outDir, { onnx, manifest, privateKeyPem: o.privateKeyPem });
   if (gate) {
-    // The gate's golden values come from ONNX Runtime (float32, as deployed); the JS fit (float64) must agree.
-    const produced = await goldenExtras(o.outDir, publicKeyOf(o.privateKeyPem), golden);
-    produced.forEach((extra, i) => {
-      const p = sigmoid(applyLinear(gate.head, goldenFeatures[i]!)[0]!);
-      if (Math.abs((extra[GATE_OUTPUTS.head]?.[0] ?? Number.NaN) - p) > 1e-3) {
-        throw new CxrError('CXR_ERR_EXPORT_MISMATCH', `gate head: ONNX ${extra[GATE_OUTPUTS.head]?.[0]} vs fit ${p}`, {
-          kind: 'internal',
-        });
-      }
-      manifest.golden[i]!.expectedExtra = Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, [...v]]));
-    });
-    await writeModelPackage(o.outDir, { onnx, manifest, privateKeyPem: o.privateKeyPem });
+    const input = { onnx, manifest, privateKeyPem: o.privateKeyPem };
+    await writeGateGolden(o.outDir, input, golden, { head: gate.head, features: goldenFeatures });
   }
   // Runtime check on the golden images plus up to 16 validation images (normalised exactly like preprocess).
   const extra: ModelInput[] = images(pixels.val)
@@ -233,11 +222,7 @@ export async function exportPackage(o: ExportOptions): Promise<ExportReport> {
   const expected = [...goldenOut, ...tfjsProbabilities(tf, model, extra)];
   const verification = await verifyRuntimes(o.outDir, publicKeyOf(o.privateKeyPem), inputs, expected);
   model.dispose();
-  if (verification.some((v) => !v.ok && v.maxAbsDiff !== null)) {
-    throw new CxrError('CXR_ERR_EXPORT_MISMATCH', `runtime outputs differ: ${JSON.stringify(verification)}`, {
-      kind: 'internal',
-    });
-  }
+  assertRuntimesAgree(verification);
   return {
     dir: o.outDir,
     macs: state.cost.macs,

@@ -4,6 +4,7 @@
  * and OpenVINO's probabilities, CAMs and extra outputs (the gate's) with ONNX Runtime's (`vsOnnxRuntime`).
  * A runtime that cannot be opened here is reported (`error`), not hidden.
  */
+import { CxrError } from '../../models/errors.ts';
 import { loadModelPackage } from '../../models/package/load-package.ts';
 import type { ModelInput } from '../../models/preprocess/input-spec.ts';
 import { openSession } from '../../models/runtime/open-session.ts';
@@ -62,6 +63,15 @@ export async function verifyRuntimes(
     }
   }
   return checks;
+}
+
+/** Throws CXR_ERR_EXPORT_MISMATCH when a runtime that could be opened here disagrees. */
+export function assertRuntimesAgree(checks: readonly RuntimeCheck[]): void {
+  if (checks.some((v) => !v.ok && v.maxAbsDiff !== null)) {
+    throw new CxrError('CXR_ERR_EXPORT_MISMATCH', `runtime outputs differ: ${JSON.stringify(checks)}`, {
+      kind: 'internal',
+    });
+  }
 }
 
 /** The extra outputs ONNX Runtime produces for `inputs` (the gate's golden values). */

@@ -191,9 +191,9 @@ export async function buildNegatives(o: NegativesOptions): Promise<NegativeRecor
         .catch(() => undefined);
       if (!meta?.width || !meta.height || meta.width < 32 || meta.height < 32) continue;
       const name = `image-${basename(path).replace(/\.\w+$/, '')}`;
-      // one larger than the reader takes (a 4096² wallpaper) is shrunk, so that the gate is measured, not the limit
+      // one larger than the reader takes (its count: read-raster.ts) is shrunk, so that the gate is measured
       const image = () =>
-        meta.width! * meta.height! * (meta.channels ?? 3) > DEFAULT_MAX_PIXELS
+        meta.width! * meta.height! * Math.min(meta.channels ?? 3, 3) > DEFAULT_MAX_PIXELS
           ? sharp(path).resize({ width: 2048, height: 2048, fit: 'inside' })
           : sharp(path);
       await write(kind, name, await image().png().toBuffer(), relative(dir, path), licence);

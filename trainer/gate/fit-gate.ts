@@ -134,8 +134,14 @@ export async function fitGate(o: GateFitInput): Promise<GateFit> {
   const valAug = await o.features(o.val.map((img) => augmentImage(img, R, o.rng)));
 
   const records = csvRecords(await readFile(o.negativesCsv, 'utf8')).filter((r) => r.kind !== 'chest');
-  type Negative = { kind: string; plain: Float32Array; white: Float32Array; whiteAugmented: Float32Array[] };
-  const negatives: (Negative & { facts: PixelFacts })[] = [];
+  // features as they are (the gate's refusals are judged on them) and whitened (the head is fitted on those)
+  const negatives: {
+    kind: string;
+    plain: Float32Array;
+    white: Float32Array;
+    whiteAugmented: Float32Array[];
+    facts: PixelFacts;
+  }[] = [];
   const spec = cacheSpec(R, o);
   for (const r of records) {
     const image = await readImageFile(join(dirname(o.negativesCsv), r.file!)).catch(() => undefined);

@@ -21,10 +21,11 @@ import { openSession } from '../../models/runtime/open-session.ts';
 import type { InferenceSession } from '../../models/runtime/types.ts';
 import { cacheSpec, loadPixels, readIndex } from '../data/prepare-cache.ts';
 import { mulberry32 } from '../data/random.ts';
-import { goldenExtras, type RuntimeCheck, verifyRuntimes } from '../export/verify-runtimes.ts';
+import { writeGateGolden } from '../export/gate-golden.ts';
+import { assertRuntimesAgree, type RuntimeCheck, verifyRuntimes } from '../export/verify-runtimes.ts';
 import { fitGate, type GateFit } from './fit-gate.ts';
 import { GATE_OUTPUTS } from './gate-head.ts';
-import { applyLinear, composeLinear, type Linear } from './gate-math.ts';
+import { composeLinear, type Linear } from './gate-math.ts';
 
 export interface RefitGateOptions {
   modelDir: string;
@@ -66,13 +67,20 @@ function denseOf(tensors: Map<string, Tensor>, names: { weight: string; bias: st
   return { weight: f32(weight.rawData), bias: f32(bias.rawData), inFeatures, units };
 }
 
-/** model.onnx with the gate's two dense maps replaced (same names, shapes and graph). */
-export function withGateMaps(onnx: Uint8Array, maps: { whitening: Linear; head: Linear }): Uint8Array {
+/**
+ * model.onnx with the gate's two dense maps replaced (same names, shapes and graph); `maps` gets the whitening the
+ * package has (f -> z) and returns the new maps on f.
+ */
+export function withGateMaps(
+  onnx: Uint8Array,
+  maps: (whitening: Linear) => { whitening: Linear; head: Linear },
+): Uint8Array {
   const model = onnxProto.onnx.ModelProto.decode(onnx);
   const tensors = new Map((model.graph?.initializer ?? []).map((t) => [t.name ?? '', t]));
+  const next = maps(denseOf(tensors, GATE_TENSORS.whitening));
   for (const key of ['whitening', 'head'] as const) {
     const old = denseOf(tensors, GATE_TENSORS[key]);
-    const map = maps[key];
+    const map = next[key];
     if (old.inFeatures !== map.inFeatures || old.units !== map.units) {
       throw new CxrError('CXR_ERR_EXPORT_MISMATCH', `gate ${key}: shape ${map.inFeatures}x${map.units}`, {
         kind: 'internal',
@@ -82,12 +90,6 @@ export function withGateMaps(onnx: Uint8Array, maps: { whitening: Linear; head: 
     tensors.get(GATE_TENSORS[key].bias)!.rawData = new Uint8Array(Float32Array.from(map.bias).buffer);
   }
   return onnxProto.onnx.ModelProto.encode(model).finish();
-}
-
-/** The package's whitening map f -> z, as stored in its model.onnx. */
-export function packageWhitening(onnx: Uint8Array): Linear {
-  const model = onnxProto.onnx.ModelProto.decode(onnx);
-  return denseOf(new Map((model.graph?.initializer ?? []).map((t) => [t.name ?? '', t])), GATE_TENSORS.whitening);
 }
 
 async function runAll(session: InferenceSession, inputs: ModelInput[]) {
@@ -143,11 +145,10 @@ export async function refitPackageGate(o: RefitGateOptions): Promise<RefitGateRe
   } finally {
     await session.close();
   }
-  const old = packageWhitening(pkg.onnxBytes);
-  const onnx = withGateMaps(pkg.onnxBytes, {
+  const onnx = withGateMaps(pkg.onnxBytes, (old) => ({
     whitening: composeLinear(old, fit.whitening),
     head: composeLinear(old, fit.head),
-  });
+  }));
   const { modelSha256, publisherKeyId, ...rest } = manifest;
   const next: UnsignedManifest = {
     ...rest,
@@ -168,26 +169,11 @@ export async function refitPackageGate(o: RefitGateOptions): Promise<RefitGateRe
     },
     golden: manifest.golden.map(({ expectedExtra: _, ...g }) => g),
   };
-  await writeModelPackage(o.outDir, { onnx, manifest: next, privateKeyPem: o.privateKeyPem });
-  const publicKey = publicKeyOf(o.privateKeyPem);
-  const produced = await goldenExtras(o.outDir, publicKey, golden);
-  const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
-  produced.forEach((extra, i) => {
-    const p = sigmoid(applyLinear(fit.head, goldenZ[i]!)[0]!);
-    if (Math.abs((extra[GATE_OUTPUTS.head]?.[0] ?? Number.NaN) - p) > 1e-3) {
-      throw new CxrError('CXR_ERR_EXPORT_MISMATCH', `gate head: ONNX ${extra[GATE_OUTPUTS.head]?.[0]} vs fit ${p}`, {
-        kind: 'internal',
-      });
-    }
-    next.golden[i]!.expectedExtra = Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, [...v]]));
-  });
-  await writeModelPackage(o.outDir, { onnx, manifest: next, privateKeyPem: o.privateKeyPem });
-  const verification = await verifyRuntimes(o.outDir, publicKey, checkInputs, expected);
-  if (verification.some((v) => !v.ok && v.maxAbsDiff !== null)) {
-    throw new CxrError('CXR_ERR_EXPORT_MISMATCH', `runtime outputs differ: ${JSON.stringify(verification)}`, {
-      kind: 'internal',
-    });
-  }
+  const written = { onnx, manifest: next, privateKeyPem: o.privateKeyPem };
+  await writeModelPackage(o.outDir, written);
+  await writeGateGolden(o.outDir, written, golden, { head: fit.head, features: goldenZ });
+  const verification = await verifyRuntimes(o.outDir, publicKeyOf(o.privateKeyPem), checkInputs, expected);
+  assertRuntimesAgree(verification);
   return {
     dir: o.outDir,
     from: manifest.version,
